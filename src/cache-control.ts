@@ -1,0 +1,51 @@
+/**
+ * The cache policy of a file response, by kind: immutable for the current token, revalidate otherwise.
+ * @module
+ */
+import type { CacheKind } from './types.js'
+
+/** The Cache-Control and Expires a response of one cache kind gets. */
+export interface CachePolicy {
+  readonly cacheControl: string
+  /** Lifetime for Expires, in seconds; undefined sends no Expires. */
+  readonly expiresInSeconds: number | undefined
+}
+
+/** Cache policies for each kind, from the resolved options. */
+export function createCachePolicies(options: {
+  maxAge: number
+  immutableMaxAge: number
+}): Readonly<Record<CacheKind, CachePolicy>> {
+  const revalidate: CachePolicy = Object.freeze({ cacheControl: 'no-cache', expiresInSeconds: undefined })
+  return Object.freeze({
+    // Only the current token may promise "forever": the bytes behind it can never change.
+    immutable: Object.freeze({
+      cacheControl: `public, max-age=${options.immutableMaxAge}, immutable`,
+      expiresInSeconds: options.immutableMaxAge,
+    }),
+    // A stale or forged token must not pin the current bytes to an old URL: revalidate every time.
+    stale: revalidate,
+    plain:
+      options.maxAge === 0
+        ? revalidate
+        : Object.freeze({ cacheControl: `public, max-age=${options.maxAge}`, expiresInSeconds: options.maxAge }),
+  })
+}
+
+let cachedSecond = -1
+const cachedExpires = new Map<number, string>()
+
+/** The Expires value `lifetimeSeconds` from `nowMs`, formatted once per second and lifetime. */
+export function formatExpires(nowMs: number, lifetimeSeconds: number): string {
+  const second = Math.floor(nowMs / 1000)
+  if (second !== cachedSecond) {
+    cachedSecond = second
+    cachedExpires.clear()
+  }
+  let value = cachedExpires.get(lifetimeSeconds)
+  if (value === undefined) {
+    value = new Date((second + lifetimeSeconds) * 1000).toUTCString()
+    cachedExpires.set(lifetimeSeconds, value)
+  }
+  return value
+}

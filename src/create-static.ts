@@ -1,0 +1,257 @@
+/**
+ * createStatic(): the façade. Builds the asset index once and returns url(), handle() and friends.
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { pipeline } from 'node:stream'
+import { type AssetIndex, createAssetIndex } from './asset-index.js'
+import { createBodyCache } from './body-cache.js'
+import { createCachePolicies } from './cache-control.js'
+import { MissingAssetError } from './errors.js'
+import { type BodySource, openBody } from './node-body.js'
+import { type ResolvedOptions, resolveOptions, toLogicalPath } from './options.js'
+import { resolveRequest, type ResolveContext } from './resolve.js'
+import { type PlanContext, planError, planRedirect, planResponse, type StaticResponse } from './respond.js'
+import type { Asset, StaticOptions, UrlOptions } from './types.js'
+import { formatUrlPath, formatVersionedUrl } from './versioned-path.js'
+
+/** Connect-style continuation: called for requests the handler does not answer, or with an I/O error. */
+export type NextFunction = (error?: unknown) => void
+
+/** A request described without a framework: what {@link StaticAssets.respond} needs. */
+export interface RequestInfo {
+  /** HTTP method, uppercase. */
+  readonly method: string
+  /** The request target: path and query, as received (still percent-encoded). */
+  readonly url: string
+  /** Reads a request header by lowercase name. */
+  readonly header: (name: string) => string | undefined
+}
+
+/** The static assets of one root: URLs for templates and the handler that serves them. */
+export interface StaticAssets {
+  /** Absolute path of the root. */
+  readonly root: string
+  /** URL prefix, always ending in `/`. */
+  readonly prefix: string
+  /** True in dev mode. */
+  readonly dev: boolean
+  /**
+   * The public URL of a file of the root, versioned with its content token.
+   * @example assets.url('css/app.css') // → '/static/css/app.css?v=3f2a9c1b7d0e'
+   * @throws MissingAssetError when the file is not in the index (unless `onMissing: 'warn'`).
+   */
+  url(path: string, options?: UrlOptions): string
+  /** The indexed asset for a logical path, or undefined. */
+  get(path: string): Asset | undefined
+  /** Every indexed asset, in logical-path order. */
+  assets(): Asset[]
+  /**
+   * Resolves and plans a request without doing any I/O. Returns undefined when the request is not
+   * for us (outside the prefix and aliases, or a missing file when `fallthrough` is on).
+   */
+  respond(request: RequestInfo): StaticResponse | undefined
+  /**
+   * The handler for node:http and Connect-style stacks (Express, Connect, polka).
+   * @example http.createServer((req, res) => assets.handle(req, res))
+   */
+  handle(req: IncomingMessage, res: ServerResponse, next?: NextFunction): void
+  /** Releases what the assets hold (cached bodies). Safe to call more than once. */
+  close(): Promise<void>
+}
+
+/** Read size of streamed files. */
+const STREAM_CHUNK_BYTES = 64 * 1024
+
+/**
+ * Indexes `options.root` and returns the static assets. Options are validated here, so a bad
+ * option fails at startup with a {@link StaticConfigError} naming it.
+ * @example
+ * const assets = await createStatic({ root: 'public' })
+ * assets.url('images/logo.png') // → '/static/images/logo.png?v=5d41402abc4b'
+ */
+export async function createStatic(options: StaticOptions): Promise<StaticAssets> {
+  const resolved = resolveOptions(options)
+  const index = createAssetIndex(resolved)
+  return assemble(resolved, index)
+}
+
+// --- internal ---
+
+function assemble(options: ResolvedOptions, index: AssetIndex): StaticAssets {
+  const resolveContext: ResolveContext = {
+    index,
+    prefix: options.prefix,
+    aliases: options.aliases,
+    indexFile: options.index,
+  }
+  const planContext: PlanContext = {
+    policies: createCachePolicies(options),
+    setHeaders: options.setHeaders,
+  }
+  const bodySource: BodySource = {
+    cache: createBodyCache(options.dev ? 0 : options.memoryBudget),
+    memoryMaxFileSize: options.memoryMaxFileSize,
+    verifyHash: !options.dev,
+    streamChunkBytes: STREAM_CHUNK_BYTES,
+  }
+  const url = createUrl(options, index)
+
+  function respond(request: RequestInfo): StaticResponse | undefined {
+    const target = resolveRequest(request.url, resolveContext)
+    switch (target.kind) {
+      case 'asset':
+        return planResponse(target.asset, target.cacheKind, request, planContext)
+      case 'redirect':
+        return planRedirect(target.location, request.method)
+      case 'bad-request':
+        return planError(400, `Bad Request: ${target.reason}`, request.method, {})
+      case 'not-found':
+        return options.fallthrough ? undefined : planError(404, 'Not Found', request.method, {})
+      case 'none':
+        return undefined
+    }
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse, next?: NextFunction, retried = false): void {
+    const request: RequestInfo = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      header: (name) => {
+        const value = req.headers[name]
+        return Array.isArray(value) ? value.join(', ') : value
+      },
+    }
+    const plan = respond(request)
+    if (plan === undefined) {
+      if (next) next()
+      else writeResponse(res, planError(404, 'Not Found', request.method, {}))
+      return
+    }
+    if (plan.body === null || typeof plan.body === 'string') {
+      writeResponse(res, plan)
+      return
+    }
+    const body = plan.body
+    openBody(body, bodySource).then(
+      (opened) => {
+        if (res.destroyed) {
+          if (opened.kind === 'stream') opened.stream.destroy()
+          return
+        }
+        switch (opened.kind) {
+          case 'bytes':
+            res.writeHead(plan.status, plan.headers)
+            res.end(opened.bytes)
+            return
+          case 'stream':
+            sendStream(res, plan, opened.stream, opened.length)
+            return
+          case 'changed':
+            if (retried) {
+              writeResponse(res, planError(503, 'Service Unavailable', request.method, { 'retry-after': '1' }))
+              return
+            }
+            options.onWarning(`${body.asset.logicalPath} changed on disk after it was indexed; re-reading it`)
+            index.refresh(body.asset.logicalPath).then(
+              () => handle(req, res, next, true),
+              (error: unknown) => fail(res, error, next),
+            )
+            return
+          case 'gone':
+            if (next && options.fallthrough) next()
+            else writeResponse(res, planError(404, 'Not Found', request.method, {}))
+            return
+          case 'busy':
+            writeResponse(res, planError(503, 'Service Unavailable', request.method, { 'retry-after': '1' }))
+            return
+          case 'error':
+            fail(res, opened.error, next)
+            return
+        }
+      },
+      (error: unknown) => fail(res, error, next),
+    )
+  }
+
+  return Object.freeze({
+    root: options.root,
+    prefix: options.prefix,
+    dev: options.dev,
+    url,
+    get(path: string) {
+      const logicalPath = toLogicalPath(path)
+      return logicalPath === undefined ? undefined : index.get(logicalPath)
+    },
+    assets: () => index.assets(),
+    respond,
+    handle: (req: IncomingMessage, res: ServerResponse, next?: NextFunction) => handle(req, res, next),
+    async close() {
+      bodySource.cache.clear()
+    },
+  })
+}
+
+function createUrl(options: ResolvedOptions, index: AssetIndex): StaticAssets['url'] {
+  const warned = new Set<string>()
+  // Production URLs never change for a given asset object, so each is built once.
+  const built = new WeakMap<Asset, string>()
+
+  function missing(path: string): string {
+    if (options.onMissing === 'throw') throw new MissingAssetError(path, options.root)
+    if (!warned.has(path)) {
+      warned.add(path)
+      options.onWarning(`static asset ${JSON.stringify(path)} is not in ${options.root}; using an unversioned URL`)
+    }
+    const logicalPath = path.startsWith('/') ? path.slice(1) : path
+    return options.prefix + formatUrlPath(logicalPath)
+  }
+
+  return function url(path: string, urlOptions?: UrlOptions): string {
+    if (typeof path !== 'string') throw new TypeError(`url() expects a path string, got ${typeof path}`)
+    const logicalPath = toLogicalPath(path)
+    const asset = logicalPath === undefined ? undefined : index.get(logicalPath)
+    if (asset === undefined) return missing(path)
+    if (urlOptions?.version === false) return options.prefix + formatUrlPath(asset.logicalPath)
+    let value = built.get(asset)
+    if (value === undefined) {
+      value = formatVersionedUrl(options.prefix + formatUrlPath(asset.logicalPath), asset.token)
+      built.set(asset, value)
+    }
+    return value
+  }
+}
+
+function writeResponse(res: ServerResponse, plan: StaticResponse): void {
+  if (res.headersSent) {
+    res.destroy()
+    return
+  }
+  res.writeHead(plan.status, plan.headers)
+  res.end(typeof plan.body === 'string' ? plan.body : undefined)
+}
+
+function sendStream(
+  res: ServerResponse,
+  plan: StaticResponse,
+  stream: import('node:fs').ReadStream,
+  length: number,
+): void {
+  res.writeHead(plan.status, plan.headers)
+  // A file that shrank while streaming would leave the client waiting for bytes promised by
+  // Content-Length: end the connection instead of sending a body that disagrees with the headers.
+  stream.once('end', () => {
+    if (stream.bytesRead !== length) res.destroy()
+  })
+  pipeline(stream, res, (error) => {
+    if (error && !res.destroyed) res.destroy()
+  })
+}
+
+function fail(res: ServerResponse, error: unknown, next?: NextFunction): void {
+  if (next) {
+    next(error)
+    return
+  }
+  writeResponse(res, planError(500, 'Internal Server Error', 'GET', {}))
+}

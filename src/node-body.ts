@@ -1,0 +1,76 @@
+/**
+ * openBody(): a planned file body → bytes from memory or a read stream over an open descriptor,
+ * with the checks that keep the bytes true to the headers. Shared by the Node-based adapters.
+ * @module
+ */
+import { createReadStream, type ReadStream } from 'node:fs'
+import { open, readFile } from 'node:fs/promises'
+import type { BodyCache } from './body-cache.js'
+import { hashContent } from './hash.js'
+import type { FileBody } from './respond.js'
+
+/** The outcome of opening a planned body. */
+export type OpenedBody =
+  | { readonly kind: 'bytes'; readonly bytes: Buffer }
+  | { readonly kind: 'stream'; readonly stream: ReadStream; readonly length: number }
+  /** The file is gone (ENOENT, ENOTDIR, ENAMETOOLONG): answer as if it were never there. */
+  | { readonly kind: 'gone' }
+  /** The file on disk no longer matches the indexed asset: refresh the index and plan again. */
+  | { readonly kind: 'changed' }
+  /** Out of file descriptors (EMFILE, ENFILE): 503 with Retry-After. */
+  | { readonly kind: 'busy' }
+  | { readonly kind: 'error'; readonly error: Error }
+
+/** How bodies are read. */
+export interface BodySource {
+  readonly cache: BodyCache
+  readonly memoryMaxFileSize: number
+  /** Compare bytes read into memory with the indexed hash (production); dev mode hashed them just now. */
+  readonly verifyHash: boolean
+  readonly streamChunkBytes: number
+}
+
+const GONE_CODES = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG', 'EISDIR'])
+const BUSY_CODES = new Set(['EMFILE', 'ENFILE'])
+
+/** Opens what `body` names. Never throws: every failure is a typed outcome. */
+export async function openBody(body: FileBody, source: BodySource): Promise<OpenedBody> {
+  const { asset } = body
+  try {
+    if (asset.size <= source.memoryMaxFileSize) {
+      let bytes = source.cache.get(asset)
+      if (bytes === undefined) {
+        bytes = await readFile(asset.absolutePath)
+        if (bytes.length !== asset.size || (source.verifyHash && hashContent(bytes) !== asset.hash)) {
+          return { kind: 'changed' }
+        }
+        source.cache.add(asset, bytes)
+      }
+      return { kind: 'bytes', bytes: bytes.subarray(body.start, body.end + 1) }
+    }
+    const handle = await open(asset.absolutePath, 'r')
+    try {
+      const stats = await handle.stat()
+      if (stats.size !== asset.size || stats.mtimeMs !== asset.mtimeMs) {
+        await handle.close()
+        return { kind: 'changed' }
+      }
+    } catch (error) {
+      await handle.close().catch(() => undefined)
+      throw error
+    }
+    const stream = createReadStream('', {
+      fd: handle,
+      start: body.start,
+      end: body.end,
+      highWaterMark: source.streamChunkBytes,
+      autoClose: true,
+    })
+    return { kind: 'stream', stream, length: body.end - body.start + 1 }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? ''
+    if (GONE_CODES.has(code)) return { kind: 'gone' }
+    if (BUSY_CODES.has(code)) return { kind: 'busy' }
+    return { kind: 'error', error: error as Error }
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * resolveOptions(): validates user options once and fills every default. Defaults live only here.
+ * @module
+ */
+import { realpathSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { StaticConfigError } from './errors.js'
+import type { SetHeaders, StaticOptions } from './types.js'
+
+export const DEFAULT_PREFIX = '/static/'
+export const DEFAULT_ALIASES: Readonly<Record<string, string>> = Object.freeze({
+  '/favicon.ico': 'favicon.ico',
+  '/robots.txt': 'robots.txt',
+})
+export const ONE_YEAR_SECONDS = 31_536_000
+
+/** Options after validation: every field set, frozen. */
+export interface ResolvedOptions {
+  /** Absolute root as given (after `path.resolve`). */
+  readonly root: string
+  /** Real path of the root (symlinks resolved), used for containment checks. */
+  readonly realRoot: string
+  readonly prefix: string
+  /** URL path → logical path. */
+  readonly aliases: ReadonlyMap<string, string>
+  readonly dev: boolean
+  readonly index: string | false
+  readonly dotfiles: 'ignore' | 'allow'
+  readonly followSymlinksOutsideRoot: boolean
+  readonly maxAge: number
+  readonly immutableMaxAge: number
+  readonly onMissing: 'throw' | 'warn'
+  readonly setHeaders: SetHeaders | undefined
+  readonly fallthrough: boolean
+  readonly memoryMaxFileSize: number
+  readonly memoryBudget: number
+  readonly onWarning: (message: string) => void
+}
+
+const KNOWN_OPTIONS = new Set([
+  'root',
+  'prefix',
+  'aliases',
+  'dev',
+  'index',
+  'dotfiles',
+  'followSymlinksOutsideRoot',
+  'maxAge',
+  'immutableMaxAge',
+  'onMissing',
+  'setHeaders',
+  'fallthrough',
+  'memoryMaxFileSize',
+  'memoryBudget',
+  'onWarning',
+])
+
+/** Validates `options` and returns a new frozen object; never mutates the caller's. */
+export function resolveOptions(options: StaticOptions): ResolvedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new StaticConfigError('options', `must be an object with at least { root }, got ${show(options)}`)
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) throw new StaticConfigError(key, 'is not a vstatic option')
+  }
+  const { root, realRoot } = resolveRoot(options.root)
+  return Object.freeze({
+    root,
+    realRoot,
+    prefix: resolvePrefix(options.prefix),
+    aliases: resolveAliases(options.aliases),
+    dev: optionalBoolean('dev', options.dev, false),
+    index: resolveIndex(options.index),
+    dotfiles: oneOf('dotfiles', options.dotfiles, ['ignore', 'allow'] as const, 'ignore'),
+    followSymlinksOutsideRoot: optionalBoolean(
+      'followSymlinksOutsideRoot',
+      options.followSymlinksOutsideRoot,
+      false,
+    ),
+    maxAge: seconds('maxAge', options.maxAge, 0),
+    immutableMaxAge: seconds('immutableMaxAge', options.immutableMaxAge, ONE_YEAR_SECONDS),
+    onMissing: oneOf('onMissing', options.onMissing, ['throw', 'warn'] as const, 'throw'),
+    setHeaders: optionalFunction('setHeaders', options.setHeaders),
+    fallthrough: optionalBoolean('fallthrough', options.fallthrough, true),
+    memoryMaxFileSize: bytes('memoryMaxFileSize', options.memoryMaxFileSize, 65_536),
+    memoryBudget: bytes('memoryBudget', options.memoryBudget, 32 * 1024 * 1024),
+    onWarning: optionalFunction('onWarning', options.onWarning) ?? defaultWarning,
+  })
+}
+
+/**
+ * Normalises a logical path given by a caller (`/img/a.png` → `img/a.png`).
+ * Returns undefined for paths that can never name a file of the root.
+ */
+export function toLogicalPath(input: string): string | undefined {
+  const trimmed = input.startsWith('/') ? input.slice(1) : input
+  if (trimmed === '') return undefined
+  for (const segment of trimmed.split('/')) {
+    if (segment === '' || segment === '.' || segment === '..' || segment.includes('\0')) return undefined
+  }
+  return trimmed
+}
+
+// --- internal ---
+
+function defaultWarning(message: string): void {
+  console.warn(`vstatic: ${message}`)
+}
+
+function show(value: unknown): string {
+  if (typeof value === 'function') return 'a function'
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}
+
+function resolveRoot(value: unknown): { root: string; realRoot: string } {
+  if (typeof value !== 'string' || value === '') {
+    throw new StaticConfigError('root', `must be the path of an existing directory, got ${show(value)}`)
+  }
+  const root = path.resolve(value)
+  let isDirectory = false
+  try {
+    isDirectory = statSync(root).isDirectory()
+  } catch (error) {
+    throw new StaticConfigError('root', `must be an existing directory, got ${show(value)} (${root})`, {
+      cause: error,
+    })
+  }
+  if (!isDirectory) {
+    throw new StaticConfigError('root', `must be a directory, got ${show(value)}, which is a file`)
+  }
+  return { root, realRoot: realpathSync(root) }
+}
+
+function resolvePrefix(value: unknown): string {
+  if (value === undefined) return DEFAULT_PREFIX
+  if (typeof value !== 'string' || !value.startsWith('/') || /[?#\s%\\]/.test(value) || value.includes('//')) {
+    throw new StaticConfigError(
+      'prefix',
+      `must be a URL path starting with "/" without "?", "#", "%", "\\\\", "//" or spaces, got ${show(value)}`,
+    )
+  }
+  return value.endsWith('/') ? value : `${value}/`
+}
+
+function resolveAliases(value: unknown): ReadonlyMap<string, string> {
+  const aliases = new Map<string, string>(Object.entries(DEFAULT_ALIASES))
+  if (value === undefined) return aliases
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new StaticConfigError('aliases', `must be an object of URL path → file, got ${show(value)}`)
+  }
+  for (const [urlPath, target] of Object.entries(value as Record<string, unknown>)) {
+    if (!urlPath.startsWith('/') || urlPath.endsWith('/') || /[?#\s\\]/.test(urlPath)) {
+      throw new StaticConfigError(
+        'aliases',
+        `keys must be URL paths such as "/sitemap.xml", got ${show(urlPath)}`,
+      )
+    }
+    if (target === null) {
+      aliases.delete(urlPath)
+      continue
+    }
+    const logicalPath = typeof target === 'string' ? toLogicalPath(target) : undefined
+    if (logicalPath === undefined) {
+      throw new StaticConfigError(
+        'aliases',
+        `${show(urlPath)} must map to a file path inside the root, got ${show(target)}`,
+      )
+    }
+    aliases.set(urlPath, logicalPath)
+  }
+  return aliases
+}
+
+function resolveIndex(value: unknown): string | false {
+  if (value === undefined || value === false) return false
+  if (typeof value !== 'string' || value === '' || value.includes('/')) {
+    throw new StaticConfigError('index', `must be a file name such as "index.html" or false, got ${show(value)}`)
+  }
+  return value
+}
+
+function optionalBoolean(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback
+  if (typeof value !== 'boolean') throw new StaticConfigError(name, `must be true or false, got ${show(value)}`)
+  return value
+}
+
+function optionalFunction<T>(name: string, value: T | undefined): T | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'function') throw new StaticConfigError(name, `must be a function, got ${show(value)}`)
+  return value
+}
+
+function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback
+  if (!allowed.includes(value as T)) {
+    throw new StaticConfigError(name, `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${show(value)}`)
+  }
+  return value as T
+}
+
+function seconds(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 10 * ONE_YEAR_SECONDS) {
+    throw new StaticConfigError(name, `must be a whole number of seconds from 0 to ${10 * ONE_YEAR_SECONDS}, got ${show(value)}`)
+  }
+  return value
+}
+
+function bytes(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new StaticConfigError(name, `must be a whole number of bytes (0 or more), got ${show(value)}`)
+  }
+  return value
+}

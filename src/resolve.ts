@@ -1,0 +1,98 @@
+/**
+ * resolveRequest(): a raw request URL → the asset it names, a redirect, a 400, or "not ours".
+ * Decoding, NUL and traversal rejection, the prefix, root aliases and directory index live here.
+ * @module
+ */
+import type { AssetIndex } from './asset-index.js'
+import type { Asset, CacheKind } from './types.js'
+import { parseVersionToken } from './versioned-path.js'
+
+/** What a request URL resolves to. */
+export type Target =
+  /** Outside the prefix and the aliases: not ours at all. */
+  | { readonly kind: 'none' }
+  /** Under the prefix (or an alias) but no servable file: 404, or the framework carries on. */
+  | { readonly kind: 'not-found' }
+  /** Under our prefix but undecodable (malformed escape, NUL byte). */
+  | { readonly kind: 'bad-request'; readonly reason: string }
+  /** A directory URL without its trailing slash: 301 to `location`. */
+  | { readonly kind: 'redirect'; readonly location: string }
+  /** A file to serve, with the caching rule the URL earns. */
+  | { readonly kind: 'asset'; readonly asset: Asset; readonly cacheKind: CacheKind }
+
+/** What resolution needs to know besides the URL. */
+export interface ResolveContext {
+  readonly index: AssetIndex
+  readonly prefix: string
+  readonly aliases: ReadonlyMap<string, string>
+  readonly indexFile: string | false
+}
+
+const NONE: Target = Object.freeze({ kind: 'none' })
+const NOT_FOUND: Target = Object.freeze({ kind: 'not-found' })
+
+/**
+ * Resolves a request target such as `/static/css/app.css?v=3f2a9c1b7d0e`. The path is
+ * percent-decoded exactly once; `.`/`..`/empty segments never resolve, so no URL can name a
+ * file outside the index (production) or the root (dev mode).
+ */
+export function resolveRequest(rawUrl: string, context: ResolveContext): Target {
+  const questionMark = rawUrl.indexOf('?')
+  const rawPath = questionMark === -1 ? rawUrl : rawUrl.slice(0, questionMark)
+  const query = questionMark === -1 ? '' : rawUrl.slice(questionMark + 1)
+
+  const aliasTarget = context.aliases.get(rawPath)
+  if (aliasTarget !== undefined) {
+    const asset = context.index.get(aliasTarget)
+    return asset === undefined ? NOT_FOUND : { kind: 'asset', asset, cacheKind: 'plain' }
+  }
+  if (!rawPath.startsWith(context.prefix)) return NONE
+
+  const rawRest = rawPath.slice(context.prefix.length)
+  let rest = rawRest
+  if (rawRest.includes('%')) {
+    try {
+      rest = decodeURIComponent(rawRest)
+    } catch {
+      return { kind: 'bad-request', reason: 'malformed percent-encoding in the URL path' }
+    }
+  }
+  if (rest.includes('\0')) return { kind: 'bad-request', reason: 'NUL byte in the URL path' }
+
+  if (rest === '' || rest.endsWith('/')) return resolveDirectory(rest.slice(0, -1), context)
+  if (!hasOnlyNamedSegments(rest)) return NOT_FOUND
+
+  const asset = context.index.get(rest)
+  if (asset !== undefined) return { kind: 'asset', asset, cacheKind: toCacheKind(asset, query) }
+  if (context.indexFile !== false && context.index.isDirectory(rest)) {
+    if (context.index.get(`${rest}/${context.indexFile}`) !== undefined) {
+      // The Location is built from our own validated path, never from a client-controlled host part.
+      return { kind: 'redirect', location: `${rawPath}/${questionMark === -1 ? '' : `?${query}`}` }
+    }
+  }
+  return NOT_FOUND
+}
+
+// --- internal ---
+
+function resolveDirectory(directory: string, context: ResolveContext): Target {
+  if (context.indexFile === false) return NOT_FOUND
+  if (directory !== '' && !hasOnlyNamedSegments(directory)) return NOT_FOUND
+  const logicalPath = directory === '' ? context.indexFile : `${directory}/${context.indexFile}`
+  const asset = context.index.get(logicalPath)
+  return asset === undefined ? NOT_FOUND : { kind: 'asset', asset, cacheKind: 'plain' }
+}
+
+/** True when no segment is empty, `.` or `..`. */
+function hasOnlyNamedSegments(logicalPath: string): boolean {
+  for (const segment of logicalPath.split('/')) {
+    if (segment === '' || segment === '.' || segment === '..') return false
+  }
+  return true
+}
+
+function toCacheKind(asset: Asset, query: string): CacheKind {
+  const token = parseVersionToken(query)
+  if (token === undefined) return 'plain'
+  return token === asset.token ? 'immutable' : 'stale'
+}

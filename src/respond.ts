@@ -1,0 +1,146 @@
+/**
+ * planResponse(): the HTTP decision for one asset and one request: status, headers and the body
+ * to send. Pure protocol logic (RFC 9110) with no I/O and no framework types; every adapter writes
+ * the same plan.
+ * @module
+ */
+import { type CachePolicy, formatExpires } from './cache-control.js'
+import { evaluatePreconditions, type HeaderGetter, isRangeCurrent, type Validators } from './conditional.js'
+import { parseRange } from './range.js'
+import type { Asset, CacheKind, SetHeaders } from './types.js'
+
+/** The part of a file to send: bytes `start` to `end` inclusive. */
+export interface FileBody {
+  readonly asset: Asset
+  readonly start: number
+  readonly end: number
+}
+
+/** What to send. Header names are lowercase. */
+export interface StaticResponse {
+  readonly status: number
+  readonly headers: Record<string, string>
+  /** A file range, a short text (errors), or nothing (HEAD, 304, empty file). */
+  readonly body: FileBody | string | null
+}
+
+/** The request as the core sees it. */
+export interface StaticRequest {
+  readonly method: string
+  readonly header: HeaderGetter
+}
+
+/** What the plan needs from the configuration. */
+export interface PlanContext {
+  readonly policies: Readonly<Record<CacheKind, CachePolicy>>
+  readonly setHeaders: SetHeaders | undefined
+}
+
+export const ALLOWED_METHODS = 'GET, HEAD'
+
+/**
+ * Decides the response for a request that resolved to `asset`.
+ * Order: method (405) → preconditions (412/304, RFC 9110 §13.2.2) → Range with If-Range (206/416) → 200.
+ */
+export function planResponse(
+  asset: Asset,
+  cacheKind: CacheKind,
+  request: StaticRequest,
+  context: PlanContext,
+  nowMs: number = Date.now(),
+): StaticResponse {
+  const method = request.method
+  if (method !== 'GET' && method !== 'HEAD') {
+    return planError(405, 'Method Not Allowed', method, { allow: ALLOWED_METHODS })
+  }
+  const validators: Validators = { etag: asset.etag, lastModifiedMs: Math.floor(asset.mtimeMs / 1000) * 1000 }
+  const precondition = evaluatePreconditions(request.header, validators, nowMs)
+  if (precondition === 'precondition-failed') {
+    return planError(412, 'Precondition Failed', method, {})
+  }
+
+  // Validators and cache headers go on 200, 206 and 304 alike (RFC 9110 §15.4.5).
+  const headers: Record<string, string> = {
+    'accept-ranges': 'bytes',
+    etag: asset.etag,
+    'last-modified': asset.lastModified,
+    'cache-control': context.policies[cacheKind].cacheControl,
+    'x-content-type-options': 'nosniff',
+  }
+  const lifetime = context.policies[cacheKind].expiresInSeconds
+  if (lifetime !== undefined) headers.expires = formatExpires(nowMs, lifetime)
+
+  if (precondition === 'not-modified') {
+    return finish(304, headers, null, asset, cacheKind, context)
+  }
+
+  headers['content-type'] = asset.contentType
+  const rangeHeader = request.header('range')
+  const range =
+    rangeHeader !== undefined && isRangeCurrent(request.header('if-range'), validators)
+      ? parseRange(rangeHeader, asset.size)
+      : undefined
+
+  if (range?.kind === 'unsatisfiable') {
+    return {
+      status: 416,
+      headers: {
+        'accept-ranges': 'bytes',
+        'content-range': `bytes */${asset.size}`,
+        'content-type': 'text/plain; charset=utf-8',
+        'content-length': '0',
+        'x-content-type-options': 'nosniff',
+      },
+      body: null,
+    }
+  }
+  if (range?.kind === 'single') {
+    headers['content-range'] = `bytes ${range.start}-${range.end}/${asset.size}`
+    headers['content-length'] = String(range.end - range.start + 1)
+    const body = method === 'GET' ? { asset, start: range.start, end: range.end } : null
+    return finish(206, headers, body, asset, cacheKind, context)
+  }
+  headers['content-length'] = String(asset.size)
+  const body = method === 'GET' && asset.size > 0 ? { asset, start: 0, end: asset.size - 1 } : null
+  return finish(200, headers, body, asset, cacheKind, context)
+}
+
+/** A short text response for errors the handler answers itself (400, 404, 405, 412, 503). */
+export function planError(
+  status: number,
+  text: string,
+  method: string,
+  extraHeaders: Record<string, string>,
+): StaticResponse {
+  const body = `${text}\n`
+  return {
+    status,
+    headers: {
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': String(Buffer.byteLength(body)),
+      'x-content-type-options': 'nosniff',
+      ...extraHeaders,
+    },
+    body: method === 'HEAD' ? null : body,
+  }
+}
+
+/** 301 to the slash form of a directory URL. */
+export function planRedirect(location: string, method: string): StaticResponse {
+  return planError(301, `Redirecting to ${location}`, method, { location, 'cache-control': 'no-cache' })
+}
+
+// --- internal ---
+
+function finish(
+  status: number,
+  headers: Record<string, string>,
+  body: FileBody | null,
+  asset: Asset,
+  cacheKind: CacheKind,
+  context: PlanContext,
+): StaticResponse {
+  // The user's hook runs last, so its headers win (the most requested feature of the peers' users).
+  context.setHeaders?.(headers, { logicalPath: asset.logicalPath, status, cacheKind })
+  return { status, headers, body }
+}

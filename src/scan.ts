@@ -1,0 +1,83 @@
+/**
+ * scanRoot(): the fast-glob walk that lists the files of the root. The dotfile and symlink policy lives here.
+ * @module
+ */
+import { realpathSync, statSync } from 'node:fs'
+import path from 'node:path'
+import fg from 'fast-glob'
+
+/** A file found under the root. */
+export interface ScannedFile {
+  /** Path relative to the root, `/`-separated. */
+  readonly logicalPath: string
+  /** Path to open: the file itself, or the target of a symlink that passed the policy. */
+  readonly absolutePath: string
+}
+
+/** What the walk may include. */
+export interface ScanPolicy {
+  readonly dotfiles: 'ignore' | 'allow'
+  readonly followSymlinksOutsideRoot: boolean
+}
+
+/** The one dot-directory served under the `ignore` policy (RFC 8615 well-known URIs). */
+const WELL_KNOWN = '.well-known'
+
+/**
+ * Lists the regular files under `realRoot` in a stable (sorted) order.
+ * Symlinked files are included when their real path is inside the root (or the policy allows
+ * outside targets); symlinked directories are not descended, so a link loop cannot recurse.
+ */
+export function scanRoot(realRoot: string, policy: ScanPolicy): ScannedFile[] {
+  const entries = fg.sync(policy.dotfiles === 'allow' ? ['**'] : ['**', `${WELL_KNOWN}/**`], {
+    cwd: realRoot,
+    dot: policy.dotfiles === 'allow',
+    onlyFiles: false,
+    followSymbolicLinks: false,
+    objectMode: true,
+    unique: true,
+    suppressErrors: true,
+  })
+  const files: ScannedFile[] = []
+  for (const entry of entries) {
+    const logicalPath = entry.path
+    if (!isAllowedPath(logicalPath, policy.dotfiles)) continue
+    const absolutePath = path.join(realRoot, logicalPath)
+    if (entry.dirent.isFile()) {
+      files.push({ logicalPath, absolutePath })
+    } else if (entry.dirent.isSymbolicLink()) {
+      const target = resolveLink(absolutePath, realRoot, policy.followSymlinksOutsideRoot)
+      if (target !== undefined) files.push({ logicalPath, absolutePath: target })
+    }
+  }
+  files.sort((a, b) => (a.logicalPath < b.logicalPath ? -1 : a.logicalPath > b.logicalPath ? 1 : 0))
+  return files
+}
+
+/** True when no segment of the logical path is hidden by the dotfile policy. */
+export function isAllowedPath(logicalPath: string, dotfiles: 'ignore' | 'allow'): boolean {
+  if (dotfiles === 'allow') return true
+  const segments = logicalPath.split('/')
+  // .well-known is allowed as the first segment only, and only as a directory.
+  return segments.every(
+    (segment, position) =>
+      !segment.startsWith('.') || (position === 0 && segment === WELL_KNOWN && segments.length > 1),
+  )
+}
+
+/** True when `realPath` is `realRoot` itself or lies below it. */
+export function isInside(realPath: string, realRoot: string): boolean {
+  return realPath === realRoot || realPath.startsWith(realRoot.endsWith(path.sep) ? realRoot : realRoot + path.sep)
+}
+
+// --- internal ---
+
+function resolveLink(absolutePath: string, realRoot: string, allowOutside: boolean): string | undefined {
+  try {
+    const target = realpathSync(absolutePath)
+    if (!allowOutside && !isInside(target, realRoot)) return undefined
+    return statSync(target).isFile() ? target : undefined
+  } catch {
+    return undefined // dangling link
+  }
+}
