@@ -1,0 +1,320 @@
+#!/usr/bin/env node
+/**
+ * The `vstatic` command line: argument parsing, exit codes and output. No logic of its own.
+ * @module
+ */
+import { readFileSync, realpathSync } from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { createStatic } from './create-static.js'
+import { MissingAssetError, StaticConfigError } from './errors.js'
+
+/** Where the CLI writes; replaced in tests. */
+export interface CliIo {
+  readonly stdout: (text: string) => void
+  readonly stderr: (text: string) => void
+}
+
+/** A running `vstatic serve`, for tests and embedding. */
+export interface RunningServer {
+  readonly url: string
+  readonly server: http.Server
+  close(): Promise<void>
+}
+
+const DEFAULT_IO: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+}
+
+class UsageError extends Error {}
+
+const MAIN_HELP = `Usage: vstatic <command> [options]
+
+Content-hashed static assets: versioned URLs, a correct static server.
+
+Commands:
+  serve <root>          Serve a directory over HTTP
+  url <path>...         Print the versioned URL of each file
+
+Options:
+  -h, --help            Show help (also: vstatic <command> --help)
+  -v, --version         Print the version
+
+Exit codes: 0 success, 1 failure (e.g. a missing file), 2 usage error.
+`
+
+const SERVE_HELP = `Usage: vstatic serve <root> [options]
+
+Serve <root> with versioned-URL caching, ETag/Last-Modified revalidation,
+ranges, HEAD and root aliases. Logs one line per request.
+
+Options:
+  --port <n>            Port to listen on; 0 picks a free one (default 8888)
+  --host <addr>         Address to bind (default 127.0.0.1)
+  --prefix <path>       URL prefix of the files (default /static/)
+  --alias <url=file>    Serve a root-level URL from a file of <root>, e.g.
+                        --alias /sitemap.xml=sitemap.xml (repeatable; added to
+                        /favicon.ico and /robots.txt)
+  --index <file>        File served for directory URLs (default index.html)
+  --no-index            Serve no index file for directories
+  --max-age <s>         max-age for unversioned responses (default 0: no-cache)
+  --dotfiles <policy>   ignore (default) or allow
+  --dev                 Dev mode: versions follow file edits without a restart
+  --quiet               Do not log requests
+  -h, --help            Show this help
+
+Stops gracefully on SIGINT or SIGTERM.
+`
+
+const URL_HELP = `Usage: vstatic url <path>... --root <dir> [options]
+
+Print the versioned URL of each file, one per line, exactly as
+assets.url(path) returns it.
+
+Options:
+  --root <dir>          The static directory (required)
+  --prefix <path>       URL prefix of the files (default /static/)
+  --no-version          Print URLs without the ?v= token
+  -h, --help            Show this help
+
+Exits 1 if any path is not a file of <root> (the error goes to stderr).
+`
+
+/**
+ * Runs the CLI with `argv` (without `node` and the script). Resolves with the exit code; for
+ * `serve`, resolves once the server has stopped.
+ */
+export async function main(argv: readonly string[], io: CliIo = DEFAULT_IO): Promise<number> {
+  const [command, ...rest] = argv
+  try {
+    switch (command) {
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        io.stdout(MAIN_HELP)
+        return command === undefined ? 2 : 0
+      case '-v':
+      case '--version':
+        io.stdout(`${readVersion()}\n`)
+        return 0
+      case 'serve': {
+        const running = await serve(rest, io)
+        if (running === undefined) return 0
+        await waitForSignal(running, io)
+        return 0
+      }
+      case 'url':
+        return await printUrls(rest, io)
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}`)
+    }
+  } catch (error) {
+    if (error instanceof UsageError || isParseArgsError(error) || error instanceof StaticConfigError) {
+      io.stderr(`vstatic: ${(error as Error).message}\nRun "vstatic ${helpTopic(command)}--help" for usage.\n`)
+      return 2
+    }
+    io.stderr(`vstatic: ${error instanceof Error ? error.message : String(error)}\n`)
+    return 1
+  }
+}
+
+/**
+ * Starts `vstatic serve` with CLI arguments; resolves once it listens (undefined after --help).
+ * @example const running = await serve(['public', '--port', '0'])
+ */
+export async function serve(args: readonly string[], io: CliIo = DEFAULT_IO): Promise<RunningServer | undefined> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      port: { type: 'string', default: '8888' },
+      host: { type: 'string', default: '127.0.0.1' },
+      prefix: { type: 'string' },
+      alias: { type: 'string', multiple: true, default: [] },
+      index: { type: 'string', default: 'index.html' },
+      'no-index': { type: 'boolean', default: false },
+      'max-age': { type: 'string' },
+      dotfiles: { type: 'string' },
+      root: { type: 'string' },
+      dev: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  })
+  if (values.help) {
+    io.stdout(SERVE_HELP)
+    return undefined
+  }
+  const root = values.root ?? positionals[0]
+  if (root === undefined) throw new UsageError('serve needs the directory to serve: vstatic serve <root>')
+  if (positionals.length > (values.root === undefined ? 1 : 0)) {
+    throw new UsageError(`serve takes one directory, got ${positionals.length}: ${positionals.join(' ')}`)
+  }
+  const port = parsePort(values.port)
+  const assets = await createStatic({
+    root,
+    prefix: values.prefix,
+    aliases: parseAliases(values.alias),
+    index: values['no-index'] ? false : values.index,
+    dev: values.dev,
+    maxAge: values['max-age'] === undefined ? undefined : parseWhole('--max-age', values['max-age']),
+    dotfiles: values.dotfiles as 'ignore' | 'allow' | undefined,
+  })
+  const server = http.createServer((req, res) => {
+    if (!values.quiet) logRequest(req, res, io)
+    assets.handle(req, res)
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, values.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  }).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`cannot listen on ${values.host}:${port}: ${error.code ?? error.message}`, { cause: error })
+  })
+  const address = server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const url = `http://${host}:${address.port}`
+  io.stdout(`Listening on ${url}\n`)
+  io.stdout(`Serving ${assets.root} at ${url}${assets.prefix}${assets.dev ? ' (dev mode)' : ''}\n`)
+  return {
+    url,
+    server,
+    close: () => closeGracefully(server),
+  }
+}
+
+// --- internal ---
+
+async function printUrls(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      root: { type: 'string' },
+      prefix: { type: 'string' },
+      'no-version': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  })
+  if (values.help) {
+    io.stdout(URL_HELP)
+    return 0
+  }
+  if (values.root === undefined) throw new UsageError('url needs --root <dir>')
+  if (positionals.length === 0) throw new UsageError('url needs at least one path')
+  const assets = await createStatic({ root: values.root, prefix: values.prefix })
+  let status = 0
+  for (const path of positionals) {
+    try {
+      io.stdout(`${assets.url(path, { version: !values['no-version'] })}\n`)
+    } catch (error) {
+      if (!(error instanceof MissingAssetError)) throw error
+      io.stderr(`vstatic: ${error.message}\n`)
+      status = 1
+    }
+  }
+  return status
+}
+
+function parsePort(value: string): number {
+  const port = parseWhole('--port', value)
+  if (port > 65535) throw new UsageError(`--port must be from 0 to 65535, got ${value}`)
+  return port
+}
+
+function parseWhole(flag: string, value: string): number {
+  if (!/^\d+$/.test(value)) throw new UsageError(`${flag} must be a whole number, got ${JSON.stringify(value)}`)
+  return Number(value)
+}
+
+function parseAliases(values: readonly string[]): Record<string, string> {
+  const aliases: Record<string, string> = {}
+  for (const value of values) {
+    const equals = value.indexOf('=')
+    if (equals <= 0 || equals === value.length - 1) {
+      throw new UsageError(`--alias must look like /sitemap.xml=sitemap.xml, got ${JSON.stringify(value)}`)
+    }
+    aliases[value.slice(0, equals)] = value.slice(equals + 1)
+  }
+  return aliases
+}
+
+function logRequest(req: http.IncomingMessage, res: http.ServerResponse, io: CliIo): void {
+  const started = process.hrtime.bigint()
+  const socket = req.socket
+  const writtenBefore = socket.bytesWritten
+  res.once('close', () => {
+    const milliseconds = Number(process.hrtime.bigint() - started) / 1e6
+    // Bytes put on the wire for this response, status line and headers included (like %O in Apache).
+    const bytes = socket.bytesWritten - writtenBefore
+    const aborted = res.writableFinished ? '' : ' (aborted)'
+    io.stdout(`${req.method} ${req.url} ${res.statusCode} ${bytes} ${milliseconds.toFixed(1)}ms${aborted}\n`)
+  })
+}
+
+async function closeGracefully(server: http.Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+  server.closeIdleConnections()
+  // Requests in flight get a few seconds to finish; then their connections are cut.
+  const timer = setTimeout(() => server.closeAllConnections(), 5000)
+  timer.unref()
+  await closed
+  clearTimeout(timer)
+}
+
+function waitForSignal(running: RunningServer, io: CliIo): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      io.stdout(`Received ${signal}, closing\n`)
+      running.close().then(resolve, resolve)
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+}
+
+function readVersion(): string {
+  const packageJson = new URL('../package.json', import.meta.url)
+  return (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version
+}
+
+function isParseArgsError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')
+}
+
+function helpTopic(command: string | undefined): string {
+  return command === 'serve' || command === 'url' ? `${command} ` : ''
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1]
+  if (script === undefined) return false
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url))
+  } catch {
+    return false
+  }
+}
+
+if (isEntryPoint()) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code
+    },
+    (error: unknown) => {
+      process.stderr.write(`vstatic: ${String(error)}\n`)
+      process.exitCode = 1
+    },
+  )
+}
