@@ -28,7 +28,10 @@ export function createCachePolicies(options: {
     plain:
       options.maxAge === 0
         ? revalidate
-        : Object.freeze({ cacheControl: `public, max-age=${options.maxAge}`, expiresInSeconds: options.maxAge }),
+        : Object.freeze({
+            cacheControl: `public, max-age=${options.maxAge}`,
+            expiresInSeconds: options.maxAge,
+          }),
   })
 }
 

@@ -114,7 +114,9 @@ export async function main(argv: readonly string[], io: CliIo = DEFAULT_IO): Pro
     }
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error) || error instanceof StaticConfigError) {
-      io.stderr(`vstatic: ${(error as Error).message}\nRun "vstatic ${helpTopic(command)}--help" for usage.\n`)
+      io.stderr(
+        `vstatic: ${(error as Error).message}\nRun "vstatic ${helpTopic(command)}--help" for usage.\n`,
+      )
       return 2
     }
     io.stderr(`vstatic: ${error instanceof Error ? error.message : String(error)}\n`)
@@ -126,7 +128,10 @@ export async function main(argv: readonly string[], io: CliIo = DEFAULT_IO): Pro
  * Starts `vstatic serve` with CLI arguments; resolves once it listens (undefined after --help).
  * @example const running = await serve(['public', '--port', '0'])
  */
-export async function serve(args: readonly string[], io: CliIo = DEFAULT_IO): Promise<RunningServer | undefined> {
+export async function serve(
+  args: readonly string[],
+  io: CliIo = DEFAULT_IO,
+): Promise<RunningServer | undefined> {
   const { values, positionals } = parseArgs({
     args: [...args],
     allowPositionals: true,
@@ -176,7 +181,9 @@ export async function serve(args: readonly string[], io: CliIo = DEFAULT_IO): Pr
       resolve()
     })
   }).catch((error: NodeJS.ErrnoException) => {
-    throw new Error(`cannot listen on ${values.host}:${port}: ${error.code ?? error.message}`, { cause: error })
+    throw new Error(`cannot listen on ${values.host}:${port}: ${error.code ?? error.message}`, {
+      cause: error,
+    })
   })
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
@@ -231,7 +238,8 @@ function parsePort(value: string): number {
 }
 
 function parseWhole(flag: string, value: string): number {
-  if (!/^\d+$/.test(value)) throw new UsageError(`${flag} must be a whole number, got ${JSON.stringify(value)}`)
+  if (!/^\d+$/.test(value))
+    throw new UsageError(`${flag} must be a whole number, got ${JSON.stringify(value)}`)
   return Number(value)
 }
 

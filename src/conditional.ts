@@ -101,7 +101,8 @@ export function matchesEntityTag(fieldValue: string, etag: string, comparison: '
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
-const IMF_FIXDATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/
+const IMF_FIXDATE =
+  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/
 const RFC_850 =
   /^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\d{2})-([A-Z][a-z]{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) GMT$/
 const ASCTIME = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/
@@ -144,7 +145,14 @@ function toEpoch(
   const hourNumber = Number(hours)
   const minuteNumber = Number(minutes)
   const secondNumber = Number(secs)
-  if (month === -1 || dayNumber < 1 || dayNumber > 31 || hourNumber > 23 || minuteNumber > 59 || secondNumber > 60) {
+  if (
+    month === -1 ||
+    dayNumber < 1 ||
+    dayNumber > 31 ||
+    hourNumber > 23 ||
+    minuteNumber > 59 ||
+    secondNumber > 60
+  ) {
     return undefined
   }
   const epoch = Date.UTC(Number(year), month, dayNumber, hourNumber, minuteNumber, Math.min(secondNumber, 59))

@@ -10,7 +10,7 @@ import { createCachePolicies } from './cache-control.js'
 import { MissingAssetError } from './errors.js'
 import { type BodySource, openBody } from './node-body.js'
 import { type ResolvedOptions, resolveOptions, toLogicalPath } from './options.js'
-import { resolveRequest, type ResolveContext } from './resolve.js'
+import { type ResolveContext, resolveRequest } from './resolve.js'
 import { type PlanContext, planError, planRedirect, planResponse, type StaticResponse } from './respond.js'
 import type { Asset, StaticOptions, UrlOptions } from './types.js'
 import { formatUrlPath, formatVersionedUrl } from './versioned-path.js'
@@ -149,7 +149,10 @@ function assemble(options: ResolvedOptions, index: AssetIndex): StaticAssets {
             return
           case 'changed':
             if (retried) {
-              writeResponse(res, planError(503, 'Service Unavailable', request.method, { 'retry-after': '1' }))
+              writeResponse(
+                res,
+                planError(503, 'Service Unavailable', request.method, { 'retry-after': '1' }),
+              )
               return
             }
             options.onWarning(`${body.asset.logicalPath} changed on disk after it was indexed; re-reading it`)
@@ -197,13 +200,16 @@ function createUrl(options: ResolvedOptions, index: AssetIndex): StaticAssets['u
   // Production URLs never change for a given asset object, so each is built once.
   const built = new WeakMap<Asset, string>()
 
-  function missing(path: string): string {
-    if (options.onMissing === 'throw') throw new MissingAssetError(path, options.root)
+  function missing(path: string, logicalPath: string | undefined): string {
+    // A path that can never name a file of the root (`..`, empty) is a bug in the caller: always throw.
+    if (options.onMissing === 'throw' || logicalPath === undefined)
+      throw new MissingAssetError(path, options.root)
     if (!warned.has(path)) {
       warned.add(path)
-      options.onWarning(`static asset ${JSON.stringify(path)} is not in ${options.root}; using an unversioned URL`)
+      options.onWarning(
+        `static asset ${JSON.stringify(path)} is not in ${options.root}; using an unversioned URL`,
+      )
     }
-    const logicalPath = path.startsWith('/') ? path.slice(1) : path
     return options.prefix + formatUrlPath(logicalPath)
   }
 
@@ -211,7 +217,7 @@ function createUrl(options: ResolvedOptions, index: AssetIndex): StaticAssets['u
     if (typeof path !== 'string') throw new TypeError(`url() expects a path string, got ${typeof path}`)
     const logicalPath = toLogicalPath(path)
     const asset = logicalPath === undefined ? undefined : index.get(logicalPath)
-    if (asset === undefined) return missing(path)
+    if (asset === undefined) return missing(path, logicalPath)
     if (urlOptions?.version === false) return options.prefix + formatUrlPath(asset.logicalPath)
     let value = built.get(asset)
     if (value === undefined) {

@@ -2,8 +2,9 @@
  * vstatic: content-hashed static assets for Node.js.
  * @module
  */
-export { createStatic } from './create-static.js'
+
 export type { NextFunction, RequestInfo, StaticAssets } from './create-static.js'
+export { createStatic } from './create-static.js'
 export { MissingAssetError, StaticConfigError } from './errors.js'
 export type { FileBody, StaticResponse } from './respond.js'
 export type {

@@ -137,7 +137,12 @@ function resolveRoot(value: unknown): { root: string; realRoot: string } {
 
 function resolvePrefix(value: unknown): string {
   if (value === undefined) return DEFAULT_PREFIX
-  if (typeof value !== 'string' || !value.startsWith('/') || /[?#\s%\\]/.test(value) || value.includes('//')) {
+  if (
+    typeof value !== 'string' ||
+    !value.startsWith('/') ||
+    /[?#\s%\\]/.test(value) ||
+    value.includes('//')
+  ) {
     throw new StaticConfigError(
       'prefix',
       `must be a URL path starting with "/" without "?", "#", "%", "\\\\", "//" or spaces, got ${show(value)}`,
@@ -178,14 +183,18 @@ function resolveAliases(value: unknown): ReadonlyMap<string, string> {
 function resolveIndex(value: unknown): string | false {
   if (value === undefined || value === false) return false
   if (typeof value !== 'string' || value === '' || value.includes('/')) {
-    throw new StaticConfigError('index', `must be a file name such as "index.html" or false, got ${show(value)}`)
+    throw new StaticConfigError(
+      'index',
+      `must be a file name such as "index.html" or false, got ${show(value)}`,
+    )
   }
   return value
 }
 
 function optionalBoolean(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback
-  if (typeof value !== 'boolean') throw new StaticConfigError(name, `must be true or false, got ${show(value)}`)
+  if (typeof value !== 'boolean')
+    throw new StaticConfigError(name, `must be true or false, got ${show(value)}`)
   return value
 }
 
@@ -198,7 +207,10 @@ function optionalFunction<T>(name: string, value: T | undefined): T | undefined 
 function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback
   if (!allowed.includes(value as T)) {
-    throw new StaticConfigError(name, `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${show(value)}`)
+    throw new StaticConfigError(
+      name,
+      `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${show(value)}`,
+    )
   }
   return value as T
 }
@@ -206,7 +218,10 @@ function oneOf<T extends string>(name: string, value: unknown, allowed: readonly
 function seconds(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 10 * ONE_YEAR_SECONDS) {
-    throw new StaticConfigError(name, `must be a whole number of seconds from 0 to ${10 * ONE_YEAR_SECONDS}, got ${show(value)}`)
+    throw new StaticConfigError(
+      name,
+      `must be a whole number of seconds from 0 to ${10 * ONE_YEAR_SECONDS}, got ${show(value)}`,
+    )
   }
   return value
 }

@@ -43,7 +43,8 @@ export function parseRange(fieldValue: string, size: number): RangeResult {
       // suffix-range: the last n bytes; n = 0 is unsatisfiable.
       if (!DIGITS.test(last)) return IGNORE
       const suffixLength = Number(last)
-      if (suffixLength > 0 && size > 0) ranges.push({ start: Math.max(0, size - suffixLength), end: size - 1 })
+      if (suffixLength > 0 && size > 0)
+        ranges.push({ start: Math.max(0, size - suffixLength), end: size - 1 })
       continue
     }
     if (!DIGITS.test(first) || (last !== '' && !DIGITS.test(last))) return IGNORE

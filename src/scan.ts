@@ -67,7 +67,9 @@ export function isAllowedPath(logicalPath: string, dotfiles: 'ignore' | 'allow')
 
 /** True when `realPath` is `realRoot` itself or lies below it. */
 export function isInside(realPath: string, realRoot: string): boolean {
-  return realPath === realRoot || realPath.startsWith(realRoot.endsWith(path.sep) ? realRoot : realRoot + path.sep)
+  return (
+    realPath === realRoot || realPath.startsWith(realRoot.endsWith(path.sep) ? realRoot : realRoot + path.sep)
+  )
 }
 
 // --- internal ---

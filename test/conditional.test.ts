@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  evaluatePreconditions,
-  isRangeCurrent,
-  matchesEntityTag,
-  parseHttpDate,
-} from '../src/conditional.js'
+import { evaluatePreconditions, isRangeCurrent, matchesEntityTag, parseHttpDate } from '../src/conditional.js'
 
 const ETAG = '"a"'
 const LAST_MODIFIED = Date.UTC(2024, 0, 2, 3, 4, 5)
@@ -15,7 +10,7 @@ const NOW = Date.UTC(2025, 0, 1)
 const FUTURE = new Date(NOW + 86_400_000).toUTCString()
 const validators = { etag: ETAG, lastModifiedMs: LAST_MODIFIED }
 
-function getter(headers: Record<string, string>) {
+function getter(headers: Record<string, string | undefined>) {
   return (name: string) => headers[name]
 }
 
@@ -78,24 +73,60 @@ describe('evaluatePreconditions (RFC 9110 §13.2.2 order)', () => {
     { when: 'list containing the tag', headers: { 'if-none-match': '"x", "a"' }, result: 'not-modified' },
     { when: 'star', headers: { 'if-none-match': '*' }, result: 'not-modified' },
     { when: 'other tag', headers: { 'if-none-match': '"x"' }, result: 'proceed' },
-    { when: 'empty If-None-Match counts as absent', headers: { 'if-none-match': '', 'if-modified-since': LAST_MODIFIED_TEXT }, result: 'not-modified' },
-    { when: 'INM wins over IMS', headers: { 'if-none-match': '"x"', 'if-modified-since': LATER }, result: 'proceed' },
-    { when: 'IMS equal to Last-Modified', headers: { 'if-modified-since': LAST_MODIFIED_TEXT }, result: 'not-modified' },
+    {
+      when: 'empty If-None-Match counts as absent',
+      headers: { 'if-none-match': '', 'if-modified-since': LAST_MODIFIED_TEXT },
+      result: 'not-modified',
+    },
+    {
+      when: 'INM wins over IMS',
+      headers: { 'if-none-match': '"x"', 'if-modified-since': LATER },
+      result: 'proceed',
+    },
+    {
+      when: 'IMS equal to Last-Modified',
+      headers: { 'if-modified-since': LAST_MODIFIED_TEXT },
+      result: 'not-modified',
+    },
     { when: 'IMS later', headers: { 'if-modified-since': LATER }, result: 'not-modified' },
     { when: 'IMS one second earlier', headers: { 'if-modified-since': EARLIER }, result: 'proceed' },
     { when: 'IMS unparseable', headers: { 'if-modified-since': 'yesterday' }, result: 'proceed' },
     { when: 'IMS in the future', headers: { 'if-modified-since': FUTURE }, result: 'proceed' },
-    { when: 'request no-cache', headers: { 'if-none-match': '"a"', 'cache-control': 'no-cache' }, result: 'proceed' },
-    { when: 'request max-age=0 still revalidates', headers: { 'if-none-match': '"a"', 'cache-control': 'max-age=0' }, result: 'not-modified' },
+    {
+      when: 'request no-cache',
+      headers: { 'if-none-match': '"a"', 'cache-control': 'no-cache' },
+      result: 'proceed',
+    },
+    {
+      when: 'request max-age=0 still revalidates',
+      headers: { 'if-none-match': '"a"', 'cache-control': 'max-age=0' },
+      result: 'not-modified',
+    },
     { when: 'If-Match matches', headers: { 'if-match': '"a"' }, result: 'proceed' },
     { when: 'If-Match star', headers: { 'if-match': '*' }, result: 'proceed' },
     { when: 'If-Match other tag', headers: { 'if-match': '"x"' }, result: 'precondition-failed' },
-    { when: 'If-Match weak tag (strong comparison)', headers: { 'if-match': 'W/"a"' }, result: 'precondition-failed' },
-    { when: 'IUS before Last-Modified', headers: { 'if-unmodified-since': EARLIER }, result: 'precondition-failed' },
+    {
+      when: 'If-Match weak tag (strong comparison)',
+      headers: { 'if-match': 'W/"a"' },
+      result: 'precondition-failed',
+    },
+    {
+      when: 'IUS before Last-Modified',
+      headers: { 'if-unmodified-since': EARLIER },
+      result: 'precondition-failed',
+    },
     { when: 'IUS equal', headers: { 'if-unmodified-since': LAST_MODIFIED_TEXT }, result: 'proceed' },
     { when: 'IUS unparseable is ignored', headers: { 'if-unmodified-since': 'nope' }, result: 'proceed' },
-    { when: 'If-Match wins over IUS', headers: { 'if-match': '"a"', 'if-unmodified-since': EARLIER }, result: 'proceed' },
-    { when: 'If-Match checked before INM', headers: { 'if-match': '"x"', 'if-none-match': '"a"' }, result: 'precondition-failed' },
+    {
+      when: 'If-Match wins over IUS',
+      headers: { 'if-match': '"a"', 'if-unmodified-since': EARLIER },
+      result: 'proceed',
+    },
+    {
+      when: 'If-Match checked before INM',
+      headers: { 'if-match': '"x"', 'if-none-match': '"a"' },
+      result: 'precondition-failed',
+    },
   ])('$when → $result', ({ headers, result }) => {
     expect(evaluatePreconditions(getter(headers), validators, NOW)).toBe(result)
   })

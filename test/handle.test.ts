@@ -41,7 +41,9 @@ describe('handle() over a real socket', () => {
   it('answers a conditional GET with 304 and no body', async () => {
     const { assets, url } = await serve()
     const first = await request(url, '/static/img/logo.svg')
-    const response = await getAndHead(url, '/static/img/logo.svg', { 'if-none-match': first.headers.etag ?? '' })
+    const response = await getAndHead(url, '/static/img/logo.svg', {
+      'if-none-match': first.headers.etag ?? '',
+    })
     expect(response.status).toBe(304)
     expect(response.body.length).toBe(0)
     expect(response.headers.etag).toBe(assets.get('img/logo.svg')?.etag)
@@ -153,7 +155,9 @@ describe('handle() over a real socket', () => {
     const page = await getAndHead(url, '/static/docs/index.html')
     expect(page.headers['cache-control']).toBe('public, max-age=60')
     expect(page.headers['x-served-by']).toBe('vstatic')
-    const notModified = await request(url, '/static/docs/index.html', { headers: { 'if-none-match': page.headers.etag ?? '' } })
+    const notModified = await request(url, '/static/docs/index.html', {
+      headers: { 'if-none-match': page.headers.etag ?? '' },
+    })
     expect(notModified.status).toBe(304)
     expect(notModified.headers['cache-control']).toBe('public, max-age=60')
   })

@@ -18,12 +18,42 @@ describe('parseRange on a 10000-byte representation (RFC 9110 §14.1.2 examples)
 
 describe('parseRange edge cases', () => {
   it.each([
-    { when: 'whole file from 0', header: 'bytes=0-', size: 10, expected: { kind: 'single', start: 0, end: 9 } },
-    { when: 'end past EOF is clamped', header: 'bytes=5-500', size: 10, expected: { kind: 'single', start: 5, end: 9 } },
-    { when: 'suffix longer than the file', header: 'bytes=-500', size: 10, expected: { kind: 'single', start: 0, end: 9 } },
-    { when: 'huge numbers', header: 'bytes=0-99999999999999999999999', size: 10, expected: { kind: 'single', start: 0, end: 9 } },
-    { when: 'unit is case-insensitive', header: 'Bytes=1-2', size: 10, expected: { kind: 'single', start: 1, end: 2 } },
-    { when: 'overlapping reversed order merge', header: 'bytes=5-9,0-5', size: 10, expected: { kind: 'single', start: 0, end: 9 } },
+    {
+      when: 'whole file from 0',
+      header: 'bytes=0-',
+      size: 10,
+      expected: { kind: 'single', start: 0, end: 9 },
+    },
+    {
+      when: 'end past EOF is clamped',
+      header: 'bytes=5-500',
+      size: 10,
+      expected: { kind: 'single', start: 5, end: 9 },
+    },
+    {
+      when: 'suffix longer than the file',
+      header: 'bytes=-500',
+      size: 10,
+      expected: { kind: 'single', start: 0, end: 9 },
+    },
+    {
+      when: 'huge numbers',
+      header: 'bytes=0-99999999999999999999999',
+      size: 10,
+      expected: { kind: 'single', start: 0, end: 9 },
+    },
+    {
+      when: 'unit is case-insensitive',
+      header: 'Bytes=1-2',
+      size: 10,
+      expected: { kind: 'single', start: 1, end: 2 },
+    },
+    {
+      when: 'overlapping reversed order merge',
+      header: 'bytes=5-9,0-5',
+      size: 10,
+      expected: { kind: 'single', start: 0, end: 9 },
+    },
     { when: 'start at EOF', header: 'bytes=10-', size: 10, expected: { kind: 'unsatisfiable' } },
     { when: 'start past EOF', header: 'bytes=50-60', size: 10, expected: { kind: 'unsatisfiable' } },
     { when: 'suffix of zero', header: 'bytes=-0', size: 10, expected: { kind: 'unsatisfiable' } },

@@ -42,12 +42,15 @@ describe('given a versioned URL with the current token', () => {
 })
 
 describe('given a stale or forged token', () => {
-  it.each(['?v=000000000000', '?v=', '?v', '?x=1&v=deadbeef'])('%s revalidates and is never immutable', (query) => {
-    const plan = respond(`/static/css/app.css${query}`)
-    expect(plan?.status).toBe(200)
-    expect(plan?.headers['cache-control']).toBe('no-cache')
-    expect(plan?.headers.expires).toBeUndefined()
-  })
+  it.each(['?v=000000000000', '?v=', '?v', '?x=1&v=deadbeef'])(
+    '%s revalidates and is never immutable',
+    (query) => {
+      const plan = respond(`/static/css/app.css${query}`)
+      expect(plan?.status).toBe(200)
+      expect(plan?.headers['cache-control']).toBe('no-cache')
+      expect(plan?.headers.expires).toBeUndefined()
+    },
+  )
 })
 
 describe('given no token', () => {
@@ -126,7 +129,9 @@ describe('ranges', () => {
   })
 
   it('answers 304 before looking at Range', () => {
-    expect(respond('/static/css/app.css', { range: 'bytes=0-3', 'if-none-match': css().etag })?.status).toBe(304)
+    expect(respond('/static/css/app.css', { range: 'bytes=0-3', 'if-none-match': css().etag })?.status).toBe(
+      304,
+    )
   })
 
   it('answers 200 to several disjoint ranges', () => {

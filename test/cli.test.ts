@@ -1,0 +1,157 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { main } from '../src/cli.js'
+import { createStatic } from '../src/index.js'
+import { PUBLIC_ROOT } from './helpers/fixtures.js'
+import { getAndHead, request } from './helpers/http.js'
+
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
+
+async function run(argv: string[]) {
+  let stdout = ''
+  let stderr = ''
+  const code = await main(argv, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) })
+  return { code, stdout, stderr }
+}
+
+/** Starts `vstatic serve` as a child process and waits for its URL. */
+async function startServe(
+  args: string[],
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  onTestFinished(() => {
+    if (child.exitCode === null) child.kill('SIGKILL')
+  })
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${output}`)), 10_000)
+    child.stdout?.on('data', () => {
+      const match = /Listening on (http:\/\/\S+)/.exec(output)
+      if (match?.[1]) {
+        clearTimeout(timer)
+        resolve(match[1])
+      }
+    })
+    child.once('exit', () => reject(new Error(`serve exited: ${output}`)))
+  })
+  return { child, url, output: () => output }
+}
+
+describe('vstatic url', () => {
+  it('prints each URL exactly as assets.url() gives it', async () => {
+    const assets = await createStatic({ root: PUBLIC_ROOT })
+    const result = await run(['url', 'css/app.css', '/with space.txt', '--root', PUBLIC_ROOT])
+    expect(result).toEqual({
+      code: 0,
+      stdout: `${assets.url('css/app.css')}\n${assets.url('with space.txt')}\n`,
+      stderr: '',
+    })
+  })
+
+  it('honours --prefix and --no-version', async () => {
+    const result = await run([
+      'url',
+      'js/app.js',
+      '--root',
+      PUBLIC_ROOT,
+      '--prefix',
+      '/assets/',
+      '--no-version',
+    ])
+    expect(result.stdout).toBe('/assets/js/app.js\n')
+  })
+
+  it('exits 1 with the error on stderr for a missing path, still printing the others', async () => {
+    const result = await run(['url', 'nope.css', 'robots.txt', '--root', PUBLIC_ROOT])
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(/^\/static\/robots\.txt\?v=[0-9a-f]{12}\n$/)
+    expect(result.stderr).toBe(`vstatic: static asset "nope.css" is not in ${JSON.stringify(PUBLIC_ROOT)}\n`)
+  })
+
+  it.each([
+    [['url', 'a.css'], 'url needs --root <dir>'],
+    [['url', '--root', PUBLIC_ROOT], 'url needs at least one path'],
+    [['url', 'a.css', '--root', 'does/not/exist'], 'option "root" must be an existing directory'],
+    [['url', 'a.css', '--root', PUBLIC_ROOT, '--bogus'], "Unknown option '--bogus'"],
+    [['serve'], 'serve needs the directory to serve'],
+    [['serve', PUBLIC_ROOT, '--port', 'http'], '--port must be a whole number'],
+    [['serve', PUBLIC_ROOT, '--port', '70000'], '--port must be from 0 to 65535'],
+    [['serve', PUBLIC_ROOT, '--alias', 'sitemap.xml'], '--alias must look like /sitemap.xml=sitemap.xml'],
+    [['serve', 'does/not/exist'], 'option "root" must be an existing directory'],
+    [['frobnicate'], 'unknown command "frobnicate"'],
+  ])('%j is a usage error (exit 2): %s', async (argv, message) => {
+    const result = await run(argv)
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain(message)
+    expect(result.stderr).toContain('--help')
+  })
+
+  it.each([[['--help']], [['serve', '--help']], [['url', '--help']], [['url', '-h']]])(
+    '%j prints help and exits 0',
+    async (argv) => {
+      const result = await run(argv)
+      expect(result.code).toBe(0)
+      expect(result.stdout).toMatch(/^Usage: vstatic/)
+    },
+  )
+
+  it('runs as the installed bin', () => {
+    const result = spawnSync(process.execPath, [CLI, 'url', 'robots.txt', '--root', PUBLIC_ROOT], {
+      encoding: 'utf8',
+    })
+    expect(result.status).toBe(0)
+    expect(result.stdout).toMatch(/^\/static\/robots\.txt\?v=[0-9a-f]{12}\n$/)
+  })
+})
+
+describe('vstatic serve (child process)', () => {
+  it('serves the directory, logs one line per request and stops on SIGTERM', async () => {
+    const assets = await createStatic({ root: PUBLIC_ROOT })
+    const { child, url, output } = await startServe([PUBLIC_ROOT, '--port', '0'])
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    const versioned = await getAndHead(url, assets.url('css/app.css'))
+    expect(versioned.status).toBe(200)
+    expect(versioned.headers['cache-control']).toBe('public, max-age=31536000, immutable')
+    expect((await getAndHead(url, '/favicon.ico')).status).toBe(200)
+    expect((await getAndHead(url, '/static/docs/')).status).toBe(200)
+    expect((await request(url, '/static/missing')).status).toBe(404)
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    expect(output()).toMatch(/^GET \/static\/css\/app\.css\?v=[0-9a-f]{12} 200 \d+ \d+\.\dms$/m)
+    expect(output()).toMatch(/^GET \/static\/missing 404 \d+ \d+\.\dms$/m)
+    expect(output()).toMatch(/^Received SIGTERM, closing$/m)
+  })
+
+  it('takes --prefix, --alias, --quiet and --dev', async () => {
+    const { url, output } = await startServe([
+      PUBLIC_ROOT,
+      '--port',
+      '0',
+      '--prefix',
+      '/assets/',
+      '--alias',
+      '/security.txt=.well-known/security.txt',
+      '--quiet',
+      '--dev',
+    ])
+    expect((await getAndHead(url, '/assets/js/app.js')).status).toBe(200)
+    expect((await getAndHead(url, '/security.txt')).body.toString()).toContain('security@example.com')
+    expect((await request(url, '/static/js/app.js')).status).toBe(404)
+    expect(output()).not.toMatch(/^GET /m)
+    expect(output()).toContain('(dev mode)')
+  })
+
+  it('reports a port that is taken and exits 1', async () => {
+    const first = await startServe([PUBLIC_ROOT, '--port', '0', '--quiet'])
+    const port = new URL(first.url).port
+    const second = spawnSync(process.execPath, [CLI, 'serve', PUBLIC_ROOT, '--port', port], {
+      encoding: 'utf8',
+    })
+    expect(second.status).toBe(1)
+    expect(second.stderr).toContain(`cannot listen on 127.0.0.1:${port}: EADDRINUSE`)
+  })
+})

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest'
+import { createStatic, MissingAssetError } from '../src/index.js'
+import { PUBLIC_ROOT, useTempRoot } from './helpers/fixtures.js'
+
+describe('url()', () => {
+  it.each([
+    ['css/app.css', '/static/css/app.css?v='],
+    ['/css/app.css', '/static/css/app.css?v='],
+    ['with space.txt', '/static/with%20space.txt?v='],
+    ['fünke.txt', '/static/f%C3%BCnke.txt?v='],
+    ['.well-known/security.txt', '/static/.well-known/security.txt?v='],
+  ])('%s → %s<token>', async (input, start) => {
+    const assets = await createStatic({ root: PUBLIC_ROOT })
+    const url = assets.url(input)
+    expect(url.startsWith(start)).toBe(true)
+    expect(url.slice(start.length)).toMatch(/^[0-9a-f]{12}$/)
+  })
+
+  it('percent-encodes ?, #, % and spaces in every segment', async () => {
+    const root = useTempRoot({ 'a?b#c.txt': '1', '100%/x y.txt': '2' })
+    const assets = await createStatic({ root })
+    expect(assets.url('a?b#c.txt')).toMatch(/^\/static\/a%3Fb%23c\.txt\?v=[0-9a-f]{12}$/)
+    expect(assets.url('100%/x y.txt')).toMatch(/^\/static\/100%25\/x%20y\.txt\?v=[0-9a-f]{12}$/)
+  })
+
+  it('gives the same token for the same bytes, whatever the file name or mtime', async () => {
+    const root = useTempRoot({ 'one.txt': 'same bytes', 'two.txt': 'same bytes', 'three.txt': 'other' })
+    const assets = await createStatic({ root })
+    const token = (name: string) => assets.url(name).split('?v=')[1]
+    expect(token('one.txt')).toBe(token('two.txt'))
+    expect(token('one.txt')).not.toBe(token('three.txt'))
+  })
+
+  it('omits the token with { version: false }', async () => {
+    const assets = await createStatic({ root: PUBLIC_ROOT })
+    expect(assets.url('css/app.css', { version: false })).toBe('/static/css/app.css')
+  })
+
+  it('uses the configured prefix, adding its trailing slash', async () => {
+    const assets = await createStatic({ root: PUBLIC_ROOT, prefix: '/assets' })
+    expect(assets.url('js/app.js')).toMatch(/^\/assets\/js\/app\.js\?v=/)
+  })
+
+  it('returns the same string object on repeated calls (no allocation per call)', async () => {
+    const assets = await createStatic({ root: PUBLIC_ROOT })
+    expect(assets.url('css/app.css')).toBe(assets.url('css/app.css'))
+  })
+
+  it.each(['missing.css', 'css/missing.css', '../outside.txt', '.secret', 'css', ''])(
+    'throws MissingAssetError naming %j and the root',
+    async (input) => {
+      const assets = await createStatic({ root: PUBLIC_ROOT })
+      expect(() => assets.url(input)).toThrow(MissingAssetError)
+      expect(() => assets.url(input)).toThrow(
+        `static asset ${JSON.stringify(input)} is not in ${JSON.stringify(PUBLIC_ROOT)}`,
+      )
+      try {
+        assets.url(input)
+      } catch (error) {
+        expect(error).toMatchObject({ code: 'ERR_STATIC_MISSING_ASSET', path: input, root: PUBLIC_ROOT })
+      }
+    },
+  )
+
+  it('warns once and returns the unversioned URL under onMissing: "warn"', async () => {
+    const warnings: string[] = []
+    const assets = await createStatic({
+      root: PUBLIC_ROOT,
+      onMissing: 'warn',
+      onWarning: (m) => warnings.push(m),
+    })
+    expect(assets.url('new file.css')).toBe('/static/new%20file.css')
+    expect(assets.url('new file.css')).toBe('/static/new%20file.css')
+    expect(warnings).toEqual([
+      `static asset "new file.css" is not in ${PUBLIC_ROOT}; using an unversioned URL`,
+    ])
+  })
+
+  it.each(['../outside.txt', 'css/../../outside.txt', '', 'a//b'])(
+    'throws for %j even under onMissing: "warn" (it can never name a file of the root)',
+    async (input) => {
+      const assets = await createStatic({ root: PUBLIC_ROOT, onMissing: 'warn', onWarning: () => {} })
+      expect(() => assets.url(input)).toThrow(MissingAssetError)
+    },
+  )
+})
