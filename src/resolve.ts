@@ -36,7 +36,9 @@ const NOT_FOUND: Target = Object.freeze({ kind: 'not-found' })
  * percent-decoded exactly once; `.`/`..`/empty segments never resolve, so no URL can name a
  * file outside the index (production) or the root (dev mode).
  */
-export function resolveRequest(rawUrl: string, context: ResolveContext): Target {
+export function resolveRequest(requestTarget: string, context: ResolveContext): Target {
+  const rawUrl = requestTarget.startsWith('/') ? requestTarget : toOriginForm(requestTarget)
+  if (rawUrl === undefined) return NONE
   const questionMark = rawUrl.indexOf('?')
   const rawPath = questionMark === -1 ? rawUrl : rawUrl.slice(0, questionMark)
   const query = questionMark === -1 ? '' : rawUrl.slice(questionMark + 1)
@@ -74,6 +76,14 @@ export function resolveRequest(rawUrl: string, context: ResolveContext): Target 
 }
 
 // --- internal ---
+
+/** The path and query of an absolute-form target (`http://host/static/a.css`, RFC 9112 §3.2.2). */
+function toOriginForm(requestTarget: string): string | undefined {
+  const match = /^https?:\/\/[^/?#]*/i.exec(requestTarget)
+  if (match === null) return undefined
+  const rest = requestTarget.slice(match[0].length)
+  return rest.startsWith('/') ? rest : `/${rest}`
+}
 
 function resolveDirectory(directory: string, context: ResolveContext): Target {
   if (context.indexFile === false) return NOT_FOUND

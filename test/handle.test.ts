@@ -1,4 +1,5 @@
-import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { get as httpGet } from 'node:http'
 import path from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import { createStatic, type StaticOptions } from '../src/index.js'
@@ -160,6 +161,36 @@ describe('handle() over a real socket', () => {
     })
     expect(notModified.status).toBe(304)
     expect(notModified.headers['cache-control']).toBe('public, max-age=60')
+  })
+})
+
+describe('descriptors', () => {
+  it('releases the descriptor of every download the client aborts', async () => {
+    const root = useTempRoot({ 'big.bin': Buffer.alloc(4 * 1024 * 1024, 7) })
+    const assets = await createStatic({ root })
+    const { url } = await listen((req, res) => assets.handle(req, res))
+    const openDescriptors = () => readdirSync('/proc/self/fd').length
+    const abortOnce = () =>
+      new Promise<void>((resolve, reject) => {
+        const req = httpGet(`${url}/static/big.bin`, { agent: false }, (res) => {
+          res.once('data', () => {
+            req.destroy()
+            resolve()
+          })
+        })
+        req.on('error', (error: NodeJS.ErrnoException) =>
+          error.code === 'ECONNRESET' ? resolve() : reject(error),
+        )
+      })
+    await abortOnce()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const before = openDescriptors()
+    for (let round = 0; round < 10; round++) await Promise.all(Array.from({ length: 20 }, abortOnce))
+    // Give the server's streams a moment to see the closed sockets.
+    for (let wait = 0; wait < 50 && openDescriptors() > before; wait++) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    expect(openDescriptors()).toBeLessThanOrEqual(before)
   })
 })
 

@@ -163,6 +163,8 @@ describe('resolution', () => {
     ['/static/f%C3%BCnke.txt', 'fünke.txt'],
     ['/static/docs/', 'docs/index.html'],
     ['/static/.well-known/security.txt', '.well-known/security.txt'],
+    ['http://example.com/static/js/app.js', 'js/app.js'],
+    ['HTTP://example.com:8080/robots.txt', 'robots.txt'],
   ])('%s serves %s', (url, logicalPath) => {
     const plan = respond(url)
     expect(plan?.status).toBe(200)
@@ -199,6 +201,8 @@ describe('resolution', () => {
     '/Robots.txt',
     '/robots.txt/',
     '/elsewhere',
+    '*',
+    'ftp://example.com/static/js/app.js',
   ])('%s is not ours', (url) => {
     expect(respond(url)).toBeUndefined()
   })
