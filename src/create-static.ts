@@ -38,7 +38,7 @@ export interface StaticAssets {
   readonly dev: boolean
   /**
    * The public URL of a file of the root, versioned with its content token.
-   * @example assets.url('css/app.css') // → '/static/css/app.css?v=3f2a9c1b7d0e'
+   * @example assets.url('css/app.css') // → '/static/css/app.css?v=3f2a9c1b7d0e4a51'
    * @throws MissingAssetError when the file is not in the index (unless `onMissing: 'warn'`).
    */
   url(path: string, options?: UrlOptions): string
@@ -68,7 +68,7 @@ const STREAM_CHUNK_BYTES = 64 * 1024
  * option fails at startup with a {@link StaticConfigError} naming it.
  * @example
  * const assets = await createStatic({ root: 'public' })
- * assets.url('images/logo.png') // → '/static/images/logo.png?v=5d41402abc4b'
+ * assets.url('images/logo.png') // → '/static/images/logo.png?v=5d41402abc4b2a76'
  */
 export async function createStatic(options: StaticOptions): Promise<StaticAssets> {
   const resolved = resolveOptions(options)

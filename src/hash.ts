@@ -8,8 +8,8 @@ import { open } from 'node:fs/promises'
 
 /** Hash algorithm of the content hash. */
 export const HASH_ALGORITHM = 'sha256'
-/** Characters of the hex digest kept in a version token (48 bits). */
-export const TOKEN_LENGTH = 12
+/** Characters of the hex digest kept in a version token (64 bits). */
+export const TOKEN_LENGTH = 16
 /** Characters of the hex digest kept in an ETag (128 bits). */
 const ETAG_LENGTH = 32
 /** Read size for hashing; also the size of the reused scratch buffer. */

@@ -32,7 +32,7 @@ const NONE: Target = Object.freeze({ kind: 'none' })
 const NOT_FOUND: Target = Object.freeze({ kind: 'not-found' })
 
 /**
- * Resolves a request target such as `/static/css/app.css?v=3f2a9c1b7d0e`. The path is
+ * Resolves a request target such as `/static/css/app.css?v=3f2a9c1b7d0e4a51`. The path is
  * percent-decoded exactly once; `.`/`..`/empty segments never resolve, so no URL can name a
  * file outside the index (production) or the root (dev mode).
  */

@@ -67,7 +67,7 @@ describe('vstatic url', () => {
   it('exits 1 with the error on stderr for a missing path, still printing the others', async () => {
     const result = await run(['url', 'nope.css', 'robots.txt', '--root', PUBLIC_ROOT])
     expect(result.code).toBe(1)
-    expect(result.stdout).toMatch(/^\/static\/robots\.txt\?v=[0-9a-f]{12}\n$/)
+    expect(result.stdout).toMatch(/^\/static\/robots\.txt\?v=[0-9a-f]{16}\n$/)
     expect(result.stderr).toBe(`vstatic: static asset "nope.css" is not in ${JSON.stringify(PUBLIC_ROOT)}\n`)
   })
 
@@ -103,7 +103,7 @@ describe('vstatic url', () => {
       encoding: 'utf8',
     })
     expect(result.status).toBe(0)
-    expect(result.stdout).toMatch(/^\/static\/robots\.txt\?v=[0-9a-f]{12}\n$/)
+    expect(result.stdout).toMatch(/^\/static\/robots\.txt\?v=[0-9a-f]{16}\n$/)
   })
 })
 
@@ -121,7 +121,7 @@ describe('vstatic serve (child process)', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
     child.kill('SIGTERM')
     expect(await exited).toBe(0)
-    expect(output()).toMatch(/^GET \/static\/css\/app\.css\?v=[0-9a-f]{12} 200 \d+ \d+\.\dms$/m)
+    expect(output()).toMatch(/^GET \/static\/css\/app\.css\?v=[0-9a-f]{16} 200 \d+ \d+\.\dms$/m)
     expect(output()).toMatch(/^GET \/static\/missing 404 \d+ \d+\.\dms$/m)
     expect(output()).toMatch(/^Received SIGTERM, closing$/m)
   })

@@ -53,7 +53,7 @@ describe('dev mode (static_hash_cache=False)', () => {
     expect((await request(url, '/static/new.txt')).status).toBe(404)
 
     writeTree(root, { 'new.txt': 'hello', 'robots.txt': 'User-agent: *\n' })
-    expect(assets.url('new.txt')).toMatch(/^\/static\/new\.txt\?v=[0-9a-f]{12}$/)
+    expect(assets.url('new.txt')).toMatch(/^\/static\/new\.txt\?v=[0-9a-f]{16}$/)
     expect((await request(url, '/static/new.txt')).body.toString()).toBe('hello')
     expect((await request(url, '/robots.txt')).status).toBe(200)
 

@@ -13,14 +13,14 @@ describe('url()', () => {
     const assets = await createStatic({ root: PUBLIC_ROOT })
     const url = assets.url(input)
     expect(url.startsWith(start)).toBe(true)
-    expect(url.slice(start.length)).toMatch(/^[0-9a-f]{12}$/)
+    expect(url.slice(start.length)).toMatch(/^[0-9a-f]{16}$/)
   })
 
   it('percent-encodes ?, #, % and spaces in every segment', async () => {
     const root = useTempRoot({ 'a?b#c.txt': '1', '100%/x y.txt': '2' })
     const assets = await createStatic({ root })
-    expect(assets.url('a?b#c.txt')).toMatch(/^\/static\/a%3Fb%23c\.txt\?v=[0-9a-f]{12}$/)
-    expect(assets.url('100%/x y.txt')).toMatch(/^\/static\/100%25\/x%20y\.txt\?v=[0-9a-f]{12}$/)
+    expect(assets.url('a?b#c.txt')).toMatch(/^\/static\/a%3Fb%23c\.txt\?v=[0-9a-f]{16}$/)
+    expect(assets.url('100%/x y.txt')).toMatch(/^\/static\/100%25\/x%20y\.txt\?v=[0-9a-f]{16}$/)
   })
 
   it('gives the same token for the same bytes, whatever the file name or mtime', async () => {
