@@ -1,20 +1,32 @@
 /**
- * The asset index: logical path → Asset. Built once from a scan in production; checked against
- * the disk on every lookup in dev mode.
+ * The asset index: logical path → Asset. Built once from a scan or loaded from a manifest in
+ * production; checked against the disk on every lookup in dev mode.
  * @module
  */
-import { realpathSync, type Stats, statSync } from 'node:fs'
+import { readFileSync, realpathSync, type Stats, statSync } from 'node:fs'
 import path from 'node:path'
+import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { createAsset } from './asset.js'
-import { createScratch, hashFile, hashFileSync } from './hash.js'
+import {
+  findEdges,
+  type GraphOptions,
+  hasReferences,
+  resolveGraph,
+  rewrite,
+  type SourceFile,
+} from './asset-graph.js'
+import { createScratch, hashContent, hashFile, hashFileSync, toEtag } from './hash.js'
+import type { Manifest, ManifestVariant } from './manifest.js'
 import type { ResolvedOptions } from './options.js'
-import { isAllowedPath, isInside, scanRoot } from './scan.js'
-import type { Asset } from './types.js'
+import { isAllowedPath, isInside, type ScannedFile, scanRoot } from './scan.js'
+import type { Asset, EncodedVariant } from './types.js'
 
 /** The index every other layer reads. Lookups are synchronous; only a refresh is async. */
 export interface AssetIndex {
   /** The asset for a logical path, or undefined. Production: a map lookup. Dev: checked on disk. */
   get(logicalPath: string): Asset | undefined
+  /** A file of an earlier build kept in the output directory, by logical path and its old token. */
+  getRetained(logicalPath: string, token: string): Asset | undefined
   /** True when the logical path names a directory that holds at least one servable file. */
   isDirectory(logicalPath: string): boolean
   /** Re-reads one file after it was seen to change on disk; returns the new asset, or undefined if gone. */
@@ -23,50 +35,204 @@ export interface AssetIndex {
   assets(): Asset[]
 }
 
-/** Builds the index the options ask for: a frozen snapshot, or dev mode's live view of the disk. */
-export function createAssetIndex(options: ResolvedOptions): AssetIndex {
+/** Largest text file whose references are rewritten; bigger ones are served as they are. */
+const MAX_REWRITE_BYTES = 16 * 1024 * 1024
+const VARIANT_EXTENSIONS: ReadonlyArray<readonly ['br' | 'gzip', string]> = [
+  ['br', '.br'],
+  ['gzip', '.gz'],
+]
+
+/** Builds the index the options ask for: a scan, a manifest, or dev mode's live view of the disk. */
+export function createAssetIndex(options: ResolvedOptions, manifest?: Manifest): AssetIndex {
+  if (manifest !== undefined) return createManifestIndex(options, manifest)
   return options.dev ? createLiveIndex(options) : createSnapshotIndex(options)
+}
+
+/** Graph options from resolved options. */
+export function toGraphOptions(options: ResolvedOptions): GraphOptions {
+  return {
+    prefix: options.prefix,
+    versioning: options.versioning,
+    isFingerprinted: options.isFingerprinted,
+    onWarning: options.onWarning,
+  }
+}
+
+/** A file read for indexing: its source for the graph, and the size and mtime of the same read. */
+export interface ReadFile {
+  readonly source: SourceFile
+  readonly size: number
+  readonly mtimeMs: number
+}
+
+/**
+ * Reads one file: text files that may hold references are read whole (and kept as text when they
+ * are valid UTF-8); the rest are hashed in chunks through `scratch`.
+ */
+export function readSourceSync(
+  logicalPath: string,
+  absolutePath: string,
+  scratch: Buffer,
+  isFingerprinted: (logicalPath: string) => boolean,
+): ReadFile | undefined {
+  try {
+    if (hasReferences(logicalPath) && !isFingerprinted(logicalPath)) {
+      const stats = statSync(absolutePath)
+      if (!stats.isFile()) return undefined
+      if (stats.size <= MAX_REWRITE_BYTES) {
+        const bytes = readFileSync(absolutePath)
+        const source = { logicalPath, hash: hashContent(bytes), text: toText(bytes) }
+        return { source, size: bytes.length, mtimeMs: stats.mtimeMs }
+      }
+    }
+    const hashed = hashFileSync(absolutePath, scratch)
+    if (hashed === undefined) return undefined
+    const source = { logicalPath, hash: hashed.hash, text: undefined }
+    return { source, size: hashed.stats.size, mtimeMs: hashed.stats.mtimeMs }
+  } catch {
+    return undefined // vanished or unreadable between the walk and the read
+  }
 }
 
 // --- internal ---
 
 function createSnapshotIndex(options: ResolvedOptions): AssetIndex {
+  const scanned = scanRoot(options.realRoot, options)
+  const { originals, variants } = splitVariants(scanned)
+  const scratch = createScratch()
+  const reads = new Map<string, { file: ScannedFile; read: ReadFile }>()
+  for (const file of originals) {
+    const read = readSourceSync(file.logicalPath, file.absolutePath, scratch, options.isFingerprinted)
+    if (read !== undefined) reads.set(file.logicalPath, { file, read })
+  }
+  const sources = new Map([...reads].map(([logicalPath, { read }]) => [logicalPath, read.source]))
+  const resolved = resolveGraph(sources, toGraphOptions(options))
+
   const byPath = new Map<string, Asset>()
   const directories = new Set<string>()
-  const scratch = createScratch()
-  for (const file of scanRoot(options.realRoot, options)) {
-    const hashed = safeHashSync(file.absolutePath, scratch)
-    if (hashed === undefined) continue // vanished or unreadable between the walk and the read
-    byPath.set(file.logicalPath, toAsset(file.logicalPath, file.absolutePath, hashed.hash, hashed.stats))
-    addDirectories(directories, file.logicalPath)
+  for (const [logicalPath, { file, read }] of reads) {
+    const result = resolved.get(logicalPath)
+    if (result === undefined) continue
+    const encodings = checkVariants(variants.get(logicalPath) ?? [], result.hash, options.onWarning)
+    byPath.set(
+      logicalPath,
+      createAsset({
+        logicalPath,
+        absolutePath: file.absolutePath,
+        size: result.body?.length ?? read.size,
+        mtimeMs: read.mtimeMs,
+        hash: result.hash,
+        token: result.token,
+        body: result.body,
+        encodings,
+        fingerprinted: options.isFingerprinted(logicalPath),
+        references: result.references,
+      }),
+    )
+    addDirectories(directories, logicalPath)
   }
   return {
     get: (logicalPath) => byPath.get(logicalPath),
+    getRetained: () => undefined,
     isDirectory: (logicalPath) => directories.has(logicalPath),
-    async refresh(logicalPath) {
-      const current = byPath.get(logicalPath)
-      if (current === undefined) return undefined
-      const hashed = await hashFile(current.absolutePath).catch(() => undefined)
-      if (hashed === undefined) {
-        byPath.delete(logicalPath)
-        return undefined
-      }
-      const next = toAsset(logicalPath, current.absolutePath, hashed.hash, hashed.stats)
-      byPath.set(logicalPath, next)
-      return next
-    },
+    refresh: (logicalPath) => refreshEntry(byPath, logicalPath, options),
     assets: () => [...byPath.values()],
+  }
+}
+
+function createManifestIndex(options: ResolvedOptions, manifest: Manifest): AssetIndex {
+  const builtAtMs = Date.parse(manifest.builtAt)
+  const byPath = new Map<string, Asset>()
+  const directories = new Set<string>()
+  const sourceLayout = manifest.options.layout === 'source'
+  const graphOptions = toGraphOptions(options)
+  const exists = (logicalPath: string) => Object.hasOwn(manifest.assets, logicalPath)
+  for (const [logicalPath, entry] of Object.entries(manifest.assets)) {
+    const absolutePath = path.join(options.root, entry.file ?? logicalPath)
+    let body: Buffer | undefined
+    let hash = entry.hash
+    if (entry.rewritten && sourceLayout) {
+      // The root holds the source files: rewrite their references once, now, with the manifest's tokens.
+      const source = readTextSource(logicalPath, absolutePath)
+      if (source !== undefined) {
+        const edges = findEdges(source, exists, { ...graphOptions, onWarning: () => {} })
+        body = rewrite(source, edges, (target) => manifest.assets[target]?.token, graphOptions).body
+        hash = body === undefined ? source.hash : hashContent(body)
+        if (hash !== entry.hash) {
+          options.onWarning(
+            `${logicalPath} changed since the manifest was built; rebuild it with "vstatic build"`,
+          )
+        }
+      }
+    }
+    byPath.set(
+      logicalPath,
+      createAsset({
+        logicalPath,
+        absolutePath,
+        size: body?.length ?? entry.size,
+        mtimeMs: builtAtMs,
+        hash,
+        token: entry.token,
+        body,
+        encodings: toVariants(entry.encodings, options.root),
+        fingerprinted: entry.fingerprinted ?? false,
+        integrity: hash === entry.hash ? entry.integrity : undefined,
+        references: entry.references ?? [],
+        contentType: entry.contentType,
+      }),
+    )
+    addDirectories(directories, logicalPath)
+  }
+  const retained = new Map<string, Asset>()
+  for (const build of manifest.history) {
+    const retainedAtMs = Date.parse(build.builtAt)
+    for (const [file, old] of Object.entries(build.files)) {
+      const key = `${old.logicalPath}\0${old.token}`
+      if (retained.has(key)) continue
+      retained.set(
+        key,
+        createAsset({
+          logicalPath: old.logicalPath,
+          absolutePath: path.join(options.root, file),
+          size: old.size,
+          mtimeMs: Number.isNaN(retainedAtMs) ? builtAtMs : retainedAtMs,
+          hash: old.hash,
+          token: old.token,
+          encodings: toVariants(old.encodings, options.root),
+          contentType: old.contentType,
+        }),
+      )
+    }
+  }
+  return {
+    get: (logicalPath) => byPath.get(logicalPath),
+    getRetained: (logicalPath, token) => retained.get(`${logicalPath}\0${token}`),
+    isDirectory: (logicalPath) => directories.has(logicalPath),
+    refresh: (logicalPath) => refreshEntry(byPath, logicalPath, options),
+    assets: () => [...byPath.values()].sort(byLogicalPath),
   }
 }
 
 interface LiveEntry {
   readonly asset: Asset
   readonly signature: string
+  /** The tokens of the files it references, as they were when it was rewritten. */
+  readonly dependencies: ReadonlyArray<{ readonly logicalPath: string; readonly token: string }>
 }
 
 function createLiveIndex(options: ResolvedOptions): AssetIndex {
   const cache = new Map<string, LiveEntry>()
   const scratch = createScratch()
+  const warned = new Set<string>()
+  const graphOptions: GraphOptions = {
+    ...toGraphOptions(options),
+    onWarning(message) {
+      if (warned.has(message)) return
+      warned.add(message)
+      options.onWarning(message)
+    },
+  }
 
   function locate(logicalPath: string): { absolutePath: string; stats: Stats } | undefined {
     if (!isAllowedPath(logicalPath, options.dotfiles)) return undefined
@@ -80,24 +246,60 @@ function createLiveIndex(options: ResolvedOptions): AssetIndex {
     }
   }
 
-  function get(logicalPath: string): Asset | undefined {
+  function isCurrent(entry: LiveEntry, visiting: ReadonlySet<string>): boolean {
+    for (const dependency of entry.dependencies) {
+      if (visiting.has(dependency.logicalPath)) continue
+      if (get(dependency.logicalPath, visiting)?.token !== dependency.token) return false
+    }
+    return true
+  }
+
+  function get(logicalPath: string, parents: ReadonlySet<string> = new Set()): Asset | undefined {
     const found = locate(logicalPath)
     if (found === undefined || !found.stats.isFile()) {
       cache.delete(logicalPath)
       return undefined
     }
+    const visiting = new Set(parents).add(logicalPath)
     const signature = toSignature(found.absolutePath, found.stats)
     const cached = cache.get(logicalPath)
-    if (cached !== undefined && cached.signature === signature) return cached.asset
-    const hashed = safeHashSync(found.absolutePath, scratch)
-    if (hashed === undefined) return undefined
-    const asset = toAsset(logicalPath, found.absolutePath, hashed.hash, hashed.stats)
-    cache.set(logicalPath, { asset, signature: toSignature(found.absolutePath, hashed.stats) })
+    if (cached !== undefined && cached.signature === signature && isCurrent(cached, visiting))
+      return cached.asset
+
+    const read = readSourceSync(logicalPath, found.absolutePath, scratch, options.isFingerprinted)
+    if (read === undefined) return undefined
+    const edges = findEdges(read.source, (target) => locate(target)?.stats.isFile() ?? false, graphOptions)
+    const dependencies: Array<{ logicalPath: string; token: string }> = []
+    // A reference back into the chain being resolved (a cycle) is left unversioned in dev mode.
+    const result = rewrite(
+      read.source,
+      edges,
+      (target) => {
+        if (visiting.has(target)) return undefined
+        const token = get(target, visiting)?.token
+        if (token !== undefined) dependencies.push({ logicalPath: target, token })
+        return token
+      },
+      graphOptions,
+    )
+    const asset = createAsset({
+      logicalPath,
+      absolutePath: found.absolutePath,
+      size: result.body?.length ?? read.size,
+      mtimeMs: read.mtimeMs,
+      hash: result.hash,
+      token: result.token,
+      body: result.body,
+      fingerprinted: options.isFingerprinted(logicalPath),
+      references: result.references,
+    })
+    cache.set(logicalPath, { asset, signature, dependencies })
     return asset
   }
 
   return {
-    get,
+    get: (logicalPath) => get(logicalPath),
+    getRetained: () => undefined,
     isDirectory(logicalPath) {
       if (logicalPath === '') return true
       return locate(logicalPath)?.stats.isDirectory() ?? false
@@ -114,21 +316,145 @@ function createLiveIndex(options: ResolvedOptions): AssetIndex {
   }
 }
 
-function toAsset(logicalPath: string, absolutePath: string, hash: string, stats: Stats): Asset {
-  return createAsset({ logicalPath, absolutePath, size: stats.size, mtimeMs: stats.mtimeMs, hash })
+/** Re-reads a production entry that changed on disk; its precompressed variants are dropped as stale. */
+async function refreshEntry(
+  byPath: Map<string, Asset>,
+  logicalPath: string,
+  options: ResolvedOptions,
+): Promise<Asset | undefined> {
+  const current = byPath.get(logicalPath)
+  if (current === undefined) return undefined
+  let next: Asset | undefined
+  if (current.body !== undefined) {
+    const source = readTextSource(logicalPath, current.absolutePath)
+    if (source !== undefined) {
+      const graphOptions = toGraphOptions(options)
+      const edges = findEdges(source, (target) => byPath.has(target), graphOptions)
+      const result = rewrite(source, edges, (target) => byPath.get(target)?.token, graphOptions)
+      const stats = statSync(current.absolutePath, { throwIfNoEntry: false })
+      next = createAsset({
+        ...current,
+        size: result.body?.length ?? Buffer.byteLength(source.text ?? ''),
+        mtimeMs: stats?.mtimeMs ?? Date.now(),
+        hash: result.hash,
+        token: result.token,
+        body: result.body,
+        encodings: [],
+        integrity: undefined,
+        contentType: current.contentType,
+      })
+    }
+  } else {
+    const hashed = await hashFile(current.absolutePath).catch(() => undefined)
+    if (hashed !== undefined) {
+      next = createAsset({
+        ...current,
+        size: hashed.stats.size,
+        mtimeMs: hashed.stats.mtimeMs,
+        hash: hashed.hash,
+        token: undefined,
+        encodings: [],
+        integrity: undefined,
+        contentType: current.contentType,
+      })
+    }
+  }
+  if (next === undefined) byPath.delete(logicalPath)
+  else byPath.set(logicalPath, next)
+  return next
+}
+
+function readTextSource(logicalPath: string, absolutePath: string): SourceFile | undefined {
+  try {
+    const bytes = readFileSync(absolutePath)
+    return { logicalPath, hash: hashContent(bytes), text: toText(bytes) }
+  } catch {
+    return undefined
+  }
+}
+
+/** Separates `x.br` / `x.gz` files that sit next to an `x` from the files served on their own. */
+function splitVariants(files: readonly ScannedFile[]): {
+  originals: ScannedFile[]
+  variants: Map<string, Array<{ encoding: 'br' | 'gzip'; file: ScannedFile }>>
+} {
+  const names = new Set(files.map((file) => file.logicalPath))
+  const originals: ScannedFile[] = []
+  const variants = new Map<string, Array<{ encoding: 'br' | 'gzip'; file: ScannedFile }>>()
+  for (const file of files) {
+    const match = VARIANT_EXTENSIONS.find(([, extension]) => file.logicalPath.endsWith(extension))
+    const original = match === undefined ? undefined : file.logicalPath.slice(0, -match[1].length)
+    if (match === undefined || original === undefined || !names.has(original)) {
+      originals.push(file)
+      continue
+    }
+    const list = variants.get(original) ?? []
+    list.push({ encoding: match[0], file })
+    variants.set(original, list)
+  }
+  return { originals, variants }
+}
+
+/** Keeps the variants whose decompressed bytes are exactly the bytes served; warns about stale ones. */
+function checkVariants(
+  candidates: ReadonlyArray<{ encoding: 'br' | 'gzip'; file: ScannedFile }>,
+  servedHash: string,
+  onWarning: (message: string) => void,
+): EncodedVariant[] {
+  const kept: EncodedVariant[] = []
+  for (const { encoding, file } of candidates) {
+    try {
+      const compressed = readFileSync(file.absolutePath)
+      const plain = encoding === 'br' ? brotliDecompressSync(compressed) : gunzipSync(compressed)
+      if (hashContent(plain) !== servedHash) {
+        onWarning(
+          `${file.logicalPath} does not decompress to the file it sits beside (stale?); not served as ${encoding}`,
+        )
+        continue
+      }
+      const hash = hashContent(compressed)
+      kept.push({
+        encoding,
+        absolutePath: file.absolutePath,
+        size: compressed.length,
+        hash,
+        etag: toEtag(hash),
+      })
+    } catch {
+      onWarning(`${file.logicalPath} is not valid ${encoding} data; not served as ${encoding}`)
+    }
+  }
+  return kept.sort((a, b) => (a.encoding === 'br' ? -1 : 0) - (b.encoding === 'br' ? -1 : 0))
+}
+
+function toVariants(
+  recorded: Readonly<Partial<Record<'br' | 'gzip', ManifestVariant>>> | undefined,
+  root: string,
+): EncodedVariant[] {
+  const variants: EncodedVariant[] = []
+  for (const encoding of ['br', 'gzip'] as const) {
+    const variant = recorded?.[encoding]
+    if (variant === undefined) continue
+    variants.push({
+      encoding,
+      absolutePath: path.join(root, variant.file),
+      size: variant.size,
+      hash: variant.hash,
+      etag: toEtag(variant.hash),
+    })
+  }
+  return variants
+}
+
+/** Text of a buffer when it is valid UTF-8 (so rewriting it cannot alter other bytes); else undefined. */
+function toText(bytes: Buffer): string | undefined {
+  const text = bytes.toString('utf8')
+  return Buffer.from(text, 'utf8').equals(bytes) ? text : undefined
 }
 
 /** What must stay the same for a cached dev-mode hash to still be the file's hash. */
 function toSignature(absolutePath: string, stats: Stats): string {
   return `${absolutePath}\0${stats.ino}\0${stats.size}\0${stats.mtimeMs}\0${stats.ctimeMs}`
-}
-
-function safeHashSync(absolutePath: string, scratch: Buffer) {
-  try {
-    return hashFileSync(absolutePath, scratch)
-  } catch {
-    return undefined
-  }
 }
 
 function addDirectories(directories: Set<string>, logicalPath: string): void {
@@ -140,4 +466,8 @@ function addDirectories(directories: Set<string>, logicalPath: string): void {
     directories.add(directory)
     slash = directory.lastIndexOf('/')
   }
+}
+
+function byLogicalPath(a: Asset, b: Asset): number {
+  return a.logicalPath < b.logicalPath ? -1 : a.logicalPath > b.logicalPath ? 1 : 0
 }

@@ -1,14 +1,15 @@
 /**
- * A bounded in-memory cache of small file bodies, keyed by asset. It never holds more than its byte budget.
+ * A bounded in-memory cache of small file bodies, keyed by asset and encoding. It never holds more
+ * than its byte budget.
  * @module
  */
 import type { Asset } from './types.js'
 
 /** Small bodies kept in memory after their first request. */
 export interface BodyCache {
-  get(asset: Asset): Buffer | undefined
-  /** Keeps `bytes` for `asset` if it fits the budget; a newer asset for the same path replaces the older. */
-  add(asset: Asset, bytes: Buffer): void
+  get(asset: Asset, encoding: string): Buffer | undefined
+  /** Keeps `bytes` if they fit the budget; a newer asset for the same path replaces the older. */
+  add(asset: Asset, encoding: string, bytes: Buffer): void
   /** Bytes held now. */
   readonly size: number
   clear(): void
@@ -16,25 +17,26 @@ export interface BodyCache {
 
 /** A cache of at most `budgetBytes`. Once full it keeps what it has (no churn under load). */
 export function createBodyCache(budgetBytes: number): BodyCache {
-  const byPath = new Map<string, { asset: Asset; bytes: Buffer }>()
+  const byKey = new Map<string, { asset: Asset; bytes: Buffer }>()
   let held = 0
   return {
-    get(asset) {
-      const entry = byPath.get(asset.logicalPath)
+    get(asset, encoding) {
+      const entry = byKey.get(`${asset.logicalPath}\0${encoding}`)
       return entry !== undefined && entry.asset === asset ? entry.bytes : undefined
     },
-    add(asset, bytes) {
-      const previous = byPath.get(asset.logicalPath)
+    add(asset, encoding, bytes) {
+      const key = `${asset.logicalPath}\0${encoding}`
+      const previous = byKey.get(key)
       const freed = previous?.bytes.length ?? 0
       if (held - freed + bytes.length > budgetBytes) return
       held += bytes.length - freed
-      byPath.set(asset.logicalPath, { asset, bytes })
+      byKey.set(key, { asset, bytes })
     },
     get size() {
       return held
     },
     clear() {
-      byPath.clear()
+      byKey.clear()
       held = 0
     },
   }

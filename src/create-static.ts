@@ -7,13 +7,15 @@ import { pipeline } from 'node:stream'
 import { type AssetIndex, createAssetIndex } from './asset-index.js'
 import { createBodyCache } from './body-cache.js'
 import { createCachePolicies } from './cache-control.js'
-import { MissingAssetError } from './errors.js'
+import { MissingAssetError, StaticConfigError } from './errors.js'
+import { type Manifest, readManifest } from './manifest.js'
 import { type BodySource, openBody } from './node-body.js'
 import { type ResolvedOptions, resolveOptions, toLogicalPath } from './options.js'
 import { type ResolveContext, resolveRequest } from './resolve.js'
 import { type PlanContext, planError, planRedirect, planResponse, type StaticResponse } from './respond.js'
-import type { Asset, StaticOptions, UrlOptions } from './types.js'
-import { formatUrlPath, formatVersionedUrl } from './versioned-path.js'
+import { renderTag, toIntegrity } from './tags.js'
+import type { Asset, StaticOptions, TagAttributes, UrlOptions } from './types.js'
+import { formatUrlPath, formatVersionedPath, formatVersionedUrl } from './versioned-path.js'
 
 /** Connect-style continuation: called for requests the handler does not answer, or with an I/O error. */
 export type NextFunction = (error?: unknown) => void
@@ -36,12 +38,34 @@ export interface StaticAssets {
   readonly prefix: string
   /** True in dev mode. */
   readonly dev: boolean
+  /** Where tokens go in URLs. */
+  readonly versioning: 'query' | 'filename'
+  /** The build id of the loaded manifest; undefined when the root was scanned. */
+  readonly buildId: string | undefined
   /**
    * The public URL of a file of the root, versioned with its content token.
    * @example assets.url('css/app.css') // → '/static/css/app.css?v=3f2a9c1b7d0e4a51'
    * @throws MissingAssetError when the file is not in the index (unless `onMissing: 'warn'`).
    */
   url(path: string, options?: UrlOptions): string
+  /**
+   * The Subresource Integrity value of a file (`sha384-…`), over the exact bytes served.
+   * @example assets.integrity('js/app.js') // → 'sha384-oqVuAfXRKap7fdgcCY5uykM6+R9GqQ8K/uxy9rx7HNQlGYl1kPzQho1wx4JwY8wC'
+   * @throws MissingAssetError when the file is not in the index.
+   */
+  integrity(path: string): string
+  /**
+   * A `<script>` tag with the versioned `src`, `integrity` and `crossorigin`; attribute values escaped.
+   * @example assets.script('js/app.js', { defer: true })
+   * // → '<script src="/static/js/app.js?v=8ffb75a71a76e3b5" integrity="sha384-…" crossorigin="anonymous" defer></script>'
+   */
+  script(path: string, attributes?: TagAttributes): string
+  /**
+   * A `<link rel="stylesheet">` tag with the versioned `href`, `integrity` and `crossorigin`.
+   * @example assets.stylesheet('css/app.css')
+   * // → '<link rel="stylesheet" href="/static/css/app.css?v=8835ac5e6b6b1b6c" integrity="sha384-…" crossorigin="anonymous">'
+   */
+  stylesheet(path: string, attributes?: TagAttributes): string
   /** The indexed asset for a logical path, or undefined. */
   get(path: string): Asset | undefined
   /** Every indexed asset, in logical-path order. */
@@ -71,14 +95,38 @@ const STREAM_CHUNK_BYTES = 64 * 1024
  * assets.url('images/logo.png') // → '/static/images/logo.png?v=5d41402abc4b2a76'
  */
 export async function createStatic(options: StaticOptions): Promise<StaticAssets> {
-  const resolved = resolveOptions(options)
-  const index = createAssetIndex(resolved)
-  return assemble(resolved, index)
+  let resolved = resolveOptions(options)
+  let manifest: Manifest | undefined
+  if (resolved.manifest !== undefined) {
+    if (resolved.dev) {
+      throw new StaticConfigError(
+        'manifest',
+        'cannot be used with dev: true (dev mode hashes files as they change)',
+      )
+    }
+    manifest = readManifest(resolved.manifest)
+    resolved = resolveOptions({
+      ...options,
+      prefix: options.prefix ?? manifest.options.prefix,
+      versioning: options.versioning ?? manifest.options.versioning,
+      integrity: options.integrity ?? manifest.options.integrity,
+    })
+    for (const name of ['prefix', 'versioning', 'integrity'] as const) {
+      if (resolved[name] !== manifest.options[name]) {
+        throw new StaticConfigError(
+          name,
+          `is ${JSON.stringify(resolved[name])} but ${resolved.manifest} was built with ${JSON.stringify(manifest.options[name])}; rebuild it or drop the option`,
+        )
+      }
+    }
+  }
+  const index = createAssetIndex(resolved, manifest)
+  return assemble(resolved, index, manifest)
 }
 
 // --- internal ---
 
-function assemble(options: ResolvedOptions, index: AssetIndex): StaticAssets {
+function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifest | undefined): StaticAssets {
   const resolveContext: ResolveContext = {
     index,
     prefix: options.prefix,
@@ -93,9 +141,32 @@ function assemble(options: ResolvedOptions, index: AssetIndex): StaticAssets {
     cache: createBodyCache(options.dev ? 0 : options.memoryBudget),
     memoryMaxFileSize: options.memoryMaxFileSize,
     verifyHash: !options.dev,
+    checkMtime: manifest === undefined,
     streamChunkBytes: STREAM_CHUNK_BYTES,
   }
   const url = createUrl(options, index)
+  const integrities = new WeakMap<Asset, string>()
+
+  function requireAsset(path: string): Asset {
+    const logicalPath = toLogicalPath(path)
+    const asset = logicalPath === undefined ? undefined : index.get(logicalPath)
+    if (asset === undefined) throw new MissingAssetError(path, options.root)
+    return asset
+  }
+
+  function integrity(path: string): string {
+    const asset = requireAsset(path)
+    let value = asset.integrity ?? integrities.get(asset)
+    if (value === undefined) {
+      value = toIntegrity(asset, options.integrity)
+      integrities.set(asset, value)
+    }
+    return value
+  }
+
+  function tag(kind: 'script' | 'stylesheet', path: string, attributes: TagAttributes | undefined): string {
+    return renderTag(kind, url(path), integrity(path), options.crossorigin, attributes)
+  }
 
   function respond(request: RequestInfo): StaticResponse | undefined {
     const target = resolveRequest(request.url, resolveContext)
@@ -181,7 +252,12 @@ function assemble(options: ResolvedOptions, index: AssetIndex): StaticAssets {
     root: options.root,
     prefix: options.prefix,
     dev: options.dev,
+    versioning: options.versioning,
+    buildId: manifest?.buildId,
     url,
+    integrity,
+    script: (path: string, attributes?: TagAttributes) => tag('script', path, attributes),
+    stylesheet: (path: string, attributes?: TagAttributes) => tag('stylesheet', path, attributes),
     get(path: string) {
       const logicalPath = toLogicalPath(path)
       return logicalPath === undefined ? undefined : index.get(logicalPath)
@@ -218,10 +294,14 @@ function createUrl(options: ResolvedOptions, index: AssetIndex): StaticAssets['u
     const logicalPath = toLogicalPath(path)
     const asset = logicalPath === undefined ? undefined : index.get(logicalPath)
     if (asset === undefined) return missing(path, logicalPath)
-    if (urlOptions?.version === false) return options.prefix + formatUrlPath(asset.logicalPath)
+    if (urlOptions?.version === false || asset.fingerprinted)
+      return options.prefix + formatUrlPath(asset.logicalPath)
     let value = built.get(asset)
     if (value === undefined) {
-      value = formatVersionedUrl(options.prefix + formatUrlPath(asset.logicalPath), asset.token)
+      value =
+        options.versioning === 'filename'
+          ? options.prefix + formatUrlPath(formatVersionedPath(asset.logicalPath, asset.token))
+          : formatVersionedUrl(options.prefix + formatUrlPath(asset.logicalPath), asset.token)
       built.set(asset, value)
     }
     return value

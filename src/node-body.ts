@@ -27,6 +27,8 @@ export interface BodySource {
   readonly memoryMaxFileSize: number
   /** Compare bytes read into memory with the indexed hash (production); dev mode hashed them just now. */
   readonly verifyHash: boolean
+  /** Compare a streamed file's mtime with the indexed one (not for manifests, which record no mtimes). */
+  readonly checkMtime: boolean
   readonly streamChunkBytes: number
 }
 
@@ -35,23 +37,30 @@ const BUSY_CODES = new Set(['EMFILE', 'ENFILE'])
 
 /** Opens what `body` names. Never throws: every failure is a typed outcome. */
 export async function openBody(body: FileBody, source: BodySource): Promise<OpenedBody> {
-  const { asset } = body
+  const { asset, variant } = body
+  // Rewritten content lives in the asset itself.
+  if (variant === undefined && asset.body !== undefined) {
+    return { kind: 'bytes', bytes: asset.body.subarray(body.start, body.end + 1) }
+  }
+  const file = variant ?? asset
   try {
-    if (asset.size <= source.memoryMaxFileSize) {
-      let bytes = source.cache.get(asset)
+    if (file.size <= source.memoryMaxFileSize) {
+      const encoding = variant?.encoding ?? 'identity'
+      let bytes = source.cache.get(asset, encoding)
       if (bytes === undefined) {
-        bytes = await readFile(asset.absolutePath)
-        if (bytes.length !== asset.size || (source.verifyHash && hashContent(bytes) !== asset.hash)) {
+        bytes = await readFile(file.absolutePath)
+        if (bytes.length !== file.size || (source.verifyHash && hashContent(bytes) !== file.hash)) {
           return { kind: 'changed' }
         }
-        source.cache.add(asset, bytes)
+        source.cache.add(asset, encoding, bytes)
       }
       return { kind: 'bytes', bytes: bytes.subarray(body.start, body.end + 1) }
     }
-    const handle = await open(asset.absolutePath, 'r')
+    const handle = await open(file.absolutePath, 'r')
     try {
       const stats = await handle.stat()
-      if (stats.size !== asset.size || stats.mtimeMs !== asset.mtimeMs) {
+      const mtimeChanged = source.checkMtime && variant === undefined && stats.mtimeMs !== asset.mtimeMs
+      if (stats.size !== file.size || mtimeChanged) {
         await handle.close()
         return { kind: 'changed' }
       }

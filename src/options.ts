@@ -13,6 +13,11 @@ export const DEFAULT_ALIASES: Readonly<Record<string, string>> = Object.freeze({
   '/robots.txt': 'robots.txt',
 })
 export const ONE_YEAR_SECONDS = 31_536_000
+/**
+ * Names a bundler already fingerprinted: Vite's `assets/<name>-<8 chars>.<ext>` and webpack's
+ * `<name>.<20+ hex>.<ext>`.
+ */
+export const DEFAULT_FINGERPRINTED = /(?:^|\/)assets\/[^/]+-[\w-]{8}\.\w+$|\.[0-9a-f]{20,}\.\w+$/
 
 /** Options after validation: every field set, frozen. */
 export interface ResolvedOptions {
@@ -20,6 +25,12 @@ export interface ResolvedOptions {
   readonly root: string
   /** Real path of the root (symlinks resolved), used for containment checks. */
   readonly realRoot: string
+  /** Absolute path of the manifest to load, or undefined to scan the root. */
+  readonly manifest: string | undefined
+  readonly versioning: 'query' | 'filename'
+  readonly isFingerprinted: (logicalPath: string) => boolean
+  readonly integrity: 'sha256' | 'sha384' | 'sha512'
+  readonly crossorigin: 'anonymous' | 'use-credentials' | false
   readonly prefix: string
   /** URL path → logical path. */
   readonly aliases: ReadonlyMap<string, string>
@@ -39,6 +50,11 @@ export interface ResolvedOptions {
 
 const KNOWN_OPTIONS = new Set([
   'root',
+  'manifest',
+  'versioning',
+  'fingerprinted',
+  'integrity',
+  'crossorigin',
   'prefix',
   'aliases',
   'dev',
@@ -64,9 +80,18 @@ export function resolveOptions(options: StaticOptions): ResolvedOptions {
     if (!KNOWN_OPTIONS.has(key)) throw new StaticConfigError(key, 'is not a vstatic option')
   }
   const { root, realRoot } = resolveRoot(options.root)
+  const fingerprinted = resolveFingerprinted(options.fingerprinted)
   return Object.freeze({
     root,
     realRoot,
+    manifest: resolveManifestPath(options.manifest),
+    versioning: oneOf('versioning', options.versioning, ['query', 'filename'] as const, 'query'),
+    isFingerprinted: (logicalPath: string) => fingerprinted !== false && fingerprinted.test(logicalPath),
+    integrity: oneOf('integrity', options.integrity, ['sha256', 'sha384', 'sha512'] as const, 'sha384'),
+    crossorigin:
+      options.crossorigin === false
+        ? false
+        : oneOf('crossorigin', options.crossorigin, ['anonymous', 'use-credentials'] as const, 'anonymous'),
     prefix: resolvePrefix(options.prefix),
     aliases: resolveAliases(options.aliases),
     dev: optionalBoolean('dev', options.dev, false),
@@ -133,6 +158,26 @@ function resolveRoot(value: unknown): { root: string; realRoot: string } {
     throw new StaticConfigError('root', `must be a directory, got ${show(value)}, which is a file`)
   }
   return { root, realRoot: realpathSync(root) }
+}
+
+function resolveManifestPath(value: unknown): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || value === '') {
+    throw new StaticConfigError(
+      'manifest',
+      `must be the path of a manifest written by "vstatic build", got ${show(value)}`,
+    )
+  }
+  return path.resolve(value)
+}
+
+function resolveFingerprinted(value: unknown): RegExp | false {
+  if (value === undefined) return DEFAULT_FINGERPRINTED
+  if (value === false) return false
+  if (!(value instanceof RegExp))
+    throw new StaticConfigError('fingerprinted', `must be a RegExp or false, got ${show(value)}`)
+  // A global or sticky RegExp keeps state between test() calls; use a stateless copy.
+  return new RegExp(value.source, value.flags.replace(/[gy]/g, ''))
 }
 
 function resolvePrefix(value: unknown): string {

@@ -5,7 +5,7 @@
  */
 import type { AssetIndex } from './asset-index.js'
 import type { Asset, CacheKind } from './types.js'
-import { parseVersionToken } from './versioned-path.js'
+import { parseVersionedPath, parseVersionToken } from './versioned-path.js'
 
 /** What a request URL resolves to. */
 export type Target =
@@ -65,7 +65,13 @@ export function resolveRequest(requestTarget: string, context: ResolveContext): 
   if (!hasOnlyNamedSegments(rest)) return NOT_FOUND
 
   const asset = context.index.get(rest)
-  if (asset !== undefined) return { kind: 'asset', asset, cacheKind: toCacheKind(asset, query) }
+  if (asset !== undefined) return toAssetTarget(asset, parseVersionToken(query), context)
+  // A fingerprinted name (`site.<token>.css`): the exact path was tried first, so a file that is
+  // really named like that still wins.
+  for (const reading of parseVersionedPath(rest)) {
+    const current = context.index.get(reading.logicalPath)
+    if (current !== undefined) return toAssetTarget(current, reading.token, context)
+  }
   if (context.indexFile !== false && context.index.isDirectory(rest)) {
     if (context.index.get(`${rest}/${context.indexFile}`) !== undefined) {
       // The Location is built from our own validated path, never from a client-controlled host part.
@@ -101,8 +107,15 @@ function hasOnlyNamedSegments(logicalPath: string): boolean {
   return true
 }
 
-function toCacheKind(asset: Asset, query: string): CacheKind {
-  const token = parseVersionToken(query)
-  if (token === undefined) return 'plain'
-  return token === asset.token ? 'immutable' : 'stale'
+/**
+ * The caching a request earns: forever only for the current token, a retained old token (its bytes
+ * never change), or a bundler's own fingerprinted name; revalidation for anything else.
+ */
+function toAssetTarget(asset: Asset, token: string | undefined, context: ResolveContext): Target {
+  if (token === undefined)
+    return { kind: 'asset', asset, cacheKind: asset.fingerprinted ? 'immutable' : 'plain' }
+  if (token === asset.token) return { kind: 'asset', asset, cacheKind: 'immutable' }
+  const retained = context.index.getRetained(asset.logicalPath, token)
+  if (retained !== undefined) return { kind: 'asset', asset: retained, cacheKind: 'immutable' }
+  return { kind: 'asset', asset, cacheKind: 'stale' }
 }

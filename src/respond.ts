@@ -6,12 +6,15 @@
  */
 import { type CachePolicy, formatExpires } from './cache-control.js'
 import { evaluatePreconditions, type HeaderGetter, isRangeCurrent, type Validators } from './conditional.js'
+import { negotiateEncoding } from './encoding.js'
 import { parseRange } from './range.js'
-import type { Asset, CacheKind, SetHeaders } from './types.js'
+import type { Asset, CacheKind, EncodedVariant, SetHeaders } from './types.js'
 
-/** The part of a file to send: bytes `start` to `end` inclusive. */
+/** The part of a file to send: bytes `start` to `end` inclusive, of the asset or one of its variants. */
 export interface FileBody {
   readonly asset: Asset
+  /** The precompressed variant to send, or undefined for the asset itself. */
+  readonly variant: EncodedVariant | undefined
   readonly start: number
   readonly end: number
 }
@@ -53,7 +56,15 @@ export function planResponse(
   if (method !== 'GET' && method !== 'HEAD') {
     return planError(405, 'Method Not Allowed', method, { allow: ALLOWED_METHODS })
   }
-  const validators: Validators = { etag: asset.etag, lastModifiedMs: Math.floor(asset.mtimeMs / 1000) * 1000 }
+  // Ranges are served from the identity bytes only, so a resumed download never mixes encodings.
+  const rangeHeader = request.header('range')
+  const variant = selectVariant(
+    asset,
+    rangeHeader === undefined ? request.header('accept-encoding') : undefined,
+  )
+  const etag = variant?.etag ?? asset.etag
+  const size = variant?.size ?? asset.size
+  const validators: Validators = { etag, lastModifiedMs: Math.floor(asset.mtimeMs / 1000) * 1000 }
   const precondition = evaluatePreconditions(request.header, validators, nowMs)
   if (precondition === 'precondition-failed') {
     return planError(412, 'Precondition Failed', method, {})
@@ -62,23 +73,25 @@ export function planResponse(
   // Validators and cache headers go on 200, 206 and 304 alike (RFC 9110 §15.4.5).
   const headers: Record<string, string> = {
     'accept-ranges': 'bytes',
-    etag: asset.etag,
+    etag,
     'last-modified': asset.lastModified,
     'cache-control': context.policies[cacheKind].cacheControl,
     'x-content-type-options': 'nosniff',
   }
   const lifetime = context.policies[cacheKind].expiresInSeconds
   if (lifetime !== undefined) headers.expires = formatExpires(nowMs, lifetime)
+  // Every response of an asset that has variants varies by Accept-Encoding, identity and 304 included.
+  if (asset.encodings.length > 0) headers.vary = 'Accept-Encoding'
 
   if (precondition === 'not-modified') {
     return finish(304, headers, null, asset, cacheKind, context)
   }
 
   headers['content-type'] = asset.contentType
-  const rangeHeader = request.header('range')
+  if (variant !== undefined) headers['content-encoding'] = variant.encoding
   const range =
     rangeHeader !== undefined && isRangeCurrent(request.header('if-range'), validators)
-      ? parseRange(rangeHeader, asset.size)
+      ? parseRange(rangeHeader, size)
       : undefined
 
   if (range?.kind === 'unsatisfiable') {
@@ -86,7 +99,7 @@ export function planResponse(
       status: 416,
       headers: {
         'accept-ranges': 'bytes',
-        'content-range': `bytes */${asset.size}`,
+        'content-range': `bytes */${size}`,
         'content-type': 'text/plain; charset=utf-8',
         'content-length': '0',
         'x-content-type-options': 'nosniff',
@@ -95,13 +108,13 @@ export function planResponse(
     }
   }
   if (range?.kind === 'single') {
-    headers['content-range'] = `bytes ${range.start}-${range.end}/${asset.size}`
+    headers['content-range'] = `bytes ${range.start}-${range.end}/${size}`
     headers['content-length'] = String(range.end - range.start + 1)
-    const body = method === 'GET' ? { asset, start: range.start, end: range.end } : null
+    const body = method === 'GET' ? { asset, variant, start: range.start, end: range.end } : null
     return finish(206, headers, body, asset, cacheKind, context)
   }
-  headers['content-length'] = String(asset.size)
-  const body = method === 'GET' && asset.size > 0 ? { asset, start: 0, end: asset.size - 1 } : null
+  headers['content-length'] = String(size)
+  const body = method === 'GET' && size > 0 ? { asset, variant, start: 0, end: size - 1 } : null
   return finish(200, headers, body, asset, cacheKind, context)
 }
 
@@ -131,6 +144,13 @@ export function planRedirect(location: string, method: string): StaticResponse {
 }
 
 // --- internal ---
+
+function selectVariant(asset: Asset, acceptEncoding: string | undefined): EncodedVariant | undefined {
+  if (asset.encodings.length === 0 || acceptEncoding === undefined) return undefined
+  const available = new Set(asset.encodings.map((variant) => variant.encoding))
+  const coding = negotiateEncoding(acceptEncoding, available)
+  return asset.encodings.find((variant) => variant.encoding === coding)
+}
 
 function finish(
   status: number,

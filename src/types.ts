@@ -3,17 +3,29 @@
  * @module
  */
 
+/** A precompressed form of an asset, found next to it (`app.css.br`, `app.css.gz`). */
+export interface EncodedVariant {
+  /** The Content-Encoding it is served with. */
+  readonly encoding: 'br' | 'gzip'
+  readonly absolutePath: string
+  readonly size: number
+  /** SHA-256 of the compressed bytes. */
+  readonly hash: string
+  /** Its own strong ETag, so caches never mix encodings. */
+  readonly etag: string
+}
+
 /** Everything vstatic knows about one file of the root, computed once and frozen. */
 export interface Asset {
   /** Path relative to the root, `/`-separated, no leading slash: `css/app.css`. */
   readonly logicalPath: string
   /** Filesystem path, only ever used to open the file. */
   readonly absolutePath: string
-  /** Size in bytes. */
+  /** Size in bytes of what is served (the rewritten bytes, for a rewritten stylesheet). */
   readonly size: number
   /** Modification time in milliseconds, as read when the file was indexed. */
   readonly mtimeMs: number
-  /** SHA-256 of the content, lowercase hex. */
+  /** SHA-256 of the bytes served, lowercase hex. */
   readonly hash: string
   /** Version token used in URLs: short, lowercase, URL-safe, the same for the same bytes everywhere. */
   readonly token: string
@@ -23,11 +35,21 @@ export interface Asset {
   readonly contentType: string
   /** Last-Modified header value: the mtime at whole-second precision as an IMF-fixdate. */
   readonly lastModified: string
+  /** The bytes to serve when they differ from the file (references rewritten); undefined otherwise. */
+  readonly body: Buffer | undefined
+  /** Precompressed variants, best first. */
+  readonly encodings: readonly EncodedVariant[]
+  /** Named by a bundler with its own hash (`assets/index-4f3a2b1c.js`): immutable under that name. */
+  readonly fingerprinted: boolean
+  /** Subresource Integrity value from a manifest (`sha384-…`); computed on demand otherwise. */
+  readonly integrity: string | undefined
+  /** Logical paths this asset references (CSS `url()`, `@import`, source maps). */
+  readonly references: readonly string[]
 }
 
 /** Which caching rule a file response follows. */
 export type CacheKind =
-  /** The request named the file's current version token: cache forever. */
+  /** The request named the file's current version token (or a retained old one, or a bundler's own name): cache forever. */
   | 'immutable'
   /** The request carried a version token that is not the current one (stale or forged). */
   | 'stale'
@@ -54,6 +76,25 @@ export type SetHeaders = (headers: Record<string, string>, context: HeaderContex
 export interface StaticOptions {
   /** The static directory (Tornado's `static_path`), resolved against `process.cwd()`. */
   root: string
+  /**
+   * A manifest written by `vstatic build`: the index is loaded from it instead of hashing the root,
+   * so startup is one file read and every process agrees on every URL.
+   */
+  manifest?: string
+  /**
+   * Where the token goes: `query` (`app.css?v=<token>`, Tornado's scheme) or `filename`
+   * (`app.<token>.css`, for CDNs and proxies that ignore query strings). @default 'query'
+   */
+  versioning?: 'query' | 'filename'
+  /**
+   * Files a bundler already fingerprinted: served immutable under their own names, never renamed
+   * or rewritten. `false` for none. @default Vite's `assets/name-<8 chars>.ext` and webpack's `name.<20+ hex>.ext`
+   */
+  fingerprinted?: RegExp | false
+  /** Hash algorithm of Subresource Integrity values. @default 'sha384' */
+  integrity?: 'sha256' | 'sha384' | 'sha512'
+  /** `crossorigin` attribute of the tags `script()` and `stylesheet()` render; `false` for none. @default 'anonymous' */
+  crossorigin?: 'anonymous' | 'use-credentials' | false
   /** URL prefix the files are served under (Tornado's `static_url_prefix`). @default '/static/' */
   prefix?: string
   /**
@@ -98,6 +139,9 @@ export interface StaticOptions {
 
 /** Options of {@link StaticAssets.url}. */
 export interface UrlOptions {
-  /** Append `?v=<token>`. @default true */
+  /** Include the version token. @default true */
   version?: boolean
 }
+
+/** Extra attributes for the tags `script()` and `stylesheet()` render. */
+export type TagAttributes = Readonly<Record<string, string | boolean | undefined>>

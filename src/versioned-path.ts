@@ -2,6 +2,7 @@
  * The URL scheme: how a logical path and a version token are spelled in a URL, and read back.
  * @module
  */
+import { TOKEN_LENGTH } from './hash.js'
 
 /** Percent-encodes each segment of a logical path for use in a URL path (`?`, `#`, `%`, spaces, non-ASCII). */
 export function formatUrlPath(logicalPath: string): string {
@@ -50,4 +51,49 @@ function safeDecode(value: string): string {
   } catch {
     return value
   }
+}
+
+/** How a version token is put into URLs. */
+export type Versioning = 'query' | 'filename'
+
+const TOKEN_PATTERN = new RegExp(`^[0-9a-f]{${TOKEN_LENGTH}}$`)
+
+/**
+ * Filename mode: inserts the token before the last extension of the last segment.
+ * `css/site.css` → `css/site.<token>.css`; `archive.tar.gz` → `archive.tar.<token>.gz`;
+ * `LICENSE` → `LICENSE.<token>`.
+ */
+export function formatVersionedPath(logicalPath: string, token: string): string {
+  const slash = logicalPath.lastIndexOf('/')
+  const dot = logicalPath.lastIndexOf('.')
+  // A dot at the start of the name (".htaccess") is not an extension.
+  if (dot <= slash + 1) return `${logicalPath}.${token}`
+  return `${logicalPath.slice(0, dot)}.${token}${logicalPath.slice(dot)}`
+}
+
+/**
+ * The readings of a path that may carry a filename token, most likely first: the token before the
+ * extension (`site.<token>.css`), then the token as the extension (`LICENSE.<token>`). Callers check
+ * each reading against the index, after trying the path as it is.
+ */
+export function parseVersionedPath(path: string): Array<{ logicalPath: string; token: string }> {
+  const slash = path.lastIndexOf('/')
+  const name = path.slice(slash + 1)
+  const directory = path.slice(0, slash + 1)
+  const parts = name.split('.')
+  const readings: Array<{ logicalPath: string; token: string }> = []
+  if (parts.length >= 3) {
+    const token = parts[parts.length - 2] ?? ''
+    if (TOKEN_PATTERN.test(token)) {
+      const logicalName = [...parts.slice(0, -2), parts[parts.length - 1]].join('.')
+      readings.push({ logicalPath: directory + logicalName, token })
+    }
+  }
+  if (parts.length >= 2) {
+    const token = parts[parts.length - 1] ?? ''
+    if (TOKEN_PATTERN.test(token) && parts.slice(0, -1).join('.') !== '') {
+      readings.push({ logicalPath: directory + parts.slice(0, -1).join('.'), token })
+    }
+  }
+  return readings
 }

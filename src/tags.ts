@@ -1,0 +1,55 @@
+/**
+ * Subresource Integrity values and the `<script>` / `<link>` tags that carry them.
+ * @module
+ */
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import type { Asset, TagAttributes } from './types.js'
+
+/** The SRI value (`sha384-<base64>`) of the exact bytes an asset serves (identity encoding). */
+export function toIntegrity(asset: Asset, algorithm: 'sha256' | 'sha384' | 'sha512'): string {
+  const bytes = asset.body ?? readFileSync(asset.absolutePath)
+  return `${algorithm}-${createHash(algorithm).update(bytes).digest('base64')}`
+}
+
+/** Renders a script or stylesheet tag; every attribute value is escaped for HTML. */
+export function renderTag(
+  kind: 'script' | 'stylesheet',
+  url: string,
+  integrity: string,
+  crossorigin: 'anonymous' | 'use-credentials' | false,
+  extra: TagAttributes | undefined,
+): string {
+  const attributes: Array<[string, string | boolean | undefined]> =
+    kind === 'script'
+      ? [['src', url]]
+      : [
+          ['rel', 'stylesheet'],
+          ['href', url],
+        ]
+  attributes.push(['integrity', integrity])
+  if (crossorigin !== false) attributes.push(['crossorigin', crossorigin])
+  for (const [name, value] of Object.entries(extra ?? {})) {
+    if (!/^[a-zA-Z_:][-a-zA-Z0-9_:.]*$/.test(name))
+      throw new TypeError(`invalid attribute name ${JSON.stringify(name)}`)
+    const existing = attributes.findIndex(([known]) => known === name)
+    if (existing === -1) attributes.push([name, value])
+    else attributes[existing] = [name, value]
+  }
+  const text = attributes
+    .filter(([, value]) => value !== undefined && value !== false)
+    .map(([name, value]) => (value === true ? name : `${name}="${escapeAttribute(String(value))}"`))
+    .join(' ')
+  return kind === 'script' ? `<script ${text}></script>` : `<link ${text}>`
+}
+
+// --- internal ---
+
+function escapeAttribute(value: string): string {
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+}
