@@ -18,7 +18,7 @@ import {
 import { createScratch, hashContent, hashFile, hashFileSync, toEtag } from './hash.js'
 import type { Manifest, ManifestVariant } from './manifest.js'
 import type { ResolvedOptions } from './options.js'
-import { isAllowedPath, isInside, type ScannedFile, scanRoot } from './scan.js'
+import { isAllowedPath, isInside, type ScannedFile, scanRoot, splitVariants } from './scan.js'
 import type { Asset, EncodedVariant } from './types.js'
 
 /** The index every other layer reads. Lookups are synchronous; only a refresh is async. */
@@ -37,10 +37,6 @@ export interface AssetIndex {
 
 /** Largest text file whose references are rewritten; bigger ones are served as they are. */
 const MAX_REWRITE_BYTES = 16 * 1024 * 1024
-const VARIANT_EXTENSIONS: ReadonlyArray<readonly ['br' | 'gzip', string]> = [
-  ['br', '.br'],
-  ['gzip', '.gz'],
-]
 
 /** Builds the index the options ask for: a scan, a manifest, or dev mode's live view of the disk. */
 export function createAssetIndex(options: ResolvedOptions, manifest?: Manifest): AssetIndex {
@@ -373,30 +369,8 @@ function readTextSource(logicalPath: string, absolutePath: string): SourceFile |
   }
 }
 
-/** Separates `x.br` / `x.gz` files that sit next to an `x` from the files served on their own. */
-function splitVariants(files: readonly ScannedFile[]): {
-  originals: ScannedFile[]
-  variants: Map<string, Array<{ encoding: 'br' | 'gzip'; file: ScannedFile }>>
-} {
-  const names = new Set(files.map((file) => file.logicalPath))
-  const originals: ScannedFile[] = []
-  const variants = new Map<string, Array<{ encoding: 'br' | 'gzip'; file: ScannedFile }>>()
-  for (const file of files) {
-    const match = VARIANT_EXTENSIONS.find(([, extension]) => file.logicalPath.endsWith(extension))
-    const original = match === undefined ? undefined : file.logicalPath.slice(0, -match[1].length)
-    if (match === undefined || original === undefined || !names.has(original)) {
-      originals.push(file)
-      continue
-    }
-    const list = variants.get(original) ?? []
-    list.push({ encoding: match[0], file })
-    variants.set(original, list)
-  }
-  return { originals, variants }
-}
-
 /** Keeps the variants whose decompressed bytes are exactly the bytes served; warns about stale ones. */
-function checkVariants(
+export function checkVariants(
   candidates: ReadonlyArray<{ encoding: 'br' | 'gzip'; file: ScannedFile }>,
   servedHash: string,
   onWarning: (message: string) => void,

@@ -8,6 +8,8 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import cliProgress from 'cli-progress'
+import { type BuildProgress, buildManifest, verifyManifest } from './build/build.js'
 import { createStatic } from './create-static.js'
 import { MissingAssetError, StaticConfigError } from './errors.js'
 
@@ -38,6 +40,8 @@ Content-hashed static assets: versioned URLs, a correct static server.
 Commands:
   serve <root>          Serve a directory over HTTP
   url <path>...         Print the versioned URL of each file
+  build <root>          Write the manifest (and optionally a CDN-ready output directory)
+  verify <root>         Check that a manifest still matches the files
 
 Options:
   -h, --help            Show help (also: vstatic <command> --help)
@@ -62,11 +66,50 @@ Options:
   --no-index            Serve no index file for directories
   --max-age <s>         max-age for unversioned responses (default 0: no-cache)
   --dotfiles <policy>   ignore (default) or allow
+  --manifest <file>     Load the index from a manifest written by vstatic build
+  --versioning <mode>   query (default) or filename
   --dev                 Dev mode: versions follow file edits without a restart
   --quiet               Do not log requests
   -h, --help            Show this help
 
 Stops gracefully on SIGINT or SIGTERM.
+`
+
+const BUILD_HELP = `Usage: vstatic build <root> [options]
+
+Scan and hash <root>, rewrite references in CSS (and source-map comments),
+compute Subresource Integrity, and write the manifest that
+createStatic({ root, manifest }) loads at startup.
+
+Options:
+  --out <file>          Manifest to write (default static-manifest.json)
+  --out-dir <dir>       Also write the files, fingerprinted copies and variants
+                        here, ready to upload to a CDN or object store
+  --keep <n>            With --out-dir: keep the files of the last n builds
+                        (default 2), for pages rendered by the previous deploy
+  --versioning <mode>   query (app.css?v=<token>, default) or filename
+                        (app.<token>.css)
+  --prefix <path>       URL prefix of the files (default /static/)
+  --compress            Write Brotli and gzip variants of compressible files
+  --integrity <alg>     sha256, sha384 (default) or sha512
+  --dotfiles <policy>   ignore (default) or allow
+  --json                Print a machine-readable summary
+  --quiet               Print nothing but errors
+  -h, --help            Show this help
+
+The manifest is written to a temporary file and renamed, so an interrupted
+build leaves the previous one intact.
+`
+
+const VERIFY_HELP = `Usage: vstatic verify <root> --manifest <file>
+
+List every file added, removed or changed in <root> since the manifest was
+built. Exits 0 when they agree and 1 when they do not: use it in CI.
+
+Options:
+  --manifest <file>     The manifest to check (default static-manifest.json)
+  --dotfiles <policy>   ignore (default) or allow, as given to build
+  -h, --help            Show this help
 `
 
 const URL_HELP = `Usage: vstatic url <path>... --root <dir> [options]
@@ -77,7 +120,9 @@ assets.url(path) returns it.
 Options:
   --root <dir>          The static directory (required)
   --prefix <path>       URL prefix of the files (default /static/)
-  --no-version          Print URLs without the ?v= token
+  --manifest <file>     Take the URLs from a manifest written by vstatic build
+  --versioning <mode>   query (default) or filename
+  --no-version          Print URLs without the token
   -h, --help            Show this help
 
 Exits 1 if any path is not a file of <root> (the error goes to stderr).
@@ -109,6 +154,10 @@ export async function main(argv: readonly string[], io: CliIo = DEFAULT_IO): Pro
       }
       case 'url':
         return await printUrls(rest, io)
+      case 'build':
+        return await runBuild(rest, io)
+      case 'verify':
+        return runVerify(rest, io)
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}`)
     }
@@ -146,6 +195,8 @@ export async function serve(
       'max-age': { type: 'string' },
       dotfiles: { type: 'string' },
       root: { type: 'string' },
+      manifest: { type: 'string' },
+      versioning: { type: 'string' },
       dev: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -169,6 +220,8 @@ export async function serve(
     dev: values.dev,
     maxAge: values['max-age'] === undefined ? undefined : parseWhole('--max-age', values['max-age']),
     dotfiles: values.dotfiles as 'ignore' | 'allow' | undefined,
+    manifest: values.manifest,
+    versioning: values.versioning as 'query' | 'filename' | undefined,
   })
   const server = http.createServer((req, res) => {
     if (!values.quiet) logRequest(req, res, io)
@@ -199,6 +252,125 @@ export async function serve(
 
 // --- internal ---
 
+async function runBuild(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      out: { type: 'string' },
+      'out-dir': { type: 'string' },
+      keep: { type: 'string' },
+      versioning: { type: 'string' },
+      prefix: { type: 'string' },
+      compress: { type: 'boolean', default: false },
+      integrity: { type: 'string' },
+      dotfiles: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  })
+  if (values.help) {
+    io.stdout(BUILD_HELP)
+    return 0
+  }
+  const root = onePositional(positionals, 'build')
+  if (values.keep !== undefined && values['out-dir'] === undefined)
+    throw new UsageError('--keep needs --out-dir')
+  const showProgress = !values.quiet && !values.json && process.stderr.isTTY === true
+  let bar: cliProgress.SingleBar | undefined
+  const onProgress = (progress: BuildProgress) => {
+    if (!showProgress || progress.totalFiles < 200) return
+    if (bar === undefined) {
+      bar = new cliProgress.SingleBar(
+        {
+          format: '{phase} [{bar}] {value}/{total} files, {megabytes} MB',
+          stream: process.stderr,
+          hideCursor: true,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+      bar.start(progress.totalFiles, 0, { phase: progress.phase, megabytes: '0.0' })
+    }
+    bar.update(progress.files, { phase: progress.phase, megabytes: (progress.bytes / 1e6).toFixed(1) })
+  }
+  const summary = await buildManifest({
+    root,
+    out: values.out,
+    outDir: values['out-dir'],
+    keep: values.keep === undefined ? undefined : parseWhole('--keep', values.keep),
+    versioning: values.versioning as 'query' | 'filename' | undefined,
+    prefix: values.prefix,
+    compress: values.compress,
+    integrity: values.integrity as 'sha256' | 'sha384' | 'sha512' | undefined,
+    dotfiles: values.dotfiles as 'ignore' | 'allow' | undefined,
+    onWarning:
+      values.quiet || values.json ? undefined : (message) => io.stderr(`vstatic: warning: ${message}\n`),
+    onProgress,
+  }).finally(() => bar?.stop())
+  if (values.json) {
+    io.stdout(`${JSON.stringify(summary, null, 2)}\n`)
+  } else if (!values.quiet) {
+    const compressed = values.compress
+      ? `, ${summary.compressed.br} br + ${summary.compressed.gzip} gzip variants (${summary.compressed.reused} reused)`
+      : ''
+    const output =
+      summary.outDir === undefined
+        ? ''
+        : `, ${summary.written} files written to ${summary.outDir}, ${summary.removed.length} old removed`
+    io.stdout(
+      `Wrote ${summary.manifestPath}: ${summary.files} files, ${(summary.bytes / 1e6).toFixed(2)} MB, ` +
+        `${summary.rewritten} rewritten${compressed}${output}; build ${summary.buildId} in ${summary.durationMs} ms\n`,
+    )
+  }
+  return 0
+}
+
+function runVerify(args: readonly string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      manifest: { type: 'string', default: 'static-manifest.json' },
+      dotfiles: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  })
+  if (values.help) {
+    io.stdout(VERIFY_HELP)
+    return 0
+  }
+  const root = onePositional(positionals, 'verify')
+  const result = verifyManifest(root, values.manifest, values.dotfiles as 'ignore' | 'allow' | undefined)
+  const lines = [
+    ...result.added.map((file) => `added    ${file}`),
+    ...result.removed.map((file) => `removed  ${file}`),
+    ...result.changed.map((file) => `changed  ${file}`),
+  ]
+  if (lines.length === 0) {
+    io.stdout(`${values.manifest} matches ${root}\n`)
+    return 0
+  }
+  io.stdout(`${lines.join('\n')}\n`)
+  io.stderr(
+    `vstatic: ${lines.length} difference(s) between ${values.manifest} and ${root}; run "vstatic build"\n`,
+  )
+  return 1
+}
+
+function onePositional(positionals: readonly string[], command: string): string {
+  const [root, ...extra] = positionals
+  if (root === undefined)
+    throw new UsageError(`${command} needs the static directory: vstatic ${command} <root>`)
+  if (extra.length > 0)
+    throw new UsageError(
+      `${command} takes one directory, got ${positionals.length}: ${positionals.join(' ')}`,
+    )
+  return root
+}
+
 async function printUrls(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...args],
@@ -207,6 +379,8 @@ async function printUrls(args: readonly string[], io: CliIo): Promise<number> {
     options: {
       root: { type: 'string' },
       prefix: { type: 'string' },
+      manifest: { type: 'string' },
+      versioning: { type: 'string' },
       'no-version': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -217,7 +391,12 @@ async function printUrls(args: readonly string[], io: CliIo): Promise<number> {
   }
   if (values.root === undefined) throw new UsageError('url needs --root <dir>')
   if (positionals.length === 0) throw new UsageError('url needs at least one path')
-  const assets = await createStatic({ root: values.root, prefix: values.prefix })
+  const assets = await createStatic({
+    root: values.root,
+    prefix: values.prefix,
+    manifest: values.manifest,
+    versioning: values.versioning as 'query' | 'filename' | undefined,
+  })
   let status = 0
   for (const path of positionals) {
     try {
@@ -302,7 +481,7 @@ function isParseArgsError(error: unknown): boolean {
 }
 
 function helpTopic(command: string | undefined): string {
-  return command === 'serve' || command === 'url' ? `${command} ` : ''
+  return command !== undefined && ['serve', 'url', 'build', 'verify'].includes(command) ? `${command} ` : ''
 }
 
 function isEntryPoint(): boolean {

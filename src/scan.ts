@@ -28,9 +28,14 @@ const WELL_KNOWN = '.well-known'
  * Symlinked files are included when their real path is inside the root (or the policy allows
  * outside targets); symlinked directories are not descended, so a link loop cannot recurse.
  */
-export function scanRoot(realRoot: string, policy: ScanPolicy): ScannedFile[] {
+export function scanRoot(
+  realRoot: string,
+  policy: ScanPolicy,
+  ignore: readonly string[] = [],
+): ScannedFile[] {
   const entries = fg.sync(policy.dotfiles === 'allow' ? ['**'] : ['**', `${WELL_KNOWN}/**`], {
     cwd: realRoot,
+    ignore: ignore.map((pattern) => fg.escapePath(pattern)).flatMap((pattern) => [pattern, `${pattern}/**`]),
     dot: policy.dotfiles === 'allow',
     onlyFiles: false,
     followSymbolicLinks: false,
@@ -70,6 +75,34 @@ export function isInside(realPath: string, realRoot: string): boolean {
   return (
     realPath === realRoot || realPath.startsWith(realRoot.endsWith(path.sep) ? realRoot : realRoot + path.sep)
   )
+}
+
+/** Precompressed siblings and their Content-Encoding. */
+export const VARIANT_EXTENSIONS: ReadonlyArray<readonly ['br' | 'gzip', string]> = [
+  ['br', '.br'],
+  ['gzip', '.gz'],
+]
+
+/** Separates `x.br` / `x.gz` files that sit next to an `x` from the files served on their own. */
+export function splitVariants(files: readonly ScannedFile[]): {
+  originals: ScannedFile[]
+  variants: Map<string, Array<{ encoding: 'br' | 'gzip'; file: ScannedFile }>>
+} {
+  const names = new Set(files.map((file) => file.logicalPath))
+  const originals: ScannedFile[] = []
+  const variants = new Map<string, Array<{ encoding: 'br' | 'gzip'; file: ScannedFile }>>()
+  for (const file of files) {
+    const match = VARIANT_EXTENSIONS.find(([, extension]) => file.logicalPath.endsWith(extension))
+    const original = match === undefined ? undefined : file.logicalPath.slice(0, -match[1].length)
+    if (match === undefined || original === undefined || !names.has(original)) {
+      originals.push(file)
+      continue
+    }
+    const list = variants.get(original) ?? []
+    list.push({ encoding: match[0], file })
+    variants.set(original, list)
+  }
+  return { originals, variants }
 }
 
 // --- internal ---
