@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { main } from '../src/cli.js'
 import { createStatic } from '../src/index.js'
-import { PUBLIC_ROOT } from './helpers/fixtures.js'
+import { PUBLIC_ROOT, useTempRoot, writeTree } from './helpers/fixtures.js'
 import { getAndHead, request } from './helpers/http.js'
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
@@ -104,6 +105,68 @@ describe('vstatic url', () => {
     })
     expect(result.status).toBe(0)
     expect(result.stdout).toMatch(/^\/static\/robots\.txt\?v=[0-9a-f]{16}\n$/)
+  })
+})
+
+describe('vstatic build and verify', () => {
+  it('builds, prints a JSON summary, and verifies', async () => {
+    const root = useTempRoot({ 'a.css': 'x{background:url(b.png)}', 'b.png': 'png' })
+    const out = path.join(useTempRoot({}), 'm.json')
+    const built = await run(['build', root, '--out', out, '--json'])
+    expect(built.code).toBe(0)
+    expect(JSON.parse(built.stdout)).toMatchObject({ manifestPath: out, files: 2, rewritten: 1 })
+    expect(await run(['verify', root, '--manifest', out])).toEqual({
+      code: 0,
+      stdout: `${out} matches ${root}\n`,
+      stderr: '',
+    })
+    writeTree(root, { 'b.png': 'changed' })
+    const verified = await run(['verify', root, '--manifest', out])
+    expect(verified.code).toBe(1)
+    expect(verified.stdout).toBe('changed  a.css\nchanged  b.png\n')
+    expect(verified.stderr).toContain('2 difference(s)')
+  })
+
+  it('prints one summary line, or nothing with --quiet', async () => {
+    const root = useTempRoot({ 'a.txt': 'a' })
+    const out = path.join(useTempRoot({}), 'm.json')
+    const normal = await run(['build', root, '--out', out, '--out-dir', path.join(path.dirname(out), 'dist')])
+    expect(normal.stdout).toMatch(
+      /^Wrote .*m\.json: 1 files, 0\.00 MB, 0 rewritten, 2 files written to .*dist, 0 old removed; build [0-9a-f]{16} in \d+ ms\n$/,
+    )
+    expect(await run(['build', root, '--out', out, '--quiet'])).toEqual({ code: 0, stdout: '', stderr: '' })
+  })
+
+  it('serves and prints URLs from a manifest', async () => {
+    const root = useTempRoot({ 'a.txt': 'a' })
+    const out = path.join(useTempRoot({}), 'm.json')
+    await run(['build', root, '--out', out, '--versioning', 'filename'])
+    const printed = await run(['url', 'a.txt', '--root', root, '--manifest', out])
+    expect(printed.stdout).toMatch(/^\/static\/a\.[0-9a-f]{16}\.txt\n$/)
+    const { url } = await startServe([root, '--port', '0', '--quiet', '--manifest', out])
+    const response = await getAndHead(url, printed.stdout.trim())
+    expect(response.headers['cache-control']).toBe('public, max-age=31536000, immutable')
+  })
+
+  it.each([
+    [['build'], 'build needs the static directory'],
+    [['build', PUBLIC_ROOT, '--keep', '3'], '--keep needs --out-dir'],
+    [['build', 'no/such/dir'], 'option "root" must be an existing directory'],
+    [
+      ['build', PUBLIC_ROOT, '--versioning', 'hash'],
+      'option "versioning" must be one of "query", "filename"',
+    ],
+    [['verify', PUBLIC_ROOT, '--manifest', 'no/such.json'], 'does not exist'],
+  ])('%j fails with exit 2: %s', async (argv, message) => {
+    const result = await run(argv)
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain(message)
+  })
+
+  it.each([[['build', '--help']], [['verify', '--help']]])('%j prints help', async (argv) => {
+    const result = await run(argv)
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/^Usage: vstatic (build|verify)/)
   })
 })
 

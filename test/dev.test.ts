@@ -96,4 +96,32 @@ describe('dev mode (static_hash_cache=False)', () => {
     writeTree(root, { 'b/c.txt': 'c' })
     expect(assets.assets().map((asset) => asset.logicalPath)).toEqual(['a.txt', 'b/c.txt'])
   })
+
+  it('follows edits to files a stylesheet references, and serves the rewritten bytes', async () => {
+    const root = useTempRoot({
+      'css/a.css': '@import "b.css";',
+      'css/b.css': 'x{background:url(../i.png)}',
+      'i.png': 'one',
+    })
+    const assets = await createStatic({ root, dev: true })
+    const { url } = await listen((req, res) => assets.handle(req, res))
+    const before = { a: assets.url('css/a.css'), b: assets.url('css/b.css') }
+    writeFileSync(path.join(root, 'i.png'), 'two')
+    const after = { a: assets.url('css/a.css'), b: assets.url('css/b.css') }
+    expect(after.a).not.toBe(before.a)
+    expect(after.b).not.toBe(before.b)
+    const served = await request(url, after.b)
+    expect(served.body.toString()).toBe(`x{background:url(../i.png?v=${assets.get('i.png')?.token})}`)
+    expect(served.headers['content-length']).toBe(String(served.body.length))
+    expect((await request(url, after.a)).body.toString()).toBe(
+      `@import "b.css?v=${assets.get('css/b.css')?.token}";`,
+    )
+  })
+
+  it('leaves a reference cycle unversioned in dev mode instead of looping', async () => {
+    const root = useTempRoot({ 'a.css': '@import "b.css";', 'b.css': '@import "a.css";' })
+    const assets = await createStatic({ root, dev: true })
+    expect(assets.url('a.css')).toMatch(/^\/static\/a\.css\?v=[0-9a-f]{16}$/)
+    expect(assets.url('b.css')).toMatch(/^\/static\/b\.css\?v=[0-9a-f]{16}$/)
+  })
 })
