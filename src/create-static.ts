@@ -3,19 +3,26 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { pipeline } from 'node:stream'
 import { type AssetIndex, createAssetIndex } from './asset-index.js'
 import { createBodyCache } from './body-cache.js'
 import { createCachePolicies } from './cache-control.js'
 import { MissingAssetError, StaticConfigError } from './errors.js'
 import { type Manifest, readManifest } from './manifest.js'
-import { type BodySource, openBody } from './node-body.js'
+import {
+  type BodySource,
+  openBody,
+  type PreparedResponse,
+  toPrepared,
+  toRequestInfo,
+  writeNodeResponse,
+} from './node-body.js'
 import { type ResolvedOptions, resolveOptions, toLogicalPath } from './options.js'
 import { type ResolveContext, resolveRequest } from './resolve.js'
 import { type PlanContext, planError, planRedirect, planResponse, type StaticResponse } from './respond.js'
 import { renderTag, toIntegrity } from './tags.js'
 import type { Asset, StaticOptions, TagAttributes, UrlOptions } from './types.js'
 import { formatUrlPath, formatVersionedPath, formatVersionedUrl } from './versioned-path.js'
+import { toWebRequestInfo, toWebResponse } from './web.js'
 
 /** Connect-style continuation: called for requests the handler does not answer, or with an I/O error. */
 export type NextFunction = (error?: unknown) => void
@@ -36,6 +43,8 @@ export interface StaticAssets {
   readonly root: string
   /** URL prefix, always ending in `/`. */
   readonly prefix: string
+  /** Root-level URL paths served from files of the root (`/favicon.ico`, `/robots.txt`, …). */
+  readonly aliases: readonly string[]
   /** True in dev mode. */
   readonly dev: boolean
   /** Where tokens go in URLs. */
@@ -76,7 +85,18 @@ export interface StaticAssets {
    */
   respond(request: RequestInfo): StaticResponse | undefined
   /**
-   * The handler for node:http and Connect-style stacks (Express, Connect, polka).
+   * Resolves, plans and opens the body: a response ready to write, or undefined when the request is
+   * not for us. What every adapter calls. Rejects only for unexpected I/O errors (EACCES, EIO).
+   */
+  prepare(request: RequestInfo): Promise<PreparedResponse | undefined>
+  /**
+   * The handler for web-standard runtimes: a Fetch API Request in, a Response out (404 when the
+   * request is not for a static file).
+   * @example export default { fetch: (request) => assets.fetch(request) }
+   */
+  fetch(request: Request): Promise<Response>
+  /**
+   * The handler for node:http, node:http2 (compatibility API) and Connect-style stacks (Express, Connect, polka).
    * @example http.createServer((req, res) => assets.handle(req, res))
    */
   handle(req: IncomingMessage, res: ServerResponse, next?: NextFunction): void
@@ -184,73 +204,57 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
     }
   }
 
-  function handle(req: IncomingMessage, res: ServerResponse, next?: NextFunction, retried = false): void {
-    const request: RequestInfo = {
-      method: req.method ?? 'GET',
-      url: req.url ?? '/',
-      header: (name) => {
-        const value = req.headers[name]
-        return Array.isArray(value) ? value.join(', ') : value
-      },
-    }
+  async function prepare(request: RequestInfo, retried = false): Promise<PreparedResponse | undefined> {
     const plan = respond(request)
-    if (plan === undefined) {
-      if (next) next()
-      else writeResponse(res, planError(404, 'Not Found', request.method, {}))
-      return
-    }
-    if (plan.body === null || typeof plan.body === 'string') {
-      writeResponse(res, plan)
-      return
-    }
+    if (plan === undefined) return undefined
+    if (plan.body === null || typeof plan.body === 'string') return toPrepared(plan)
     const body = plan.body
-    openBody(body, bodySource).then(
-      (opened) => {
-        if (res.destroyed) {
-          if (opened.kind === 'stream') opened.stream.destroy()
-          return
-        }
-        switch (opened.kind) {
-          case 'bytes':
-            res.writeHead(plan.status, plan.headers)
-            res.end(opened.bytes)
-            return
-          case 'stream':
-            sendStream(res, plan, opened.stream, opened.length)
-            return
-          case 'changed':
-            if (retried) {
-              writeResponse(
-                res,
-                planError(503, 'Service Unavailable', request.method, { 'retry-after': '1' }),
-              )
-              return
-            }
-            options.onWarning(`${body.asset.logicalPath} changed on disk after it was indexed; re-reading it`)
-            index.refresh(body.asset.logicalPath).then(
-              () => handle(req, res, next, true),
-              (error: unknown) => fail(res, error, next),
-            )
-            return
-          case 'gone':
-            if (next && options.fallthrough) next()
-            else writeResponse(res, planError(404, 'Not Found', request.method, {}))
-            return
-          case 'busy':
-            writeResponse(res, planError(503, 'Service Unavailable', request.method, { 'retry-after': '1' }))
-            return
-          case 'error':
-            fail(res, opened.error, next)
-            return
-        }
+    const opened = await openBody(body, bodySource)
+    switch (opened.kind) {
+      case 'bytes':
+        return { status: plan.status, headers: plan.headers, body: opened.bytes, length: opened.bytes.length }
+      case 'stream':
+        return { status: plan.status, headers: plan.headers, body: opened.stream, length: opened.length }
+      case 'changed':
+        if (retried)
+          return toPrepared(planError(503, 'Service Unavailable', request.method, { 'retry-after': '1' }))
+        options.onWarning(`${body.asset.logicalPath} changed on disk after it was indexed; re-reading it`)
+        await index.refresh(body.asset.logicalPath)
+        return prepare(request, true)
+      case 'gone':
+        return options.fallthrough ? undefined : toPrepared(planError(404, 'Not Found', request.method, {}))
+      case 'busy':
+        return toPrepared(planError(503, 'Service Unavailable', request.method, { 'retry-after': '1' }))
+      case 'error':
+        throw opened.error
+    }
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse, next?: NextFunction): void {
+    const request = toRequestInfo(req)
+    prepare(request).then(
+      (prepared) => {
+        if (prepared !== undefined) writeNodeResponse(res, prepared)
+        else if (next) next()
+        else writeNodeResponse(res, toPrepared(planError(404, 'Not Found', request.method, {})))
       },
-      (error: unknown) => fail(res, error, next),
+      (error: unknown) => {
+        if (next) next(error)
+        else writeNodeResponse(res, toPrepared(planError(500, 'Internal Server Error', request.method, {})))
+      },
     )
+  }
+
+  async function fetchResponse(request: Request): Promise<Response> {
+    const info = toWebRequestInfo(request)
+    const prepared = await prepare(info)
+    return toWebResponse(prepared ?? toPrepared(planError(404, 'Not Found', info.method, {})))
   }
 
   return Object.freeze({
     root: options.root,
     prefix: options.prefix,
+    aliases: Object.freeze([...options.aliases.keys()]),
     dev: options.dev,
     versioning: options.versioning,
     buildId: manifest?.buildId,
@@ -264,7 +268,9 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
     },
     assets: () => index.assets(),
     respond,
-    handle: (req: IncomingMessage, res: ServerResponse, next?: NextFunction) => handle(req, res, next),
+    prepare: (request: RequestInfo) => prepare(request),
+    handle,
+    fetch: fetchResponse,
     async close() {
       bodySource.cache.clear()
     },
@@ -306,38 +312,4 @@ function createUrl(options: ResolvedOptions, index: AssetIndex): StaticAssets['u
     }
     return value
   }
-}
-
-function writeResponse(res: ServerResponse, plan: StaticResponse): void {
-  if (res.headersSent) {
-    res.destroy()
-    return
-  }
-  res.writeHead(plan.status, plan.headers)
-  res.end(typeof plan.body === 'string' ? plan.body : undefined)
-}
-
-function sendStream(
-  res: ServerResponse,
-  plan: StaticResponse,
-  stream: import('node:fs').ReadStream,
-  length: number,
-): void {
-  res.writeHead(plan.status, plan.headers)
-  // A file that shrank while streaming would leave the client waiting for bytes promised by
-  // Content-Length: end the connection instead of sending a body that disagrees with the headers.
-  stream.once('end', () => {
-    if (stream.bytesRead !== length) res.destroy()
-  })
-  pipeline(stream, res, (error) => {
-    if (error && !res.destroyed) res.destroy()
-  })
-}
-
-function fail(res: ServerResponse, error: unknown, next?: NextFunction): void {
-  if (next) {
-    next(error)
-    return
-  }
-  writeResponse(res, planError(500, 'Internal Server Error', 'GET', {}))
 }

@@ -5,9 +5,11 @@
  */
 import { createReadStream, type ReadStream } from 'node:fs'
 import { open, readFile } from 'node:fs/promises'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { pipeline } from 'node:stream'
 import type { BodyCache } from './body-cache.js'
 import { hashContent } from './hash.js'
-import type { FileBody } from './respond.js'
+import type { FileBody, StaticResponse } from './respond.js'
 
 /** The outcome of opening a planned body. */
 export type OpenedBody =
@@ -82,4 +84,64 @@ export async function openBody(body: FileBody, source: BodySource): Promise<Open
     if (BUSY_CODES.has(code)) return { kind: 'busy' }
     return { kind: 'error', error: error as Error }
   }
+}
+
+/** A response ready to write: the plan with its body opened. */
+export interface PreparedResponse {
+  readonly status: number
+  /** Header names are lowercase. */
+  readonly headers: Record<string, string>
+  /** Bytes (small files, rewritten content, error text), a read stream (large files), or null (HEAD, 304). */
+  readonly body: Buffer | ReadStream | null
+  /** Bytes the body delivers; a stream that ends short means the file shrank while it was sent. */
+  readonly length: number
+}
+
+/** The request as the core sees it, read from a Node request (Express's `originalUrl` when mounted). */
+export function toRequestInfo(req: IncomingMessage): {
+  method: string
+  url: string
+  header: (name: string) => string | undefined
+} {
+  const headers = req.headers
+  return {
+    method: req.method ?? 'GET',
+    url: (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/',
+    header: (name) => {
+      const value = headers[name]
+      return Array.isArray(value) ? value.join(', ') : value
+    },
+  }
+}
+
+/** A plan whose body needs no opening (errors, redirects, HEAD, 304). */
+export function toPrepared(plan: StaticResponse): PreparedResponse {
+  const body = typeof plan.body === 'string' ? Buffer.from(plan.body) : null
+  return { status: plan.status, headers: plan.headers, body, length: body?.length ?? 0 }
+}
+
+/** Writes a prepared response to a Node (or http2 compatibility) response. */
+export function writeNodeResponse(res: ServerResponse, prepared: PreparedResponse): void {
+  const { body } = prepared
+  if (res.destroyed) {
+    if (body !== null && !Buffer.isBuffer(body)) body.destroy()
+    return
+  }
+  if (res.headersSent) {
+    res.destroy()
+    return
+  }
+  res.writeHead(prepared.status, prepared.headers)
+  if (body === null || Buffer.isBuffer(body)) {
+    res.end(body ?? undefined)
+    return
+  }
+  // A file that shrank while streaming would leave the client waiting for bytes promised by
+  // Content-Length: end the connection instead of sending a body that disagrees with the headers.
+  body.once('end', () => {
+    if (body.bytesRead !== prepared.length) res.destroy()
+  })
+  pipeline(body, res, (error) => {
+    if (error && !res.destroyed) res.destroy()
+  })
 }

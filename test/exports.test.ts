@@ -1,8 +1,38 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import * as express from '../src/adapters/express.js'
+import * as fastify from '../src/adapters/fastify.js'
+import * as hono from '../src/adapters/hono.js'
+import * as koa from '../src/adapters/koa.js'
 import * as api from '../src/index.js'
 
 describe('public surface', () => {
   it('exports exactly these names from the main entry', () => {
     expect(Object.keys(api).sort()).toEqual(['MissingAssetError', 'StaticConfigError', 'createStatic'])
+  })
+
+  it.each([
+    ['express', express],
+    ['fastify', fastify],
+    ['hono', hono],
+    ['koa', koa],
+  ])('vstatic/%s exports serveStatic only', (_name, module) => {
+    expect(Object.keys(module)).toEqual(['serveStatic'])
+  })
+
+  it('maps every subpath to built files with types first', () => {
+    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+    expect(Object.keys(manifest.exports)).toEqual([
+      '.',
+      './express',
+      './fastify',
+      './koa',
+      './hono',
+      './package.json',
+    ])
+    for (const [subpath, target] of Object.entries(manifest.exports)) {
+      if (subpath === './package.json') continue
+      expect(Object.keys(target as object)).toEqual(['types', 'default'])
+    }
   })
 })

@@ -1,0 +1,34 @@
+/**
+ * Express (5 and 4) and Connect middleware: serves the prefix and the root aliases, puts `staticUrl`
+ * and the SRI tag helpers on `res.locals` for views, and passes everything else to `next()`.
+ * @module
+ */
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import type { StaticAssets } from '../index.js'
+
+/** What views see on `res.locals`. */
+export interface StaticLocals {
+  staticUrl: StaticAssets['url']
+  staticScript: StaticAssets['script']
+  staticStylesheet: StaticAssets['stylesheet']
+  staticIntegrity: StaticAssets['integrity']
+}
+
+/**
+ * @example
+ * const app = express()
+ * app.use(serveStatic(assets))
+ * // in an EJS view: <link rel="stylesheet" href="<%= staticUrl('css/app.css') %>">
+ */
+export function serveStatic(assets: StaticAssets): RequestHandler {
+  const locals: StaticLocals = {
+    staticUrl: assets.url,
+    staticScript: assets.script,
+    staticStylesheet: assets.stylesheet,
+    staticIntegrity: assets.integrity,
+  }
+  return function vstatic(req: Request, res: Response, next: NextFunction): void {
+    Object.assign(res.locals, locals)
+    assets.handle(req, res, next)
+  }
+}

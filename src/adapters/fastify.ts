@@ -1,0 +1,79 @@
+/**
+ * Fastify plugin: GET and HEAD routes for the prefix and the root aliases (schema-less, so Fastify's
+ * fast path stays), 405 routes for other methods, `staticUrl` decorations on the instance and the
+ * reply (and `reply.locals` for @fastify/view), visible outside the plugin's context.
+ * @module
+ */
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
+import type { StaticAssets } from '../index.js'
+
+/** Options of the plugin. */
+export interface FastifyStaticOptions {
+  readonly assets: StaticAssets
+  /** Close the assets when Fastify closes. @default true */
+  readonly closeAssets?: boolean
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    staticUrl: StaticAssets['url']
+  }
+  interface FastifyReply {
+    staticUrl: StaticAssets['url']
+  }
+}
+
+const OTHER_METHODS: HTTPMethods[] = ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']
+
+async function plugin(fastify: FastifyInstance, options: FastifyStaticOptions): Promise<void> {
+  const { assets } = options
+  fastify.decorate('staticUrl', assets.url)
+  fastify.decorateReply('staticUrl', { getter: () => assets.url })
+  fastify.addHook('onRequest', async (_request, reply) => {
+    const locals = (reply as FastifyReply & { locals?: Record<string, unknown> }).locals
+    ;(reply as FastifyReply & { locals?: Record<string, unknown> }).locals = {
+      ...locals,
+      staticUrl: assets.url,
+      staticScript: assets.script,
+      staticStylesheet: assets.stylesheet,
+      staticIntegrity: assets.integrity,
+    }
+  })
+  if (options.closeAssets !== false) fastify.addHook('onClose', async () => assets.close())
+
+  async function handler(request: FastifyRequest, reply: FastifyReply) {
+    const prepared = await assets.prepare({
+      method: request.method,
+      url: request.raw.url ?? request.url,
+      header: (name) => {
+        const value = request.headers[name]
+        return Array.isArray(value) ? value.join(', ') : value
+      },
+    })
+    if (prepared === undefined) return reply.callNotFound()
+    return reply
+      .code(prepared.status)
+      .headers(prepared.headers)
+      .send(prepared.body ?? undefined)
+  }
+
+  const paths = [`${assets.prefix}*`, assets.prefix, ...assets.aliases]
+  for (const url of new Set(paths)) {
+    fastify.route({ method: ['GET', 'HEAD'], url, handler })
+    fastify.route({ method: OTHER_METHODS, url, handler })
+  }
+}
+
+// What fastify-plugin does: no encapsulation, so the decorators are visible to the whole app.
+Object.assign(plugin, {
+  [Symbol.for('skip-override')]: true,
+  [Symbol.for('fastify.display-name')]: 'vstatic',
+  [Symbol.for('plugin-meta')]: { name: 'vstatic', fastify: '5.x' },
+})
+
+/**
+ * @example
+ * await app.register(serveStatic, { assets })
+ * app.get('/', (request, reply) => reply.view('index.eta')) // templates call staticUrl('css/app.css')
+ */
+export const serveStatic: FastifyPluginAsync<FastifyStaticOptions> = plugin

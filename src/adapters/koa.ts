@@ -1,0 +1,34 @@
+/**
+ * Koa middleware: serves the prefix and the root aliases, sets `ctx.state.staticUrl` (and the SRI
+ * tag helpers) for views, and leaves every other request, and Koa's own 404, to the app.
+ * @module
+ */
+import type { Middleware } from 'koa'
+import type { StaticAssets } from '../index.js'
+
+const EMPTY = Buffer.alloc(0)
+
+/**
+ * @example
+ * const app = new Koa()
+ * app.use(serveStatic(assets))
+ */
+export function serveStatic(assets: StaticAssets): Middleware {
+  return async function vstatic(ctx, next) {
+    ctx.state.staticUrl = assets.url
+    ctx.state.staticScript = assets.script
+    ctx.state.staticStylesheet = assets.stylesheet
+    ctx.state.staticIntegrity = assets.integrity
+    const prepared = await assets.prepare({
+      method: ctx.method,
+      url: ctx.originalUrl,
+      header: (name) => ctx.get(name) || undefined,
+    })
+    if (prepared === undefined) return next()
+    // Body first: Koa's body setter picks a status and type, which the prepared ones then replace.
+    // An empty buffer rather than null, which Koa would turn into a 204 without the planned headers.
+    ctx.body = prepared.body ?? EMPTY
+    ctx.status = prepared.status
+    ctx.set(prepared.headers)
+  }
+}

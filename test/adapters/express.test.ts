@@ -1,0 +1,58 @@
+import express from 'express'
+import { describe, expect, it } from 'vitest'
+import { serveStatic } from '../../src/adapters/express.js'
+import { createStatic } from '../../src/index.js'
+import { describeAdapter } from '../helpers/adapter-contract.js'
+import { PUBLIC_ROOT } from '../helpers/fixtures.js'
+import { listen, request } from '../helpers/http.js'
+
+function app404(app: express.Express) {
+  app.use((_req, res) => {
+    res.status(404).type('text/plain').send('app 404')
+  })
+  return app
+}
+
+describeAdapter('express', async (assets) => listen(app404(express().use(serveStatic(assets)))))
+
+describe('express specifics', () => {
+  it('puts staticUrl and the tag helpers on res.locals for views', async () => {
+    const assets = await createStatic({ root: PUBLIC_ROOT })
+    const app = express().use(serveStatic(assets))
+    app.get('/', (_req, res) => {
+      res
+        .type('text/html')
+        .send(`${res.locals.staticUrl('css/app.css')} ${res.locals.staticScript('js/app.js')}`)
+    })
+    const { url } = await listen(app)
+    expect((await request(url, '/')).body.toString()).toBe(
+      `${assets.url('css/app.css')} ${assets.script('js/app.js')}`,
+    )
+  })
+
+  it('works mounted under a path (matching on originalUrl)', async () => {
+    const assets = await createStatic({ root: PUBLIC_ROOT, prefix: '/site/static/' })
+    const app = app404(express().use('/site', serveStatic(assets)))
+    const { url } = await listen(app)
+    const response = await request(url, assets.url('css/app.css'))
+    expect(response.status).toBe(200)
+    expect(response.headers['cache-control']).toBe('public, max-age=31536000, immutable')
+  })
+
+  it('hands a MissingAssetError from a view to the error handler', async () => {
+    const assets = await createStatic({ root: PUBLIC_ROOT })
+    const app = express().use(serveStatic(assets))
+    app.get('/', (_req, res) => {
+      res.send(res.locals.staticUrl('css/typo.css'))
+    })
+    app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      res.status(500).send(`${error.name}: ${error.message}`)
+    })
+    const { url } = await listen(app)
+    const response = await request(url, '/')
+    expect(response.status).toBe(500)
+    expect(response.body.toString()).toBe(
+      `MissingAssetError: static asset "css/typo.css" is not in ${JSON.stringify(PUBLIC_ROOT)}`,
+    )
+  })
+})

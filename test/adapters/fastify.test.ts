@@ -1,0 +1,51 @@
+import type { AddressInfo } from 'node:net'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { serveStatic } from '../../src/adapters/fastify.js'
+import { createStatic, type StaticAssets } from '../../src/index.js'
+import { describeAdapter } from '../helpers/adapter-contract.js'
+import { PUBLIC_ROOT } from '../helpers/fixtures.js'
+import { request } from '../helpers/http.js'
+
+async function start(app: FastifyInstance): Promise<{ url: string }> {
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  onTestFinished(() => app.close())
+  return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` }
+}
+
+async function fastifyApp(assets: StaticAssets) {
+  const app = Fastify()
+  await app.register(serveStatic, { assets })
+  app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain').send('app 404'))
+  return app
+}
+
+describeAdapter('fastify', async (assets) => start(await fastifyApp(assets)))
+
+describe('fastify specifics', () => {
+  it('decorates the instance and every reply, outside the plugin context too', async () => {
+    const assets = await createStatic({ root: PUBLIC_ROOT })
+    const app = await fastifyApp(assets)
+    await app.register(async (child) => {
+      child.get('/child', async (_request, reply) => reply.staticUrl('js/app.js'))
+    })
+    app.get('/locals', async (_request, reply) => {
+      const locals = (reply as unknown as { locals: { staticUrl: StaticAssets['url'] } }).locals
+      return locals.staticUrl('img/logo.svg')
+    })
+    const { url } = await start(app)
+    expect(app.staticUrl('css/app.css')).toBe(assets.url('css/app.css'))
+    expect((await request(url, '/child')).body.toString()).toBe(assets.url('js/app.js'))
+    expect((await request(url, '/locals')).body.toString()).toBe(assets.url('img/logo.svg'))
+  })
+
+  it('closes the assets with the app', async () => {
+    const assets = await createStatic({ root: PUBLIC_ROOT })
+    let closed = 0
+    const app = Fastify()
+    await app.register(serveStatic, { assets: { ...assets, close: async () => void closed++ } })
+    await app.ready()
+    await app.close()
+    expect(closed).toBe(1)
+  })
+})

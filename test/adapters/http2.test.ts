@@ -1,0 +1,77 @@
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import http2 from 'node:http2'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { onTestFinished } from 'vitest'
+import { describeAdapter, type Requester } from '../helpers/adapter-contract.js'
+import { useTempRoot } from '../helpers/fixtures.js'
+
+/** A self-signed certificate made for this test run. */
+function selfSignedCertificate(): { key: Buffer; cert: Buffer } {
+  const dir = useTempRoot({})
+  const key = path.join(dir, 'key.pem')
+  const cert = path.join(dir, 'cert.pem')
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-days',
+      '1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    {
+      stdio: 'ignore',
+    },
+  )
+  return { key: readFileSync(key), cert: readFileSync(cert) }
+}
+
+describeAdapter('node:http2 (compatibility API, TLS)', async (assets) => {
+  const credentials = selfSignedCertificate()
+  const server = http2.createSecureServer(credentials, (req, res) =>
+    assets.handle(req as never, res as never, () => {
+      res.writeHead(404, { 'content-type': 'text/plain' })
+      res.end('app 404')
+    }),
+  )
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const session = http2.connect(url, { ca: credentials.cert, rejectUnauthorized: false })
+  onTestFinished(async () => {
+    session.close()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+  })
+  const request: Requester = (target, options = {}) =>
+    new Promise((resolve, reject) => {
+      const stream = session.request({
+        ':method': options.method ?? 'GET',
+        ':path': target,
+        ...options.headers,
+      })
+      const chunks: Buffer[] = []
+      let status = 0
+      const headers: Record<string, string> = {}
+      stream.on('response', (received) => {
+        status = Number(received[':status'])
+        for (const [name, value] of Object.entries(received)) {
+          if (!name.startsWith(':') && value !== undefined)
+            headers[name] = Array.isArray(value) ? value.join(', ') : String(value)
+        }
+      })
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+      stream.on('end', () => resolve({ status, headers, body: Buffer.concat(chunks) }))
+      stream.on('error', reject)
+      stream.end()
+    })
+  return { url, request }
+})

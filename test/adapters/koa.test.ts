@@ -1,0 +1,33 @@
+import Koa from 'koa'
+import { describe, expect, it } from 'vitest'
+import { serveStatic } from '../../src/adapters/koa.js'
+import { createStatic } from '../../src/index.js'
+import { describeAdapter } from '../helpers/adapter-contract.js'
+import { PUBLIC_ROOT } from '../helpers/fixtures.js'
+import { listen, request } from '../helpers/http.js'
+
+function withApp404(app: Koa) {
+  app.use(async (ctx) => {
+    ctx.status = 404
+    ctx.type = 'text/plain'
+    ctx.body = 'app 404'
+  })
+  return app
+}
+
+describeAdapter('koa', async (assets) => listen(withApp404(new Koa().use(serveStatic(assets))).callback()))
+
+describe('koa specifics', () => {
+  it('sets ctx.state.staticUrl and leaves a downstream 404 untouched', async () => {
+    const assets = await createStatic({ root: PUBLIC_ROOT })
+    const app = new Koa().use(serveStatic(assets))
+    app.use(async (ctx) => {
+      if (ctx.path === '/') ctx.body = ctx.state.staticUrl('css/app.css')
+    })
+    const { url } = await listen(app.callback())
+    expect((await request(url, '/')).body.toString()).toBe(assets.url('css/app.css'))
+    const missing = await request(url, '/static/nope.css')
+    expect(missing.status).toBe(404)
+    expect(missing.body.toString()).toBe('Not Found')
+  })
+})
