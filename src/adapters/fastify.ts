@@ -29,15 +29,18 @@ async function plugin(fastify: FastifyInstance, options: FastifyStaticOptions): 
   const { assets } = options
   fastify.decorate('staticUrl', assets.url)
   fastify.decorateReply('staticUrl', { getter: () => assets.url })
+  // Template engines (@fastify/view) read reply.locals: put the helpers there on every request.
+  const helpers = {
+    staticUrl: assets.url,
+    staticScript: assets.script,
+    staticStylesheet: assets.stylesheet,
+    staticIntegrity: assets.integrity,
+  }
+  if (!fastify.hasReplyDecorator('locals')) fastify.decorateReply('locals', null)
   fastify.addHook('onRequest', async (_request, reply) => {
-    const locals = (reply as FastifyReply & { locals?: Record<string, unknown> }).locals
-    ;(reply as FastifyReply & { locals?: Record<string, unknown> }).locals = {
-      ...locals,
-      staticUrl: assets.url,
-      staticScript: assets.script,
-      staticStylesheet: assets.stylesheet,
-      staticIntegrity: assets.integrity,
-    }
+    const withLocals = reply as FastifyReply & { locals: Record<string, unknown> | null }
+    withLocals.locals =
+      withLocals.locals === null ? { ...helpers } : Object.assign(withLocals.locals, helpers)
   })
   if (options.closeAssets !== false) fastify.addHook('onClose', async () => assets.close())
 
