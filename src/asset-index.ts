@@ -167,7 +167,9 @@ function createManifestIndex(options: ResolvedOptions, manifest: Manifest): Asse
         logicalPath,
         absolutePath,
         size: body?.length ?? entry.size,
-        mtimeMs: builtAtMs,
+        // Manifests record no mtimes (builds must be reproducible): Last-Modified comes from one stat
+        // at startup, as nginx would send it for the same file, or the build time if the file is gone.
+        mtimeMs: statSync(absolutePath, { throwIfNoEntry: false })?.mtimeMs ?? builtAtMs,
         hash,
         token: entry.token,
         body,

@@ -16,7 +16,7 @@ import {
   toRequestInfo,
   writeNodeResponse,
 } from './node-body.js'
-import { type ResolvedOptions, resolveOptions, toLogicalPath } from './options.js'
+import { type ResolvedOptions, resolveHost, resolveOptions, toLogicalPath } from './options.js'
 import { type ResolveContext, resolveRequest } from './resolve.js'
 import { type PlanContext, planError, planRedirect, planResponse, type StaticResponse } from './respond.js'
 import { renderTag, toIntegrity } from './tags.js'
@@ -156,6 +156,7 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
   const planContext: PlanContext = {
     policies: createCachePolicies(options),
     setHeaders: options.setHeaders,
+    cors: options.cors,
   }
   const bodySource: BodySource = {
     cache: createBodyCache(options.dev ? 0 : options.memoryBudget),
@@ -299,17 +300,27 @@ function createUrl(options: ResolvedOptions, index: AssetIndex): StaticAssets['u
     if (typeof path !== 'string') throw new TypeError(`url() expects a path string, got ${typeof path}`)
     const logicalPath = toLogicalPath(path)
     const asset = logicalPath === undefined ? undefined : index.get(logicalPath)
-    if (asset === undefined) return missing(path, logicalPath)
+    const host =
+      urlOptions?.host === undefined
+        ? options.host
+        : urlOptions.host === false
+          ? ''
+          : resolveHost('host', urlOptions.host)
+    if (asset === undefined) return host + missing(path, logicalPath)
     if (urlOptions?.version === false || asset.fingerprinted)
-      return options.prefix + formatUrlPath(asset.logicalPath)
+      return host + options.prefix + formatUrlPath(asset.logicalPath)
+    if (urlOptions?.host !== undefined) return host + versionedPath(asset)
     let value = built.get(asset)
     if (value === undefined) {
-      value =
-        options.versioning === 'filename'
-          ? options.prefix + formatUrlPath(formatVersionedPath(asset.logicalPath, asset.token))
-          : formatVersionedUrl(options.prefix + formatUrlPath(asset.logicalPath), asset.token)
+      value = options.host + versionedPath(asset)
       built.set(asset, value)
     }
     return value
+  }
+
+  function versionedPath(asset: Asset): string {
+    return options.versioning === 'filename'
+      ? options.prefix + formatUrlPath(formatVersionedPath(asset.logicalPath, asset.token))
+      : formatVersionedUrl(options.prefix + formatUrlPath(asset.logicalPath), asset.token)
   }
 }

@@ -31,6 +31,10 @@ export interface ResolvedOptions {
   readonly isFingerprinted: (logicalPath: string) => boolean
   readonly integrity: 'sha256' | 'sha384' | 'sha512'
   readonly crossorigin: 'anonymous' | 'use-credentials' | false
+  /** Origin prepended to URLs (no trailing slash), or '' for path-only URLs. */
+  readonly host: string
+  /** Access-Control-Allow-Origin value, or undefined for none. */
+  readonly cors: string | undefined
   readonly prefix: string
   /** URL path → logical path. */
   readonly aliases: ReadonlyMap<string, string>
@@ -55,6 +59,8 @@ const KNOWN_OPTIONS = new Set([
   'fingerprinted',
   'integrity',
   'crossorigin',
+  'host',
+  'cors',
   'prefix',
   'aliases',
   'dev',
@@ -92,6 +98,8 @@ export function resolveOptions(options: StaticOptions): ResolvedOptions {
       options.crossorigin === false
         ? false
         : oneOf('crossorigin', options.crossorigin, ['anonymous', 'use-credentials'] as const, 'anonymous'),
+    host: resolveHost('host', options.host) ?? '',
+    cors: resolveCors(options.cors),
     prefix: resolvePrefix(options.prefix),
     aliases: resolveAliases(options.aliases),
     dev: optionalBoolean('dev', options.dev, false),
@@ -158,6 +166,36 @@ function resolveRoot(value: unknown): { root: string; realRoot: string } {
     throw new StaticConfigError('root', `must be a directory, got ${show(value)}, which is a file`)
   }
   return { root, realRoot: realpathSync(root) }
+}
+
+/** An origin such as `https://cdn.example.com` (no path, no trailing slash), or undefined. */
+export function resolveHost(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined
+  let parsed: URL | undefined
+  try {
+    parsed = typeof value === 'string' ? new URL(value) : undefined
+  } catch {
+    parsed = undefined
+  }
+  if (
+    parsed === undefined ||
+    !['http:', 'https:'].includes(parsed.protocol) ||
+    parsed.pathname !== '/' ||
+    parsed.search !== '' ||
+    parsed.hash !== ''
+  ) {
+    throw new StaticConfigError(
+      name,
+      `must be an origin such as "https://cdn.example.com", got ${show(value)}`,
+    )
+  }
+  return parsed.origin
+}
+
+function resolveCors(value: unknown): string | undefined {
+  if (value === undefined || value === false) return undefined
+  if (value === true || value === '*') return '*'
+  return resolveHost('cors', value)
 }
 
 function resolveManifestPath(value: unknown): string | undefined {

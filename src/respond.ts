@@ -37,6 +37,8 @@ export interface StaticRequest {
 export interface PlanContext {
   readonly policies: Readonly<Record<CacheKind, CachePolicy>>
   readonly setHeaders: SetHeaders | undefined
+  /** Access-Control-Allow-Origin for file responses and 304s. */
+  readonly cors: string | undefined
 }
 
 export const ALLOWED_METHODS = 'GET, HEAD'
@@ -82,6 +84,11 @@ export function planResponse(
   if (lifetime !== undefined) headers.expires = formatExpires(nowMs, lifetime)
   // Every response of an asset that has variants varies by Accept-Encoding, identity and 304 included.
   if (asset.encodings.length > 0) headers.vary = 'Accept-Encoding'
+  if (context.cors !== undefined) {
+    headers['access-control-allow-origin'] = context.cors
+    // A single allowed origin makes the response depend on the request's Origin.
+    if (context.cors !== '*') headers.vary = headers.vary === undefined ? 'Origin' : `${headers.vary}, Origin`
+  }
 
   if (precondition === 'not-modified') {
     return finish(304, headers, null, asset, cacheKind, context)

@@ -95,6 +95,16 @@ export interface StaticOptions {
   integrity?: 'sha256' | 'sha384' | 'sha512'
   /** `crossorigin` attribute of the tags `script()` and `stylesheet()` render; `false` for none. @default 'anonymous' */
   crossorigin?: 'anonymous' | 'use-credentials' | false
+  /**
+   * Origin that `url()` puts in front of every URL, for assets served from a CDN:
+   * `'https://cdn.example.com'` gives `https://cdn.example.com/static/app.css?v=…`.
+   */
+  host?: string
+  /**
+   * Send `Access-Control-Allow-Origin` on file responses and 304s: `true` for `*`, or one origin.
+   * Fonts and SRI-checked scripts loaded from a CDN origin need it. @default false
+   */
+  cors?: boolean | string
   /** URL prefix the files are served under (Tornado's `static_url_prefix`). @default '/static/' */
   prefix?: string
   /**
@@ -141,6 +151,8 @@ export interface StaticOptions {
 export interface UrlOptions {
   /** Include the version token. @default true */
   version?: boolean
+  /** Override the `host` option for this URL: another origin, or `false` for a path-only URL. */
+  host?: string | false
 }
 
 /** Extra attributes for the tags `script()` and `stylesheet()` render. */

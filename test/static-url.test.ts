@@ -84,3 +84,46 @@ describe('url()', () => {
     },
   )
 })
+
+describe('CDN host and CORS', () => {
+  it('makes URLs absolute with host, with a per-call override', async () => {
+    const assets = await createStatic({ root: PUBLIC_ROOT, host: 'https://cdn.example.com/' })
+    const token = assets.get('css/app.css')?.token
+    expect(assets.url('css/app.css')).toBe(`https://cdn.example.com/static/css/app.css?v=${token}`)
+    expect(assets.url('css/app.css', { host: false })).toBe(`/static/css/app.css?v=${token}`)
+    expect(assets.url('css/app.css', { host: 'https://other.example' })).toBe(
+      `https://other.example/static/css/app.css?v=${token}`,
+    )
+    expect(assets.stylesheet('css/app.css')).toContain(
+      `href="https://cdn.example.com/static/css/app.css?v=${token}"`,
+    )
+    expect(assets.stylesheet('css/app.css')).toContain('crossorigin="anonymous"')
+  })
+
+  it.each(['cdn.example.com', 'https://cdn.example.com/assets', 'ftp://cdn.example.com', 42])(
+    'rejects host %j with a named error',
+    async (host) => {
+      await expect(createStatic({ root: PUBLIC_ROOT, host: host as string })).rejects.toThrow(
+        /option "host" must be an origin/,
+      )
+    },
+  )
+
+  it.each([
+    [true, '*', undefined],
+    ['https://www.example.com', 'https://www.example.com', 'Origin'],
+  ])('cors: %j sends Access-Control-Allow-Origin on 200 and 304', async (cors, allow, vary) => {
+    const assets = await createStatic({ root: PUBLIC_ROOT, cors })
+    const ok = assets.respond({ method: 'GET', url: '/static/css/app.css', header: () => undefined })
+    expect(ok?.headers['access-control-allow-origin']).toBe(allow)
+    expect(ok?.headers.vary).toBe(vary)
+    const etag = assets.get('css/app.css')?.etag
+    const notModified = assets.respond({
+      method: 'GET',
+      url: '/static/css/app.css',
+      header: (name) => (name === 'if-none-match' ? etag : undefined),
+    })
+    expect(notModified?.status).toBe(304)
+    expect(notModified?.headers['access-control-allow-origin']).toBe(allow)
+  })
+})
