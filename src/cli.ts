@@ -6,12 +6,16 @@
 import { readFileSync, realpathSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import cliProgress from 'cli-progress'
 import { type BuildProgress, buildManifest, verifyManifest } from './build/build.js'
+import { formatNginxConfig } from './build/nginx.js'
 import { createStatic } from './create-static.js'
 import { MissingAssetError, StaticConfigError } from './errors.js'
+import { readManifest } from './manifest.js'
+import { DEFAULT_ALIASES, resolveHost } from './options.js'
 
 /** Where the CLI writes; replaced in tests. */
 export interface CliIo {
@@ -42,6 +46,7 @@ Commands:
   url <path>...         Print the versioned URL of each file
   build <root>          Write the manifest (and optionally a CDN-ready output directory)
   verify <root>         Check that a manifest still matches the files
+  nginx                 Print an nginx configuration that serves a build
 
 Options:
   -h, --help            Show help (also: vstatic <command> --help)
@@ -112,6 +117,31 @@ Options:
   -h, --help            Show this help
 `
 
+const NGINX_HELP = `Usage: vstatic nginx --manifest <file> --root <dir> [options]
+
+Print an nginx configuration (for the http {} block) that serves the build
+the way vstatic does: far-future immutable caching exactly for current and
+retained versioned URLs, revalidation elsewhere, only the files of the build
+(dotfiles and strays are 404), precompressed variants, the same content types,
+and the root aliases as exact-match locations.
+
+Options:
+  --manifest <file>     The manifest written by vstatic build (required)
+  --root <dir>          Directory nginx serves: the --out-dir of the build, or
+                        its root (required)
+  --upstream <addr>     App server to proxy everything else to (repeatable),
+                        e.g. 127.0.0.1:8000
+  --listen <addr>       listen parameter (default 80)
+  --server-name <name>  server_name (default _)
+  --alias <url=file>    Extra root alias (repeatable; added to /favicon.ico and
+                        /robots.txt)
+  --max-age <s>         max-age for unversioned responses (default 0: no-cache)
+  --cors <origin>       Access-Control-Allow-Origin (* or an origin)
+  --brotli              Serve .br variants (needs the ngx_brotli static module)
+  --no-hash-sizes       Leave out map_hash_* (if nginx.conf sets them)
+  -h, --help            Show this help
+`
+
 const URL_HELP = `Usage: vstatic url <path>... --root <dir> [options]
 
 Print the versioned URL of each file, one per line, exactly as
@@ -158,6 +188,8 @@ export async function main(argv: readonly string[], io: CliIo = DEFAULT_IO): Pro
         return await runBuild(rest, io)
       case 'verify':
         return runVerify(rest, io)
+      case 'nginx':
+        return runNginx(rest, io)
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}`)
     }
@@ -360,6 +392,59 @@ function runVerify(args: readonly string[], io: CliIo): number {
   return 1
 }
 
+function runNginx(args: readonly string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      manifest: { type: 'string' },
+      root: { type: 'string' },
+      prefix: { type: 'string' },
+      upstream: { type: 'string', multiple: true, default: [] },
+      listen: { type: 'string' },
+      'server-name': { type: 'string' },
+      alias: { type: 'string', multiple: true, default: [] },
+      'max-age': { type: 'string' },
+      cors: { type: 'string' },
+      brotli: { type: 'boolean', default: false },
+      'no-hash-sizes': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  })
+  if (values.help) {
+    io.stdout(NGINX_HELP)
+    return 0
+  }
+  if (positionals.length > 0)
+    throw new UsageError(`nginx takes no positional arguments, got ${positionals.join(' ')}`)
+  if (values.manifest === undefined) throw new UsageError('nginx needs --manifest <file>')
+  if (values.root === undefined) throw new UsageError('nginx needs --root <dir> (the directory nginx serves)')
+  const manifest = readManifest(path.resolve(values.manifest))
+  if (values.prefix !== undefined && values.prefix !== manifest.options.prefix) {
+    throw new UsageError(`--prefix ${values.prefix} differs from the manifest's ${manifest.options.prefix}`)
+  }
+  io.stdout(
+    formatNginxConfig(manifest, {
+      root: path.resolve(values.root),
+      manifestPath: path.resolve(values.manifest),
+      upstreams: values.upstream,
+      listen: values.listen,
+      serverName: values['server-name'],
+      aliases: { ...DEFAULT_ALIASES, ...parseAliases(values.alias) },
+      maxAge: values['max-age'] === undefined ? undefined : parseWhole('--max-age', values['max-age']),
+      cors: values.cors === undefined ? undefined : (resolveCorsFlag(values.cors) ?? undefined),
+      brotli: values.brotli,
+      hashSizes: !values['no-hash-sizes'],
+    }),
+  )
+  return 0
+}
+
+function resolveCorsFlag(value: string): string | undefined {
+  return value === '*' ? '*' : resolveHost('cors', value)
+}
+
 function onePositional(positionals: readonly string[], command: string): string {
   const [root, ...extra] = positionals
   if (root === undefined)
@@ -481,7 +566,9 @@ function isParseArgsError(error: unknown): boolean {
 }
 
 function helpTopic(command: string | undefined): string {
-  return command !== undefined && ['serve', 'url', 'build', 'verify'].includes(command) ? `${command} ` : ''
+  return command !== undefined && ['serve', 'url', 'build', 'verify', 'nginx'].includes(command)
+    ? `${command} `
+    : ''
 }
 
 function isEntryPoint(): boolean {

@@ -15,6 +15,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  utimesSync,
 } from 'node:fs'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -138,6 +139,7 @@ export async function buildManifest(build: BuildOptions): Promise<BuildSummary> 
   const sources = new Map<string, SourceFile>()
   const absolutePaths = new Map<string, string>()
   const sizes = new Map<string, number>()
+  const mtimes = new Map<string, number>()
   const totalBytes = originals.reduce(
     (sum, file) => sum + (statSync(file.absolutePath, { throwIfNoEntry: false })?.size ?? 0),
     0,
@@ -149,6 +151,7 @@ export async function buildManifest(build: BuildOptions): Promise<BuildSummary> 
     sources.set(file.logicalPath, read.source)
     absolutePaths.set(file.logicalPath, file.absolutePath)
     sizes.set(file.logicalPath, read.size)
+    mtimes.set(file.logicalPath, read.mtimeMs)
     bytesRead += read.size
     if (position % 50 === 0 || position === originals.length - 1) {
       build.onProgress?.({
@@ -179,6 +182,7 @@ export async function buildManifest(build: BuildOptions): Promise<BuildSummary> 
       absolutePath,
       body: result.body,
       size: result.body?.length ?? sizes.get(logicalPath) ?? 0,
+      mtimeMs: mtimes.get(logicalPath) ?? Date.now(),
     }
     const contentType = contentTypeFor(logicalPath)
     const fingerprinted = options.isFingerprinted(logicalPath)
@@ -320,6 +324,13 @@ interface Served {
   readonly absolutePath: string
   readonly body: Buffer | undefined
   readonly size: number
+  /** The source file's mtime: copies and variants keep it, so every server sends the same Last-Modified. */
+  readonly mtimeMs: number
+}
+
+function keepMtime(target: string, mtimeMs: number): void {
+  const seconds = mtimeMs / 1000
+  utimesSync(target, seconds, seconds)
 }
 
 function servedBytes(served: Served): Buffer {
@@ -342,6 +353,7 @@ function writeServed(served: Served, target: string, immutable: boolean): number
       throw error
     }
   }
+  keepMtime(target, served.mtimeMs)
   return 1
 }
 
@@ -396,7 +408,12 @@ function compressVariants(
         // Same content as last time and its variant is still there: no need to compress again.
         recorded[encoding] = previousVariant
         if (context.outDir !== undefined && file !== undefined) {
-          copyVariant(path.join(base, target), path.join(base, logicalPath + extension), context)
+          copyVariant(
+            path.join(base, target),
+            path.join(base, logicalPath + extension),
+            served.mtimeMs,
+            context,
+          )
         }
         context.counts.reused++
         continue
@@ -415,10 +432,12 @@ function compressVariants(
   return Object.keys(recorded).length === 0 ? undefined : recorded
 }
 
-function copyVariant(from: string, to: string, context: CompressContext): void {
-  if (statSync(to, { throwIfNoEntry: false })?.size === statSync(from).size) return
-  writeFileAtomic(to, readFileSync(from))
-  context.counts.written++
+function copyVariant(from: string, to: string, mtimeMs: number, context: CompressContext): void {
+  if (statSync(to, { throwIfNoEntry: false })?.size !== statSync(from).size) {
+    writeFileAtomic(to, readFileSync(from))
+    context.counts.written++
+  }
+  keepMtime(to, mtimeMs)
 }
 
 /** Without --compress: records variants that already sit next to a file and decompress to it. */
