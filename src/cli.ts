@@ -3,19 +3,23 @@
  * The `vstatic` command line: argument parsing, exit codes and output. No logic of its own.
  * @module
  */
+import cluster from 'node:cluster'
 import { readFileSync, realpathSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import cliProgress from 'cli-progress'
 import { type BuildProgress, buildManifest, verifyManifest } from './build/build.js'
 import { formatNginxConfig } from './build/nginx.js'
+import { runCluster, runWorker, WORKER_MANIFEST_ENV } from './cluster.js'
 import { createStatic } from './create-static.js'
 import { MissingAssetError, StaticConfigError } from './errors.js'
 import { readManifest } from './manifest.js'
 import { DEFAULT_ALIASES, resolveHost } from './options.js'
+import type { StaticOptions } from './types.js'
 
 /** Where the CLI writes; replaced in tests. */
 export interface CliIo {
@@ -73,6 +77,11 @@ Options:
   --dotfiles <policy>   ignore (default) or allow
   --manifest <file>     Load the index from a manifest written by vstatic build
   --versioning <mode>   query (default) or filename
+  --workers <n|auto>    Run n worker processes on one port (auto: one per CPU).
+                        The index is built once and shared through a manifest;
+                        a worker that dies is replaced; SIGHUP rebuilds the
+                        index and replaces the workers without dropping a
+                        request
   --dev                 Dev mode: versions follow file edits without a restart
   --quiet               Do not log requests
   -h, --help            Show this help
@@ -177,8 +186,14 @@ export async function main(argv: readonly string[], io: CliIo = DEFAULT_IO): Pro
         io.stdout(`${readVersion()}\n`)
         return 0
       case 'serve': {
-        const running = await serve(rest, io)
-        if (running === undefined) return 0
+        const settings = parseServeArgs(rest, io)
+        if (settings === undefined) return 0
+        if (cluster.isWorker && process.env[WORKER_MANIFEST_ENV] !== undefined) {
+          await runWorker(settings, io, process.env[WORKER_MANIFEST_ENV], listenOne)
+          return 0
+        }
+        if (settings.workers !== undefined) return await runCluster(settings, io, rest)
+        const running = await listenOne(settings, io)
         await waitForSignal(running, io)
         return 0
       }
@@ -209,10 +224,18 @@ export async function main(argv: readonly string[], io: CliIo = DEFAULT_IO): Pro
  * Starts `vstatic serve` with CLI arguments; resolves once it listens (undefined after --help).
  * @example const running = await serve(['public', '--port', '0'])
  */
-export async function serve(
-  args: readonly string[],
-  io: CliIo = DEFAULT_IO,
-): Promise<RunningServer | undefined> {
+/** The parsed arguments of `vstatic serve`. */
+export interface ServeSettings {
+  readonly root: string
+  readonly port: number
+  readonly host: string
+  readonly workers: number | undefined
+  readonly quiet: boolean
+  readonly options: Omit<StaticOptions, 'root'>
+}
+
+/** Parses `vstatic serve` arguments; undefined after printing --help. */
+export function parseServeArgs(args: readonly string[], io: CliIo = DEFAULT_IO): ServeSettings | undefined {
   const { values, positionals } = parseArgs({
     args: [...args],
     allowPositionals: true,
@@ -229,6 +252,7 @@ export async function serve(
       root: { type: 'string' },
       manifest: { type: 'string' },
       versioning: { type: 'string' },
+      workers: { type: 'string' },
       dev: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -243,42 +267,82 @@ export async function serve(
   if (positionals.length > (values.root === undefined ? 1 : 0)) {
     throw new UsageError(`serve takes one directory, got ${positionals.length}: ${positionals.join(' ')}`)
   }
-  const port = parsePort(values.port)
-  const assets = await createStatic({
+  const workers = parseWorkers(values.workers)
+  if (workers !== undefined && values.dev)
+    throw new UsageError('--workers cannot be used with --dev (dev mode is one process)')
+  return {
     root,
-    prefix: values.prefix,
-    aliases: parseAliases(values.alias),
-    index: values['no-index'] ? false : values.index,
-    dev: values.dev,
-    maxAge: values['max-age'] === undefined ? undefined : parseWhole('--max-age', values['max-age']),
-    dotfiles: values.dotfiles as 'ignore' | 'allow' | undefined,
-    manifest: values.manifest,
-    versioning: values.versioning as 'query' | 'filename' | undefined,
+    port: parsePort(values.port),
+    host: values.host,
+    workers,
+    quiet: values.quiet,
+    options: {
+      prefix: values.prefix,
+      aliases: parseAliases(values.alias),
+      index: values['no-index'] ? false : values.index,
+      dev: values.dev,
+      maxAge: values['max-age'] === undefined ? undefined : parseWhole('--max-age', values['max-age']),
+      dotfiles: values.dotfiles as 'ignore' | 'allow' | undefined,
+      manifest: values.manifest,
+      versioning: values.versioning as 'query' | 'filename' | undefined,
+    },
+  }
+}
+
+/**
+ * Starts `vstatic serve` with CLI arguments; resolves once it listens (undefined after --help).
+ * @example const running = await serve(['public', '--port', '0'])
+ */
+export async function serve(
+  args: readonly string[],
+  io: CliIo = DEFAULT_IO,
+): Promise<RunningServer | undefined> {
+  const settings = parseServeArgs(args, io)
+  if (settings === undefined) return undefined
+  return listenOne(settings, io)
+}
+
+/** One serving process: the whole server, or one worker of a cluster. */
+export async function listenOne(
+  settings: ServeSettings,
+  io: CliIo,
+  manifestOverride?: string,
+): Promise<RunningServer> {
+  const assets = await createStatic({
+    root: settings.root,
+    ...settings.options,
+    ...(manifestOverride === undefined ? {} : { manifest: manifestOverride }),
   })
+  const logPrefix = manifestOverride === undefined ? '' : `[${process.pid}] `
+  const state = { draining: false }
   const server = http.createServer((req, res) => {
-    if (!values.quiet) logRequest(req, res, io)
+    if (!settings.quiet) logRequest(req, res, io, logPrefix)
+    // While draining, every response tells the client not to reuse the connection.
+    if (state.draining) res.setHeader('connection', 'close')
     assets.handle(req, res)
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(port, values.host, () => {
+    server.listen(settings.port, settings.host, () => {
       server.off('error', reject)
       resolve()
     })
   }).catch((error: NodeJS.ErrnoException) => {
-    throw new Error(`cannot listen on ${values.host}:${port}: ${error.code ?? error.message}`, {
+    throw new Error(`cannot listen on ${settings.host}:${settings.port}: ${error.code ?? error.message}`, {
       cause: error,
     })
   })
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   const url = `http://${host}:${address.port}`
-  io.stdout(`Listening on ${url}\n`)
-  io.stdout(`Serving ${assets.root} at ${url}${assets.prefix}${assets.dev ? ' (dev mode)' : ''}\n`)
+  if (manifestOverride === undefined) {
+    io.stdout(`Listening on ${url}\n`)
+    io.stdout(`Serving ${assets.root} at ${url}${assets.prefix}${assets.dev ? ' (dev mode)' : ''}\n`)
+  }
   return {
     url,
     server,
-    close: () => closeGracefully(server),
+    close: () => closeGracefully(server, state),
   }
 }
 
@@ -519,7 +583,15 @@ function parseAliases(values: readonly string[]): Record<string, string> {
   return aliases
 }
 
-function logRequest(req: http.IncomingMessage, res: http.ServerResponse, io: CliIo): void {
+function parseWorkers(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  if (value === 'auto') return availableParallelism()
+  const count = parseWhole('--workers', value)
+  if (count < 1) throw new UsageError(`--workers must be 1 or more, or auto, got ${value}`)
+  return count
+}
+
+function logRequest(req: http.IncomingMessage, res: http.ServerResponse, io: CliIo, prefix = ''): void {
   const started = process.hrtime.bigint()
   const socket = req.socket
   const writtenBefore = socket.bytesWritten
@@ -528,17 +600,30 @@ function logRequest(req: http.IncomingMessage, res: http.ServerResponse, io: Cli
     // Bytes put on the wire for this response, status line and headers included (like %O in Apache).
     const bytes = socket.bytesWritten - writtenBefore
     const aborted = res.writableFinished ? '' : ' (aborted)'
-    io.stdout(`${req.method} ${req.url} ${res.statusCode} ${bytes} ${milliseconds.toFixed(1)}ms${aborted}\n`)
+    io.stdout(
+      `${prefix}${req.method} ${req.url} ${res.statusCode} ${bytes} ${milliseconds.toFixed(1)}ms${aborted}\n`,
+    )
   })
 }
 
-async function closeGracefully(server: http.Server): Promise<void> {
+/** How long connections keep being served (each response with Connection: close) before the server closes. */
+const DRAIN_GRACE_MS = 500
+
+/**
+ * Stops without failing a request: first every response closes its connection (so keep-alive clients
+ * move on instead of racing a closing socket), then the server stops accepting and idle connections
+ * are closed as they appear; requests in flight get a few seconds to finish before they are cut.
+ */
+async function closeGracefully(server: http.Server, state: { draining: boolean }): Promise<void> {
+  state.draining = true
+  await new Promise((resolve) => setTimeout(resolve, DRAIN_GRACE_MS))
   const closed = new Promise<void>((resolve) => server.close(() => resolve()))
   server.closeIdleConnections()
-  // Requests in flight get a few seconds to finish; then their connections are cut.
+  const idle = setInterval(() => server.closeIdleConnections(), 50)
   const timer = setTimeout(() => server.closeAllConnections(), 5000)
   timer.unref()
   await closed
+  clearInterval(idle)
   clearTimeout(timer)
 }
 
