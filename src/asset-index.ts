@@ -194,7 +194,9 @@ function createManifestIndex(options: ResolvedOptions, manifest: Manifest): Asse
           logicalPath: old.logicalPath,
           absolutePath: path.join(options.root, file),
           size: old.size,
-          mtimeMs: Number.isNaN(retainedAtMs) ? builtAtMs : retainedAtMs,
+          mtimeMs:
+            statSync(path.join(options.root, file), { throwIfNoEntry: false })?.mtimeMs ??
+            (Number.isNaN(retainedAtMs) ? builtAtMs : retainedAtMs),
           hash: old.hash,
           token: old.token,
           encodings: toVariants(old.encodings, options.root),

@@ -132,7 +132,7 @@ describe('vstatic serve --workers', () => {
     cluster.child.kill('SIGHUP')
     await cluster.waitFor(/Reloaded: 2 workers on build [0-9a-f]{16}/)
     cluster.child.kill('SIGHUP')
-    await cluster.waitFor(/(?:Reloaded: 2 workers[^\n]*\n[^]*){2}/)
+    await cluster.waitFor(/(?:Reloaded: 2 workers[^\n]*\n[\s\S]*){2}/)
     await new Promise((resolve) => setTimeout(resolve, 1000))
     running = false
     await Promise.all(loops)

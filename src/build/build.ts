@@ -423,8 +423,11 @@ function compressVariants(
     const compressed = compress(bytes, encoding)
     if (!isWorthKeeping(compressed.length, served.size)) continue
     writeFileAtomic(path.join(base, target), compressed)
-    if (context.outDir !== undefined && file !== undefined)
+    keepMtime(path.join(base, target), served.mtimeMs)
+    if (context.outDir !== undefined && file !== undefined) {
       writeFileAtomic(path.join(base, logicalPath + extension), compressed)
+      keepMtime(path.join(base, logicalPath + extension), served.mtimeMs)
+    }
     context.counts.written += context.outDir === undefined ? 0 : file === undefined ? 1 : 2
     context.counts[encoding]++
     recorded[encoding] = { file: target, size: compressed.length, hash: hashContent(compressed) }
