@@ -10,6 +10,7 @@ import { MissingAssetError, StaticConfigError } from './errors.js'
 import { type Manifest, readManifest } from './manifest.js'
 import {
   type BodySource,
+  bodyInMemory,
   openBody,
   type PreparedResponse,
   toPrepared,
@@ -233,6 +234,18 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
 
   function handle(req: IncomingMessage, res: ServerResponse, next?: NextFunction): void {
     const request = toRequestInfo(req)
+    // Fast path: bodies already in memory (small files after their first request, rewritten
+    // stylesheets, 304s, HEAD) are written at once, without a promise.
+    const plan = respond(request)
+    if (plan !== undefined) {
+      const bytes =
+        plan.body === null || typeof plan.body === 'string' ? undefined : bodyInMemory(plan.body, bodySource)
+      if (bytes !== undefined || plan.body === null) {
+        res.writeHead(plan.status, plan.headers)
+        res.end(bytes)
+        return
+      }
+    }
     prepare(request).then(
       (prepared) => {
         if (prepared !== undefined) writeNodeResponse(res, prepared)

@@ -37,6 +37,17 @@ export interface BodySource {
 const GONE_CODES = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG', 'EISDIR'])
 const BUSY_CODES = new Set(['EMFILE', 'ENFILE'])
 
+/** The bytes of `body` when they are already in memory (rewritten content, or a cached small file). */
+export function bodyInMemory(body: FileBody, source: BodySource): Buffer | undefined {
+  const { asset, variant } = body
+  const bytes =
+    variant === undefined && asset.body !== undefined
+      ? asset.body
+      : source.cache.get(asset, variant?.encoding ?? 'identity')
+  if (bytes === undefined) return undefined
+  return body.start === 0 && body.end === bytes.length - 1 ? bytes : bytes.subarray(body.start, body.end + 1)
+}
+
 /** Opens what `body` names. Never throws: every failure is a typed outcome. */
 export async function openBody(body: FileBody, source: BodySource): Promise<OpenedBody> {
   const { asset, variant } = body

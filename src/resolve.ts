@@ -99,10 +99,19 @@ function resolveDirectory(directory: string, context: ResolveContext): Target {
   return asset === undefined ? NOT_FOUND : { kind: 'asset', asset, cacheKind: 'plain' }
 }
 
-/** True when no segment is empty, `.` or `..`. */
+/** True when no segment is empty, `.` or `..` (one pass, no allocation: this runs on every request). */
 function hasOnlyNamedSegments(logicalPath: string): boolean {
-  for (const segment of logicalPath.split('/')) {
-    if (segment === '' || segment === '.' || segment === '..') return false
+  let segmentStart = 0
+  const length = logicalPath.length
+  for (let position = 0; position <= length; position++) {
+    if (position < length && logicalPath.charCodeAt(position) !== 47 /* / */) continue
+    const segmentLength = position - segmentStart
+    if (segmentLength === 0) return false
+    if (logicalPath.charCodeAt(segmentStart) === 46 /* . */) {
+      if (segmentLength === 1) return false
+      if (segmentLength === 2 && logicalPath.charCodeAt(segmentStart + 1) === 46) return false
+    }
+    segmentStart = position + 1
   }
   return true
 }

@@ -72,6 +72,16 @@ export function planResponse(
     return planError(412, 'Precondition Failed', method, {})
   }
 
+  // The common case (a full 200 with no hook) is the same response every time within a second
+  // (Expires has one-second resolution): build it once and reuse it.
+  const reusable = precondition === 'proceed' && rangeHeader === undefined && context.setHeaders === undefined
+  const cacheKey = reusable ? `${cacheKind}|${variant?.encoding ?? ''}|${method}` : ''
+  const second = Math.floor(nowMs / 1000)
+  if (reusable) {
+    const cached = responseCache.get(asset)?.get(cacheKey)
+    if (cached !== undefined && cached.second === second) return cached.response
+  }
+
   // Validators and cache headers go on 200, 206 and 304 alike (RFC 9110 §15.4.5).
   const headers: Record<string, string> = {
     'accept-ranges': 'bytes',
@@ -122,8 +132,20 @@ export function planResponse(
   }
   headers['content-length'] = String(size)
   const body = method === 'GET' && size > 0 ? { asset, variant, start: 0, end: size - 1 } : null
-  return finish(200, headers, body, asset, cacheKind, context)
+  const response = finish(200, headers, body, asset, cacheKind, context)
+  if (reusable) {
+    let perAsset = responseCache.get(asset)
+    if (perAsset === undefined) {
+      perAsset = new Map()
+      responseCache.set(asset, perAsset)
+    }
+    perAsset.set(cacheKey, { second, response })
+  }
+  return response
 }
+
+/** Full 200 responses by asset, reused within the second they were built in. Never mutate them. */
+const responseCache = new WeakMap<Asset, Map<string, { second: number; response: StaticResponse }>>()
 
 /** A short text response for errors the handler answers itself (400, 404, 405, 412, 503). */
 export function planError(
