@@ -20,7 +20,7 @@ function tree(root, files, extraFiles = true) {
   rmSync(root, { recursive: true, force: true })
   mkdirSync(root, { recursive: true })
   if (extraFiles) {
-    writeFileSync(path.join(root, 'small.txt'), 'x'.repeat(1023) + '\n')
+    writeFileSync(path.join(root, 'small.txt'), `${'x'.repeat(1023)}\n`)
     writeFileSync(
       path.join(root, 'app.js'),
       `${'console.log("vstatic benchmark");\n'.repeat(1450)}`.slice(0, 50 * 1024),

@@ -16,7 +16,7 @@ import {
   type SourceFile,
 } from './asset-graph.js'
 import { createScratch, hashContent, hashFile, hashFileSync, toEtag } from './hash.js'
-import type { Manifest, ManifestVariant } from './manifest.js'
+import type { Manifest, ManifestVariant, RetainedFile } from './manifest.js'
 import type { ResolvedOptions } from './options.js'
 import { isAllowedPath, isInside, type ScannedFile, scanRoot, splitVariants } from './scan.js'
 import type { Asset, EncodedVariant } from './types.js'
@@ -131,28 +131,36 @@ function createSnapshotIndex(options: ResolvedOptions): AssetIndex {
     get: (logicalPath) => byPath.get(logicalPath),
     getRetained: () => undefined,
     isDirectory: (logicalPath) => directories.has(logicalPath),
-    refresh: (logicalPath) => refreshEntry(byPath, logicalPath, options),
+    refresh: (logicalPath) => refreshEntry((target) => byPath.get(target), byPath, logicalPath, options),
     assets: () => [...byPath.values()],
   }
 }
 
 function createManifestIndex(options: ResolvedOptions, manifest: Manifest): AssetIndex {
   const builtAtMs = Date.parse(manifest.builtAt)
-  const byPath = new Map<string, Asset>()
-  const directories = new Set<string>()
   const sourceLayout = manifest.options.layout === 'source'
   const graphOptions = toGraphOptions(options)
-  const exists = (logicalPath: string) => Object.hasOwn(manifest.assets, logicalPath)
-  for (const [logicalPath, entry] of Object.entries(manifest.assets)) {
+  const entries = new Map(Object.entries(manifest.assets))
+  const directories = new Set<string>()
+  for (const logicalPath of entries.keys()) addDirectories(directories, logicalPath)
+  // Assets are made on first use, so startup is the parse alone; each costs one stat then.
+  const byPath = new Map<string, Asset>()
+
+  function materialize(logicalPath: string): Asset | undefined {
+    const entry = entries.get(logicalPath)
+    if (entry === undefined) return undefined
     const absolutePath = path.join(options.root, entry.file ?? logicalPath)
     let body: Buffer | undefined
     let hash = entry.hash
     if (entry.rewritten && sourceLayout) {
-      // The root holds the source files: rewrite their references once, now, with the manifest's tokens.
+      // The root holds the source files: rewrite their references with the manifest's tokens.
       const source = readTextSource(logicalPath, absolutePath)
       if (source !== undefined) {
-        const edges = findEdges(source, exists, { ...graphOptions, onWarning: () => {} })
-        body = rewrite(source, edges, (target) => manifest.assets[target]?.token, graphOptions).body
+        const edges = findEdges(source, (target) => entries.has(target), {
+          ...graphOptions,
+          onWarning: () => {},
+        })
+        body = rewrite(source, edges, (target) => entries.get(target)?.token, graphOptions).body
         hash = body === undefined ? source.hash : hashContent(body)
         if (hash !== entry.hash) {
           options.onWarning(
@@ -161,56 +169,70 @@ function createManifestIndex(options: ResolvedOptions, manifest: Manifest): Asse
         }
       }
     }
-    byPath.set(
+    const asset = createAsset({
       logicalPath,
-      createAsset({
-        logicalPath,
-        absolutePath,
-        size: body?.length ?? entry.size,
-        // Manifests record no mtimes (builds must be reproducible): Last-Modified comes from one stat
-        // at startup, as nginx would send it for the same file, or the build time if the file is gone.
-        mtimeMs: statSync(absolutePath, { throwIfNoEntry: false })?.mtimeMs ?? builtAtMs,
-        hash,
-        token: entry.token,
-        body,
-        encodings: toVariants(entry.encodings, options.root),
-        fingerprinted: entry.fingerprinted ?? false,
-        integrity: hash === entry.hash ? entry.integrity : undefined,
-        references: entry.references ?? [],
-        contentType: entry.contentType,
-      }),
-    )
-    addDirectories(directories, logicalPath)
+      absolutePath,
+      size: body?.length ?? entry.size,
+      // Manifests record no mtimes (builds must be reproducible): Last-Modified comes from one stat,
+      // as nginx would send it for the same file, or the build time if the file is gone.
+      mtimeMs: statSync(absolutePath, { throwIfNoEntry: false })?.mtimeMs ?? builtAtMs,
+      hash,
+      token: entry.token,
+      body,
+      encodings: toVariants(entry.encodings, options.root),
+      fingerprinted: entry.fingerprinted ?? false,
+      integrity: hash === entry.hash ? entry.integrity : undefined,
+      references: entry.references ?? [],
+      contentType: entry.contentType,
+    })
+    byPath.set(logicalPath, asset)
+    return asset
   }
-  const retained = new Map<string, Asset>()
+
+  const get = (logicalPath: string) => byPath.get(logicalPath) ?? materialize(logicalPath)
+
+  const retainedFiles = new Map<string, { file: string; old: RetainedFile; builtAt: string }>()
   for (const build of manifest.history) {
-    const retainedAtMs = Date.parse(build.builtAt)
     for (const [file, old] of Object.entries(build.files)) {
       const key = `${old.logicalPath}\0${old.token}`
-      if (retained.has(key)) continue
-      retained.set(
-        key,
-        createAsset({
-          logicalPath: old.logicalPath,
-          absolutePath: path.join(options.root, file),
-          size: old.size,
-          mtimeMs:
-            statSync(path.join(options.root, file), { throwIfNoEntry: false })?.mtimeMs ??
-            (Number.isNaN(retainedAtMs) ? builtAtMs : retainedAtMs),
-          hash: old.hash,
-          token: old.token,
-          encodings: toVariants(old.encodings, options.root),
-          contentType: old.contentType,
-        }),
-      )
+      if (!retainedFiles.has(key)) retainedFiles.set(key, { file, old, builtAt: build.builtAt })
     }
   }
+  const retained = new Map<string, Asset>()
+  function getRetained(logicalPath: string, token: string): Asset | undefined {
+    const key = `${logicalPath}\0${token}`
+    const known = retained.get(key)
+    if (known !== undefined) return known
+    const found = retainedFiles.get(key)
+    if (found === undefined) return undefined
+    const retainedAtMs = Date.parse(found.builtAt)
+    const absolutePath = path.join(options.root, found.file)
+    const asset = createAsset({
+      logicalPath,
+      absolutePath,
+      size: found.old.size,
+      mtimeMs:
+        statSync(absolutePath, { throwIfNoEntry: false })?.mtimeMs ??
+        (Number.isNaN(retainedAtMs) ? builtAtMs : retainedAtMs),
+      hash: found.old.hash,
+      token: found.old.token,
+      encodings: toVariants(found.old.encodings, options.root),
+      contentType: found.old.contentType,
+    })
+    retained.set(key, asset)
+    return asset
+  }
+
   return {
-    get: (logicalPath) => byPath.get(logicalPath),
-    getRetained: (logicalPath, token) => retained.get(`${logicalPath}\0${token}`),
+    get,
+    getRetained,
     isDirectory: (logicalPath) => directories.has(logicalPath),
-    refresh: (logicalPath) => refreshEntry(byPath, logicalPath, options),
-    assets: () => [...byPath.values()].sort(byLogicalPath),
+    refresh: (logicalPath) => refreshEntry(get, byPath, logicalPath, options),
+    assets: () =>
+      [...entries.keys()]
+        .map(get)
+        .filter((asset): asset is Asset => asset !== undefined)
+        .sort(byLogicalPath),
   }
 }
 
@@ -318,6 +340,7 @@ function createLiveIndex(options: ResolvedOptions): AssetIndex {
 
 /** Re-reads a production entry that changed on disk; its precompressed variants are dropped as stale. */
 async function refreshEntry(
+  lookup: (logicalPath: string) => Asset | undefined,
   byPath: Map<string, Asset>,
   logicalPath: string,
   options: ResolvedOptions,
@@ -329,8 +352,8 @@ async function refreshEntry(
     const source = readTextSource(logicalPath, current.absolutePath)
     if (source !== undefined) {
       const graphOptions = toGraphOptions(options)
-      const edges = findEdges(source, (target) => byPath.has(target), graphOptions)
-      const result = rewrite(source, edges, (target) => byPath.get(target)?.token, graphOptions)
+      const edges = findEdges(source, (target) => lookup(target) !== undefined, graphOptions)
+      const result = rewrite(source, edges, (target) => lookup(target)?.token, graphOptions)
       const stats = statSync(current.absolutePath, { throwIfNoEntry: false })
       next = createAsset({
         ...current,

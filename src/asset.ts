@@ -39,19 +39,35 @@ export function createAsset(source: AssetSource): Asset {
     contentType: source.contentType ?? contentTypeFor(source.logicalPath),
     lastModified: toHttpDate(source.mtimeMs),
     body: source.body,
-    encodings: Object.freeze([...(source.encodings ?? [])]),
+    encodings: frozenList(source.encodings),
     fingerprinted: source.fingerprinted ?? false,
     integrity: source.integrity,
-    references: Object.freeze([...(source.references ?? [])]),
+    references: frozenList(source.references),
   })
+}
+
+const EMPTY: readonly never[] = Object.freeze([])
+
+function frozenList<T>(items: readonly T[] | undefined): readonly T[] {
+  return items === undefined || items.length === 0 ? EMPTY : Object.freeze([...items])
 }
 
 /** Content-Type for a file name: mime-types' table, `charset=utf-8` on text types, octet-stream otherwise. */
 export function contentTypeFor(logicalPath: string): string {
-  const type = mime.lookup(logicalPath)
-  if (type === false) return 'application/octet-stream'
-  return mime.contentType(type) || type
+  const slash = logicalPath.lastIndexOf('/')
+  const dot = logicalPath.lastIndexOf('.')
+  const extension = dot > slash ? logicalPath.slice(dot + 1).toLowerCase() : ''
+  let contentType = CONTENT_TYPES.get(extension)
+  if (contentType === undefined) {
+    const type = extension === '' ? false : mime.lookup(extension)
+    contentType = type === false ? 'application/octet-stream' : mime.contentType(type) || type
+    CONTENT_TYPES.set(extension, contentType)
+  }
+  return contentType
 }
+
+/** Content-Type by lower-case extension, looked up in mime-db once each. */
+const CONTENT_TYPES = new Map<string, string>()
 
 /** True when a Content-Type is worth compressing (text, JSON, JavaScript, SVG, XML, fonts that are not already compressed). */
 export function isCompressible(contentType: string): boolean {
@@ -73,5 +89,15 @@ export function isCompressible(contentType: string): boolean {
  * milliseconds are dropped here and every comparison is made against this string's value.
  */
 export function toHttpDate(mtimeMs: number): string {
-  return new Date(Math.floor(mtimeMs / 1000) * 1000).toUTCString()
+  const second = Math.floor(mtimeMs / 1000)
+  // Files of one tree share few distinct seconds: format each once.
+  let text = HTTP_DATES.get(second)
+  if (text === undefined) {
+    text = new Date(second * 1000).toUTCString()
+    if (HTTP_DATES.size >= 4096) HTTP_DATES.clear()
+    HTTP_DATES.set(second, text)
+  }
+  return text
 }
+
+const HTTP_DATES = new Map<number, string>()

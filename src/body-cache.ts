@@ -10,6 +10,8 @@ export interface BodyCache {
   get(asset: Asset, encoding: string): Buffer | undefined
   /** Keeps `bytes` if they fit the budget; a newer asset for the same path replaces the older. */
   add(asset: Asset, encoding: string, bytes: Buffer): void
+  /** True when `bytes` more would still fit the budget. */
+  fits(bytes: number): boolean
   /** Bytes held now. */
   readonly size: number
   clear(): void
@@ -32,6 +34,7 @@ export function createBodyCache(budgetBytes: number): BodyCache {
       held += bytes.length - freed
       byKey.set(key, { asset, bytes })
     },
+    fits: (bytes) => held + bytes <= budgetBytes,
     get size() {
       return held
     },

@@ -101,12 +101,14 @@ export interface StaticAssets {
    * @example http.createServer((req, res) => assets.handle(req, res))
    */
   handle(req: IncomingMessage, res: ServerResponse, next?: NextFunction): void
+  /** Figures for monitoring: indexed files, and bytes held by the in-memory body cache against its budget. */
+  stats(): { readonly files: number; readonly cachedBodyBytes: number; readonly memoryBudget: number }
   /** Releases what the assets hold (cached bodies). Safe to call more than once. */
   close(): Promise<void>
 }
 
 /** Read size of streamed files. */
-const STREAM_CHUNK_BYTES = 64 * 1024
+const STREAM_CHUNK_BYTES = 256 * 1024
 
 /**
  * Indexes `options.root` and returns the static assets. Options are validated here, so a bad
@@ -206,8 +208,12 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
     }
   }
 
-  async function prepare(request: RequestInfo, retried = false): Promise<PreparedResponse | undefined> {
-    const plan = respond(request)
+  async function prepare(
+    request: RequestInfo,
+    planned?: StaticResponse,
+    retried = false,
+  ): Promise<PreparedResponse | undefined> {
+    const plan = planned ?? respond(request)
     if (plan === undefined) return undefined
     if (plan.body === null || typeof plan.body === 'string') return toPrepared(plan)
     const body = plan.body
@@ -222,7 +228,7 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
           return toPrepared(planError(503, 'Service Unavailable', request.method, { 'retry-after': '1' }))
         options.onWarning(`${body.asset.logicalPath} changed on disk after it was indexed; re-reading it`)
         await index.refresh(body.asset.logicalPath)
-        return prepare(request, true)
+        return prepare(request, undefined, true)
       case 'gone':
         return options.fallthrough ? undefined : toPrepared(planError(404, 'Not Found', request.method, {}))
       case 'busy':
@@ -234,23 +240,26 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
 
   function handle(req: IncomingMessage, res: ServerResponse, next?: NextFunction): void {
     const request = toRequestInfo(req)
-    // Fast path: bodies already in memory (small files after their first request, rewritten
-    // stylesheets, 304s, HEAD) are written at once, without a promise.
     const plan = respond(request)
-    if (plan !== undefined) {
-      const bytes =
-        plan.body === null || typeof plan.body === 'string' ? undefined : bodyInMemory(plan.body, bodySource)
-      if (bytes !== undefined || plan.body === null) {
-        res.writeHead(plan.status, plan.headers)
-        res.end(bytes)
-        return
-      }
+    if (plan === undefined) {
+      if (next) next()
+      else writeNotFound(res, request.method)
+      return
     }
-    prepare(request).then(
+    // Fast path: responses whose body is already in memory (small files after their first request,
+    // rewritten stylesheets, 304s, HEAD, errors) are written at once, without a promise.
+    const body = plan.body
+    const bytes = body === null || typeof body === 'string' ? body : bodyInMemory(body, bodySource)
+    if (bytes !== undefined) {
+      res.writeHead(plan.status, plan.headers)
+      res.end(bytes ?? undefined)
+      return
+    }
+    prepare(request, plan).then(
       (prepared) => {
         if (prepared !== undefined) writeNodeResponse(res, prepared)
         else if (next) next()
-        else writeNodeResponse(res, toPrepared(planError(404, 'Not Found', request.method, {})))
+        else writeNotFound(res, request.method)
       },
       (error: unknown) => {
         if (next) next(error)
@@ -281,6 +290,11 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
       return logicalPath === undefined ? undefined : index.get(logicalPath)
     },
     assets: () => index.assets(),
+    stats: () => ({
+      files: index.assets().length,
+      cachedBodyBytes: bodySource.cache.size,
+      memoryBudget: options.dev ? 0 : options.memoryBudget,
+    }),
     respond,
     prepare: (request: RequestInfo) => prepare(request),
     handle,
@@ -289,6 +303,15 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
       bodySource.cache.clear()
     },
   })
+}
+
+const NOT_FOUND = planError(404, 'Not Found', 'GET', {})
+const NOT_FOUND_HEAD = planError(404, 'Not Found', 'HEAD', {})
+
+function writeNotFound(res: ServerResponse, method: string): void {
+  const plan = method === 'HEAD' ? NOT_FOUND_HEAD : NOT_FOUND
+  res.writeHead(404, plan.headers)
+  res.end(plan.body ?? undefined)
 }
 
 function createUrl(options: ResolvedOptions, index: AssetIndex): StaticAssets['url'] {

@@ -2,6 +2,7 @@
  * The version-hash algorithm, the token and ETag derived from it, and the reads that feed it.
  * @module
  */
+import * as crypto from 'node:crypto'
 import { createHash } from 'node:crypto'
 import { closeSync, fstatSync, openSync, readSync, type Stats } from 'node:fs'
 import { open } from 'node:fs/promises'
@@ -15,9 +16,14 @@ const ETAG_LENGTH = 32
 /** Read size for hashing; also the size of the reused scratch buffer. */
 const CHUNK_BYTES = 256 * 1024
 
+/** One-shot hashing (Node 20.12+): no Hash object per file. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'hex') => string }).hash
+
 /** SHA-256 of `bytes`, lowercase hex. */
 export function hashContent(bytes: Uint8Array): string {
-  return createHash(HASH_ALGORITHM).update(bytes).digest('hex')
+  return oneShot !== undefined
+    ? oneShot(HASH_ALGORITHM, bytes, 'hex')
+    : createHash(HASH_ALGORITHM).update(bytes).digest('hex')
 }
 
 /** The URL version token of a content hash: lowercase hex, so it survives case-insensitive file systems. */
@@ -50,6 +56,16 @@ export function hashFileSync(absolutePath: string, scratch: Buffer): HashedFile 
   try {
     const stats = fstatSync(fd)
     if (!stats.isFile()) return undefined
+    // Most files fit the scratch buffer: read the size fstat reported and hash it in one shot.
+    if (stats.size <= scratch.length) {
+      let filled = 0
+      while (filled < stats.size) {
+        const bytesRead = readSync(fd, scratch, filled, stats.size - filled, null)
+        if (bytesRead === 0) break
+        filled += bytesRead
+      }
+      return { hash: hashContent(scratch.subarray(0, filled)), stats }
+    }
     const hash = createHash(HASH_ALGORITHM)
     for (;;) {
       const bytesRead = readSync(fd, scratch, 0, scratch.length, null)

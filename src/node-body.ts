@@ -34,6 +34,8 @@ export interface BodySource {
   readonly streamChunkBytes: number
 }
 
+/** Files up to this size are read whole even when the cache is full: one read beats a stream. */
+const SMALL_FILE_BYTES = 64 * 1024
 const GONE_CODES = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG', 'EISDIR'])
 const BUSY_CODES = new Set(['EMFILE', 'ENFILE'])
 
@@ -57,9 +59,15 @@ export async function openBody(body: FileBody, source: BodySource): Promise<Open
   }
   const file = variant ?? asset
   try {
-    if (file.size <= source.memoryMaxFileSize) {
-      const encoding = variant?.encoding ?? 'identity'
-      let bytes = source.cache.get(asset, encoding)
+    const encoding = variant?.encoding ?? 'identity'
+    const cached = source.cache.get(asset, encoding)
+    // Read whole: small files always (cheaper than a stream), larger ones while the cache can keep them.
+    if (
+      cached !== undefined ||
+      file.size <= SMALL_FILE_BYTES ||
+      (file.size <= source.memoryMaxFileSize && source.cache.fits(file.size))
+    ) {
+      let bytes = cached
       if (bytes === undefined) {
         bytes = await readFile(file.absolutePath)
         if (bytes.length !== file.size || (source.verifyHash && hashContent(bytes) !== file.hash)) {

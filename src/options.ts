@@ -115,8 +115,8 @@ export function resolveOptions(options: StaticOptions): ResolvedOptions {
     onMissing: oneOf('onMissing', options.onMissing, ['throw', 'warn'] as const, 'throw'),
     setHeaders: optionalFunction('setHeaders', options.setHeaders),
     fallthrough: optionalBoolean('fallthrough', options.fallthrough, true),
-    memoryMaxFileSize: bytes('memoryMaxFileSize', options.memoryMaxFileSize, 65_536),
-    memoryBudget: bytes('memoryBudget', options.memoryBudget, 32 * 1024 * 1024),
+    memoryMaxFileSize: bytes('memoryMaxFileSize', options.memoryMaxFileSize, 2 * 1024 * 1024),
+    memoryBudget: bytes('memoryBudget', options.memoryBudget, 64 * 1024 * 1024),
     onWarning: optionalFunction('onWarning', options.onWarning) ?? defaultWarning,
   })
 }
@@ -126,10 +126,21 @@ export function resolveOptions(options: StaticOptions): ResolvedOptions {
  * Returns undefined for paths that can never name a file of the root.
  */
 export function toLogicalPath(input: string): string | undefined {
-  const trimmed = input.startsWith('/') ? input.slice(1) : input
-  if (trimmed === '') return undefined
-  for (const segment of trimmed.split('/')) {
-    if (segment === '' || segment === '.' || segment === '..' || segment.includes('\0')) return undefined
+  const trimmed = input.charCodeAt(0) === 47 /* / */ ? input.slice(1) : input
+  if (trimmed === '' || trimmed.includes('\0')) return undefined
+  // One pass, no allocation: no empty, "." or ".." segment.
+  let segmentStart = 0
+  for (let position = 0; position <= trimmed.length; position++) {
+    if (position < trimmed.length && trimmed.charCodeAt(position) !== 47) continue
+    const length = position - segmentStart
+    if (length === 0) return undefined
+    if (
+      trimmed.charCodeAt(segmentStart) === 46 /* . */ &&
+      (length === 1 || (length === 2 && trimmed.charCodeAt(segmentStart + 1) === 46))
+    ) {
+      return undefined
+    }
+    segmentStart = position + 1
   }
   return trimmed
 }

@@ -72,10 +72,10 @@ export function planResponse(
     return planError(412, 'Precondition Failed', method, {})
   }
 
-  // The common case (a full 200 with no hook) is the same response every time within a second
-  // (Expires has one-second resolution): build it once and reuse it.
-  const reusable = precondition === 'proceed' && rangeHeader === undefined && context.setHeaders === undefined
-  const cacheKey = reusable ? `${cacheKind}|${variant?.encoding ?? ''}|${method}` : ''
+  // The common cases (a full 200, a 304) with no hook are the same response every time within a
+  // second (Expires has one-second resolution): build each once and reuse it.
+  const reusable = rangeHeader === undefined && context.setHeaders === undefined
+  const cacheKey = reusable ? `${precondition}|${cacheKind}|${variant?.encoding ?? ''}|${method}` : ''
   const second = Math.floor(nowMs / 1000)
   if (reusable) {
     const cached = responseCache.get(asset)?.get(cacheKey)
@@ -101,7 +101,7 @@ export function planResponse(
   }
 
   if (precondition === 'not-modified') {
-    return finish(304, headers, null, asset, cacheKind, context)
+    return remember(asset, cacheKey, second, finish(304, headers, null, asset, cacheKind, context))
   }
 
   headers['content-type'] = asset.contentType
@@ -133,14 +133,17 @@ export function planResponse(
   headers['content-length'] = String(size)
   const body = method === 'GET' && size > 0 ? { asset, variant, start: 0, end: size - 1 } : null
   const response = finish(200, headers, body, asset, cacheKind, context)
-  if (reusable) {
-    let perAsset = responseCache.get(asset)
-    if (perAsset === undefined) {
-      perAsset = new Map()
-      responseCache.set(asset, perAsset)
-    }
-    perAsset.set(cacheKey, { second, response })
+  return reusable ? remember(asset, cacheKey, second, response) : response
+}
+
+function remember(asset: Asset, cacheKey: string, second: number, response: StaticResponse): StaticResponse {
+  if (cacheKey === '') return response
+  let perAsset = responseCache.get(asset)
+  if (perAsset === undefined) {
+    perAsset = new Map()
+    responseCache.set(asset, perAsset)
   }
+  perAsset.set(cacheKey, { second, response })
   return response
 }
 

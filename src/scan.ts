@@ -2,7 +2,7 @@
  * scanRoot(): the fast-glob walk that lists the files of the root. The dotfile and symlink policy lives here.
  * @module
  */
-import { realpathSync, statSync } from 'node:fs'
+import { existsSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import fg from 'fast-glob'
 
@@ -33,21 +33,38 @@ export function scanRoot(
   policy: ScanPolicy,
   ignore: readonly string[] = [],
 ): ScannedFile[] {
-  const entries = fg.sync(policy.dotfiles === 'allow' ? ['**'] : ['**', `${WELL_KNOWN}/**`], {
+  const allowDotfiles = policy.dotfiles === 'allow'
+  // .well-known needs its own pattern under the ignore policy; only pay for it when it exists.
+  const wellKnown = !allowDotfiles && existsSync(path.join(realRoot, WELL_KNOWN))
+  const entries = fg.sync(wellKnown ? ['**', `${WELL_KNOWN}/**`] : ['**'], {
     cwd: realRoot,
     ignore: ignore.map((pattern) => fg.escapePath(pattern)).flatMap((pattern) => [pattern, `${pattern}/**`]),
-    dot: policy.dotfiles === 'allow',
+    dot: allowDotfiles,
     onlyFiles: false,
     followSymbolicLinks: false,
     objectMode: true,
-    unique: true,
+    unique: false,
     suppressErrors: true,
   })
+  const separator = path.sep === '/' ? '/' : undefined
+  const seen = wellKnown ? new Set<string>() : undefined
   const files: ScannedFile[] = []
   for (const entry of entries) {
     const logicalPath = entry.path
-    if (!isAllowedPath(logicalPath, policy.dotfiles)) continue
-    const absolutePath = path.join(realRoot, logicalPath)
+    if (seen !== undefined) {
+      if (seen.has(logicalPath)) continue
+      seen.add(logicalPath)
+    }
+    // fast-glob already skips dot segments unless they are allowed; only .well-known paths need a look.
+    if (
+      !allowDotfiles &&
+      logicalPath.charCodeAt(0) === 46 /* . */ &&
+      !isAllowedPath(logicalPath, policy.dotfiles)
+    ) {
+      continue
+    }
+    const absolutePath =
+      separator === undefined ? path.join(realRoot, logicalPath) : realRoot + separator + logicalPath
     if (entry.dirent.isFile()) {
       files.push({ logicalPath, absolutePath })
     } else if (entry.dirent.isSymbolicLink()) {

@@ -139,9 +139,9 @@ export interface StaticOptions {
   setHeaders?: SetHeaders
   /** Pass requests the handler does not serve to `next()` when one is given (otherwise: 404). @default true */
   fallthrough?: boolean
-  /** Files up to this size are answered from memory after their first request. @default 65536 */
+  /** Files up to this size are answered from memory after their first request (while the budget lasts). @default 2097152 (2 MiB) */
   memoryMaxFileSize?: number
-  /** Total bytes the in-memory body cache may hold. @default 33554432 (32 MiB) */
+  /** Total bytes the in-memory body cache may hold. @default 67108864 (64 MiB) */
   memoryBudget?: number
   /** Called with a warning (a missing asset under `onMissing: 'warn'`, an asset that changed on disk). @default console.warn */
   onWarning?: (message: string) => void

@@ -1,0 +1,118 @@
+// Index-level figures: build time against cat and sha256sum, startup from a manifest, url() calls per
+// second, memory per indexed file, and the body cache's bound. Each timing runs in a fresh process.
+import { execFileSync, execSync } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { Bench } from 'tinybench'
+import { SMALL_ROOT } from './fixture.mjs'
+
+const DIST = new URL('../dist/index.js', import.meta.url).href
+const BUILD = new URL('../dist/build/build.js', import.meta.url).href
+
+function inChild(code, nodeArgs = []) {
+  return execFileSync(process.execPath, [...nodeArgs, '--input-type=module', '-e', code], {
+    encoding: 'utf8',
+  }).trim()
+}
+
+function timeCommand(command) {
+  const started = process.hrtime.bigint()
+  execSync(command, { stdio: 'ignore', shell: '/bin/sh' })
+  return Number(process.hrtime.bigint() - started) / 1e6
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+
+export async function runIndexMetrics({ quick = false } = {}) {
+  const repeat = quick ? 1 : 5
+  const listFiles = `find ${SMALL_ROOT} -type f -print0`
+  timeCommand(`${listFiles} | xargs -0 cat > /dev/null`) // warm the page cache
+  const bytes = Number(
+    execSync(`${listFiles} | du -cb --files0-from=- | tail -1`, { encoding: 'utf8' }).split('\t')[0],
+  )
+  const catMs = median(
+    Array.from({ length: repeat }, () => timeCommand(`${listFiles} | xargs -0 cat > /dev/null`)),
+  )
+  const sha256sumMs = median(
+    Array.from({ length: repeat }, () => timeCommand(`${listFiles} | xargs -0 sha256sum > /dev/null`)),
+  )
+  const vstaticMs = median(
+    Array.from({ length: repeat }, () =>
+      Number(
+        inChild(`
+          const { createStatic } = await import(${JSON.stringify(DIST)})
+          const started = performance.now()
+          await createStatic({ root: ${JSON.stringify(SMALL_ROOT)} })
+          console.log(performance.now() - started)
+        `),
+      ),
+    ),
+  )
+
+  const manifest = path.join(mkdtempSync(path.join(os.tmpdir(), 'vstatic-bench-')), 'static-manifest.json')
+  inChild(`
+    const { buildManifest } = await import(${JSON.stringify(BUILD)})
+    await buildManifest({ root: ${JSON.stringify(SMALL_ROOT)}, out: ${JSON.stringify(manifest)} })
+  `)
+  const manifestStartupMs = median(
+    Array.from({ length: repeat }, () =>
+      Number(
+        inChild(`
+          const { createStatic } = await import(${JSON.stringify(DIST)})
+          const started = performance.now()
+          await createStatic({ root: ${JSON.stringify(SMALL_ROOT)}, manifest: ${JSON.stringify(manifest)} })
+          console.log(performance.now() - started)
+        `),
+      ),
+    ),
+  )
+
+  const { createStatic } = await import(DIST)
+  const assets = await createStatic({ root: SMALL_ROOT })
+  const bench = new Bench({ time: quick ? 200 : 1000 })
+  let sink = 0
+  bench.add('url()', () => {
+    sink += assets.url('tree/d1/e0/file-1.txt').length
+  })
+  await bench.run()
+  const task = bench.tasks[0]
+  const urlCallsPerSecond = Math.round(task.result.throughput?.mean ?? task.result.hz ?? 0)
+  if (sink === 0) throw new Error('url() benchmark produced nothing')
+
+  const memory = JSON.parse(
+    inChild(
+      `
+      const { createStatic } = await import(${JSON.stringify(DIST)})
+      globalThis.gc(); globalThis.gc()
+      const before = process.memoryUsage().heapUsed
+      const assets = await createStatic({ root: ${JSON.stringify(SMALL_ROOT)}, memoryBudget: 512 * 1024 })
+      globalThis.gc(); globalThis.gc()
+      const after = process.memoryUsage().heapUsed
+      const files = assets.stats().files
+      // Serve every file once: the body cache must stay within its 512 KiB budget throughout.
+      let maxCached = 0
+      for (const asset of assets.assets()) {
+        await assets.prepare({ method: 'GET', url: assets.url(asset.logicalPath), header: () => undefined })
+        maxCached = Math.max(maxCached, assets.stats().cachedBodyBytes)
+      }
+      console.log(JSON.stringify({ perFile: (after - before) / files, maxCached, budget: assets.stats().memoryBudget }))
+    `,
+      ['--expose-gc'],
+    ),
+  )
+  return {
+    indexBuild: {
+      bytes,
+      vstaticMs: Math.round(vstaticMs),
+      catMs: Math.round(catMs),
+      sha256sumMs: Math.round(sha256sumMs),
+      ratioToCat: catMs / vstaticMs,
+    },
+    manifestStartupMs: Number(manifestStartupMs.toFixed(1)),
+    urlCallsPerSecond,
+    bytesPerIndexedFile: memory.perFile,
+    bodyCacheWithinBudget: memory.maxCached <= memory.budget,
+    bodyCacheMaxBytes: memory.maxCached,
+  }
+}
