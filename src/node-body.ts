@@ -142,12 +142,10 @@ export function toPrepared(plan: StaticResponse): PreparedResponse {
 /** Writes a prepared response to a Node (or http2 compatibility) response. */
 export function writeNodeResponse(res: ServerResponse, prepared: PreparedResponse): void {
   const { body } = prepared
-  if (res.destroyed) {
+  if (res.destroyed || res.headersSent) {
+    // Nothing can be sent: release the file (a stream owns its descriptor) and the connection.
     if (body !== null && !Buffer.isBuffer(body)) body.destroy()
-    return
-  }
-  if (res.headersSent) {
-    res.destroy()
+    if (!res.destroyed) res.destroy()
     return
   }
   res.writeHead(prepared.status, prepared.headers)

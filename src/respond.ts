@@ -82,13 +82,12 @@ export function planResponse(
     if (cached !== undefined && cached.second === second) return cached.response
   }
 
-  // Validators and cache headers go on 200, 206 and 304 alike (RFC 9110 §15.4.5).
+  // Validators and cache headers go on 200, 206 and 304 alike (RFC 9110 §15.4.5). A 304 carries
+  // only those: the rest describe a body it does not have.
   const headers: Record<string, string> = {
-    'accept-ranges': 'bytes',
     etag,
     'last-modified': asset.lastModified,
     'cache-control': context.policies[cacheKind].cacheControl,
-    'x-content-type-options': 'nosniff',
   }
   const lifetime = context.policies[cacheKind].expiresInSeconds
   if (lifetime !== undefined) headers.expires = formatExpires(nowMs, lifetime)
@@ -104,6 +103,8 @@ export function planResponse(
     return remember(asset, cacheKey, second, finish(304, headers, null, asset, cacheKind, context))
   }
 
+  headers['accept-ranges'] = 'bytes'
+  headers['x-content-type-options'] = 'nosniff'
   headers['content-type'] = asset.contentType
   if (variant !== undefined) headers['content-encoding'] = variant.encoding
   const range =

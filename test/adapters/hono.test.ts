@@ -26,7 +26,12 @@ function honoApp(assets: StaticAssets) {
   return app
 }
 
-describeAdapter('hono (@hono/node-server)', async (assets) => listenFetch(honoApp(assets).fetch))
+describeAdapter('hono (@hono/node-server)', async (assets) => {
+  const app = new Hono<{ Variables: StaticVariables }>()
+  app.use(serveStatic(assets))
+  app.notFound((c) => c.text('app 404', 404))
+  return listenFetch(app.fetch)
+})
 
 describeAdapter('assets.fetch (web-standard Request → Response)', async (assets) =>
   listenFetch(async (req) => {

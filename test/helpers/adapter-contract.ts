@@ -123,6 +123,26 @@ export function describeAdapter(name: string, mount: Mount): void {
       expect((await request('/static/robots.txt%00.png')).status).toBe(400)
     })
 
+    it('answers every payload of the traversal corpus without a byte from outside the root', async () => {
+      const { request } = await setup()
+      const payloads = readFileSync(path.join(PUBLIC_ROOT, '..', 'traversal-payloads.txt'), 'utf8')
+        .split('\n')
+        .filter((line) => line !== '' && !line.startsWith('#'))
+      expect(payloads.length).toBeGreaterThanOrEqual(100)
+      let sent = 0
+      for (const payload of payloads) {
+        const response = await request(payload).catch(() => undefined) // a target the client itself refuses
+        if (response === undefined) continue
+        sent++
+        expect([400, 404], payload).toContain(response.status)
+        const text = response.body.toString()
+        expect(text, payload).not.toContain(OUTSIDE_TEXT)
+        expect(text, payload).not.toContain('do-not-serve')
+        expect(text, payload).not.toContain('root:x:0:0')
+      }
+      expect(sent).toBeGreaterThanOrEqual(100)
+    })
+
     it('unknown files, dotfiles and traversal go to the app (its 404), never outside the root', async () => {
       const { request } = await setup()
       for (const target of [
