@@ -88,6 +88,7 @@ export interface StaticAssets {
   /**
    * Resolves, plans and opens the body: a response ready to write, or undefined when the request is
    * not for us. What every adapter calls. Rejects only for unexpected I/O errors (EACCES, EIO).
+   * A stream body holds an open file: pipe it to the client, or `destroy()` it.
    */
   prepare(request: RequestInfo): Promise<PreparedResponse | undefined>
   /**

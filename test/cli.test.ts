@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it, onTestFinished } from 'vitest'
@@ -167,6 +168,27 @@ describe('vstatic build and verify', () => {
     const result = await run(argv)
     expect(result.code).toBe(0)
     expect(result.stdout).toMatch(/^Usage: vstatic (build|verify)/)
+  })
+})
+
+describe.skipIf(!existsSync('/usr/bin/script'))('vstatic build on a terminal', () => {
+  it('shows a progress bar (files and megabytes) for a large tree, and none with --quiet', () => {
+    const tree: Record<string, string> = {}
+    for (let i = 0; i < 400; i++) tree[`d${i % 10}/f${i}.txt`] = `file ${i}`
+    const root = useTempRoot(tree)
+    const out = path.join(useTempRoot({}), 'm.json')
+    const onTerminal = (args: string) =>
+      spawnSync(
+        'script',
+        ['-qec', `"${process.execPath}" "${CLI}" build "${root}" --out "${out}" ${args}`, '/dev/null'],
+        {
+          encoding: 'utf8',
+        },
+      ).stdout
+    const shown = onTerminal('')
+    expect(shown).toMatch(/hash \[[█░]+\] 400\/400 files, 0\.0 MB/)
+    expect(shown).toMatch(/Wrote .*m\.json: 400 files/)
+    expect(onTerminal('--quiet')).not.toMatch(/files/)
   })
 })
 
