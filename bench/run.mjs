@@ -94,7 +94,7 @@ async function startNginx(root) {
   const port = await freePort()
   writeFileSync(
     path.join(prefix, 'nginx.conf'),
-    `worker_processes 1;
+    `${process.getuid?.() === 0 ? 'user root;  # the fixture may sit in a directory only its owner can read\n' : ''}worker_processes 1;
 pid ${prefix}/nginx.pid;
 error_log ${prefix}/logs/error.log;
 events { worker_connections 1024; }

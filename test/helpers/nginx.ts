@@ -30,7 +30,7 @@ function writeConfig(include: string, withBrotli: boolean): { prefix: string; co
   const conf = path.join(prefix, 'nginx.conf')
   writeFileSync(
     conf,
-    `${withBrotli ? `load_module ${BROTLI_MODULE};\n` : ''}worker_processes 1;
+    `${withBrotli ? `load_module ${BROTLI_MODULE};\n` : ''}${process.getuid?.() === 0 ? 'user root;\n' : ''}worker_processes 1;
 pid ${prefix}/nginx.pid;
 error_log ${prefix}/logs/error.log warn;
 events { worker_connections 256; }
