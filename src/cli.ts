@@ -107,6 +107,10 @@ Options:
   --compress            Write Brotli and gzip variants of compressible files
   --integrity <alg>     sha256, sha384 (default) or sha512
   --dotfiles <policy>   ignore (default) or allow
+  --fingerprinted <re>  Files a bundler already fingerprinted (a regular
+                        expression on the path; "none" for none). They are kept
+                        under their own names and served immutable. Default:
+                        Vite's assets/name-<8 chars>.ext, webpack's name.<hex>.ext
   --json                Print a machine-readable summary
   --quiet               Print nothing but errors
   -h, --help            Show this help
@@ -362,6 +366,7 @@ async function runBuild(args: readonly string[], io: CliIo): Promise<number> {
       compress: { type: 'boolean', default: false },
       integrity: { type: 'string' },
       dotfiles: { type: 'string' },
+      fingerprinted: { type: 'string' },
       json: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -401,6 +406,7 @@ async function runBuild(args: readonly string[], io: CliIo): Promise<number> {
     compress: values.compress,
     integrity: values.integrity as 'sha256' | 'sha384' | 'sha512' | undefined,
     dotfiles: values.dotfiles as 'ignore' | 'allow' | undefined,
+    fingerprinted: parseFingerprinted(values.fingerprinted),
     onWarning:
       values.quiet || values.json ? undefined : (message) => io.stderr(`vstatic: warning: ${message}\n`),
     onProgress,
@@ -507,6 +513,18 @@ function runNginx(args: readonly string[], io: CliIo): number {
 
 function resolveCorsFlag(value: string): string | undefined {
   return value === '*' ? '*' : resolveHost('cors', value)
+}
+
+function parseFingerprinted(value: string | undefined): RegExp | false | undefined {
+  if (value === undefined) return undefined
+  if (value === 'none') return false
+  try {
+    return new RegExp(value)
+  } catch (error) {
+    throw new UsageError(
+      `--fingerprinted must be a regular expression, got ${JSON.stringify(value)}: ${(error as Error).message}`,
+    )
+  }
 }
 
 function onePositional(positionals: readonly string[], command: string): string {

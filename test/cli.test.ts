@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it, onTestFinished } from 'vitest'
@@ -126,6 +126,19 @@ describe('vstatic build and verify', () => {
     expect(verified.code).toBe(1)
     expect(verified.stdout).toBe('changed  a.css\nchanged  b.png\n')
     expect(verified.stderr).toContain('2 difference(s)')
+  })
+
+  it('takes the bundler pattern from --fingerprinted', async () => {
+    const root = useTempRoot({ 'dist/app.v42.js': 'x', 'assets/index-AbCd1234.js': 'y' })
+    const out = path.join(useTempRoot({}), 'm.json')
+    await run(['build', root, '--out', out, '--fingerprinted', '\\.v\\d+\\.js$', '--quiet'])
+    const manifest = JSON.parse(readFileSync(out, 'utf8'))
+    expect(manifest.assets['dist/app.v42.js'].fingerprinted).toBe(true)
+    expect(manifest.assets['assets/index-AbCd1234.js'].fingerprinted).toBeUndefined()
+    await run(['build', root, '--out', out, '--fingerprinted', 'none', '--quiet'])
+    expect(
+      JSON.parse(readFileSync(out, 'utf8')).assets['assets/index-AbCd1234.js'].fingerprinted,
+    ).toBeUndefined()
   })
 
   it('prints one summary line, or nothing with --quiet', async () => {
