@@ -38,6 +38,14 @@ describe('architecture', () => {
     }
   })
 
+  it('keeps build code (compression, manifest writing, nginx) out of the serving path', () => {
+    const servingFiles = files.filter(
+      (file) => !file.includes(`${path.sep}build${path.sep}`) && !/[\\/](cli|cluster)\.ts$/.test(file),
+    )
+    const offenders = servingFiles.filter((file) => /from '\.{1,2}\/build\//.test(readFileSync(file, 'utf8')))
+    expect(offenders).toEqual([])
+  })
+
   it('uses each runtime dependency in one file only', () => {
     const users = (pattern: RegExp) =>
       files.filter((file) => pattern.test(readFileSync(file, 'utf8'))).map((f) => path.basename(f))
