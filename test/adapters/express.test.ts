@@ -56,3 +56,16 @@ describe('express specifics', () => {
     )
   })
 })
+
+describe('express 4', () => {
+  describeAdapter('express 4', async (assets) => {
+    // @ts-expect-error: express 4 is installed under an alias for this test only; its types are express 5's
+    const { default: express4 } = await import('express4')
+    const app = express4()
+    app.use(serveStatic(assets))
+    app.use((_req: express.Request, res: express.Response) => {
+      res.status(404).type('text/plain').send('app 404')
+    })
+    return listen(app)
+  })
+})

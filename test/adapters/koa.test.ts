@@ -31,3 +31,18 @@ describe('koa specifics', () => {
     expect(missing.body.toString()).toBe('Not Found')
   })
 })
+
+describe('koa 2', () => {
+  describeAdapter('koa 2', async (assets) => {
+    // @ts-expect-error: koa 2 is installed under an alias for this test only
+    const { default: Koa2 } = await import('koa2')
+    const app = new Koa2()
+    app.use(serveStatic(assets))
+    app.use(async (ctx: Koa.Context) => {
+      ctx.status = 404
+      ctx.type = 'text/plain'
+      ctx.body = 'app 404'
+    })
+    return listen(app.callback())
+  })
+})
