@@ -11,7 +11,9 @@ describe('a short soak (npm run soak runs the minute-long one)', () => {
     for (const name of ['versioned 200', '200', '304', 'range 206', '404', 'alias 200', 'aborted download']) {
       expect(result.counts[name], name).toBeGreaterThan(0)
     }
-    expect(result.rssMiB.last).toBeLessThanOrEqual(result.rssMiB.first * 1.25 + 16)
-    expect(result.fds.last).toBeLessThanOrEqual(result.fds.first + 16)
+    expect(result.rssMiB.last).toBeLessThanOrEqual(result.rssMiB.first * 1.25 + 32)
+    // Under load the count follows the open connections; at idle it must return to where it started.
+    expect(result.fds.last).toBeLessThanOrEqual(result.fds.first + 50)
+    expect(result.idleFds.after).toBeLessThanOrEqual(result.idleFds.before + 2)
   }, 60_000)
 })
