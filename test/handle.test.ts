@@ -269,3 +269,33 @@ describe('symlinks', () => {
     }
   })
 })
+
+describe('prefix "/"', () => {
+  it('serves the whole root at the site root, index.html for "/", and keeps every rule', async () => {
+    const root = useTempRoot({
+      'index.html': '<h1>home</h1>',
+      'css/app.css': 'a{}',
+      'favicon.ico': 'icon',
+      '.env': 'SECRET',
+    })
+    const assets = await createStatic({ root, prefix: '/', index: 'index.html' })
+    const { url } = await listen((req, res) => assets.handle(req, res))
+    expect(assets.url('css/app.css')).toMatch(/^\/css\/app\.css\?v=[0-9a-f]{16}$/)
+    expect((await getAndHead(url, '/')).body.toString()).toBe('<h1>home</h1>')
+    expect((await getAndHead(url, assets.url('css/app.css'))).headers['cache-control']).toBe(
+      'public, max-age=31536000, immutable',
+    )
+    expect((await getAndHead(url, '/favicon.ico')).body.toString()).toBe('icon')
+    for (const target of [
+      '/.env',
+      '//etc/passwd',
+      '/../outside.txt',
+      '/%2e%2e/outside.txt',
+      '//evil.example/',
+    ]) {
+      const response = await request(url, target)
+      expect(response.status, target).toBe(404)
+      expect(response.headers.location, target).toBeUndefined()
+    }
+  })
+})
