@@ -11,6 +11,7 @@ import {
   findEdges,
   type GraphOptions,
   hasReferences,
+  type ResolvedFile,
   resolveGraph,
   rewrite,
   type SourceFile,
@@ -154,14 +155,13 @@ function createManifestIndex(options: ResolvedOptions, manifest: Manifest): Asse
     let hash = entry.hash
     if (entry.rewritten && sourceLayout) {
       // The root holds the source files: rewrite their references with the manifest's tokens.
-      const source = readTextSource(logicalPath, absolutePath)
-      if (source !== undefined) {
-        const edges = findEdges(source, (target) => entries.has(target), {
-          ...graphOptions,
-          onWarning: () => {},
-        })
-        body = rewrite(source, edges, (target) => entries.get(target)?.token, graphOptions).body
-        hash = body === undefined ? source.hash : hashContent(body)
+      const reread = rereadWithReferences(logicalPath, absolutePath, (target) => entries.get(target)?.token, {
+        ...graphOptions,
+        onWarning: () => {},
+      })
+      if (reread !== undefined) {
+        body = reread.result.body
+        hash = reread.result.hash
         if (hash !== entry.hash) {
           options.onWarning(
             `${logicalPath} changed since the manifest was built; rebuild it with "vstatic build"`,
@@ -349,19 +349,20 @@ async function refreshEntry(
   if (current === undefined) return undefined
   let next: Asset | undefined
   if (current.body !== undefined) {
-    const source = readTextSource(logicalPath, current.absolutePath)
-    if (source !== undefined) {
-      const graphOptions = toGraphOptions(options)
-      const edges = findEdges(source, (target) => lookup(target) !== undefined, graphOptions)
-      const result = rewrite(source, edges, (target) => lookup(target)?.token, graphOptions)
-      const stats = statSync(current.absolutePath, { throwIfNoEntry: false })
+    const reread = rereadWithReferences(
+      logicalPath,
+      current.absolutePath,
+      (target) => lookup(target)?.token,
+      toGraphOptions(options),
+    )
+    if (reread !== undefined) {
       next = createAsset({
         ...current,
-        size: result.body?.length ?? Buffer.byteLength(source.text ?? ''),
-        mtimeMs: stats?.mtimeMs ?? Date.now(),
-        hash: result.hash,
-        token: result.token,
-        body: result.body,
+        size: reread.size,
+        mtimeMs: reread.mtimeMs,
+        hash: reread.result.hash,
+        token: reread.result.token,
+        body: reread.result.body,
         encodings: [],
         integrity: undefined,
         contentType: current.contentType,
@@ -387,10 +388,23 @@ async function refreshEntry(
   return next
 }
 
-function readTextSource(logicalPath: string, absolutePath: string): SourceFile | undefined {
+/**
+ * Reads a file whose references are rewritten and rewrites them with the tokens `tokenOf` gives.
+ * Returns the graph's result with the size and mtime of the bytes served; undefined if it cannot be read.
+ */
+function rereadWithReferences(
+  logicalPath: string,
+  absolutePath: string,
+  tokenOf: (logicalPath: string) => string | undefined,
+  graphOptions: GraphOptions,
+): { result: ResolvedFile; size: number; mtimeMs: number } | undefined {
   try {
     const bytes = readFileSync(absolutePath)
-    return { logicalPath, hash: hashContent(bytes), text: toText(bytes) }
+    const mtimeMs = statSync(absolutePath).mtimeMs
+    const source: SourceFile = { logicalPath, hash: hashContent(bytes), text: toText(bytes) }
+    const edges = findEdges(source, (target) => tokenOf(target) !== undefined, graphOptions)
+    const result = rewrite(source, edges, tokenOf, graphOptions)
+    return { result, size: result.body?.length ?? bytes.length, mtimeMs }
   } catch {
     return undefined
   }
