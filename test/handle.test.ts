@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { get as httpGet } from 'node:http'
 import path from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { describe, expect, it, vi } from 'vitest'
 import { createStatic, type StaticOptions } from '../src/index.js'
 import { OUTSIDE_FILE, OUTSIDE_TEXT, PUBLIC_ROOT, useTempRoot } from './helpers/fixtures.js'
@@ -247,6 +248,27 @@ describe('files that change after indexing', () => {
     expect(big.body.length).toBe(300_001)
     expect(big.headers['content-length']).toBe('300001')
     expect(warnings).toHaveLength(2)
+  })
+})
+
+describe('a precompressed variant changed after indexing', () => {
+  it('is not served: the entry is re-read and answered without the stale variant', async () => {
+    const css = `a{background:url(i.png)}${' '.repeat(2000)}`
+    const root = useTempRoot({ 'app.css': css, 'i.png': 'png' })
+    const first = await createStatic({ root })
+    const rewritten = first.get('app.css')?.body ?? Buffer.alloc(0)
+    writeFileSync(path.join(root, 'app.css.gz'), gzipSync(rewritten))
+    const warnings: string[] = []
+    const assets = await createStatic({ root, onWarning: (message) => warnings.push(message) })
+    expect(assets.get('app.css')?.encodings.map((variant) => variant.encoding)).toEqual(['gzip'])
+    const { url } = await listen((req, res) => assets.handle(req, res))
+    writeFileSync(path.join(root, 'app.css.gz'), gzipSync(Buffer.from('something else entirely')))
+    const response = await request(url, '/static/app.css', { headers: { 'accept-encoding': 'gzip' } })
+    expect(response.status).toBe(200)
+    expect(response.headers['content-encoding']).toBeUndefined()
+    expect(response.body.toString()).toBe(rewritten.toString())
+    expect(response.headers.etag).toBe(assets.get('app.css')?.etag)
+    expect(warnings).toEqual(['app.css changed on disk after it was indexed; re-reading it'])
   })
 })
 
