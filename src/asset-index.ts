@@ -34,6 +34,8 @@ export interface AssetIndex {
   refresh(logicalPath: string): Promise<Asset | undefined>
   /** Every asset known now, in logical-path order. */
   assets(): Asset[]
+  /** How many files the index holds, without making their assets. */
+  count(): number
 }
 
 /** Largest text file whose references are rewritten; bigger ones are served as they are. */
@@ -134,6 +136,7 @@ function createSnapshotIndex(options: ResolvedOptions): AssetIndex {
     isDirectory: (logicalPath) => directories.has(logicalPath),
     refresh: (logicalPath) => refreshEntry((target) => byPath.get(target), byPath, logicalPath, options),
     assets: () => [...byPath.values()],
+    count: () => byPath.size,
   }
 }
 
@@ -233,6 +236,7 @@ function createManifestIndex(options: ResolvedOptions, manifest: Manifest): Asse
         .map(get)
         .filter((asset): asset is Asset => asset !== undefined)
         .sort(byLogicalPath),
+    count: () => entries.size,
   }
 }
 
@@ -335,6 +339,7 @@ function createLiveIndex(options: ResolvedOptions): AssetIndex {
       }
       return found
     },
+    count: () => scanRoot(options.realRoot, options).length,
   }
 }
 

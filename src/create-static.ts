@@ -292,7 +292,7 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
     },
     assets: () => index.assets(),
     stats: () => ({
-      files: index.assets().length,
+      files: index.count(),
       cachedBodyBytes: bodySource.cache.size,
       memoryBudget: options.dev ? 0 : options.memoryBudget,
     }),

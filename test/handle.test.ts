@@ -321,3 +321,21 @@ describe('prefix "/"', () => {
     }
   })
 })
+
+describe('stats() and the body cache budget', () => {
+  it('counts the files and never holds more cached bytes than the budget', async () => {
+    const root = useTempRoot({ 'a.txt': 'a'.repeat(60), 'b.txt': 'b'.repeat(60), 'c.txt': 'c'.repeat(30) })
+    const assets = await createStatic({ root, memoryBudget: 100 })
+    const { url } = await listen((req, res) => assets.handle(req, res))
+    expect(assets.stats()).toEqual({ files: 3, cachedBodyBytes: 0, memoryBudget: 100 })
+    for (const name of ['a.txt', 'b.txt', 'c.txt', 'a.txt', 'b.txt']) {
+      expect((await request(url, `/static/${name}`)).body.toString()).toBe(
+        name[0]?.repeat(name === 'c.txt' ? 30 : 60),
+      )
+      expect(assets.stats().cachedBodyBytes).toBeLessThanOrEqual(100)
+    }
+    expect(assets.stats().cachedBodyBytes).toBe(90)
+    await assets.close()
+    expect(assets.stats().cachedBodyBytes).toBe(0)
+  })
+})
