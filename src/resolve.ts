@@ -48,7 +48,15 @@ export function resolveRequest(requestTarget: string, context: ResolveContext): 
     const asset = context.index.get(aliasTarget)
     return asset === undefined ? NOT_FOUND : { kind: 'asset', asset, cacheKind: 'plain' }
   }
-  if (!rawPath.startsWith(context.prefix)) return NONE
+  if (!rawPath.startsWith(context.prefix)) {
+    // The prefix itself without its slash is the root directory: redirect like any other directory.
+    if (rawPath.length > 1 && `${rawPath}/` === context.prefix && context.indexFile !== false) {
+      if (context.index.get(context.indexFile) !== undefined) {
+        return { kind: 'redirect', location: `${context.prefix}${questionMark === -1 ? '' : `?${query}`}` }
+      }
+    }
+    return NONE
+  }
 
   const rawRest = rawPath.slice(context.prefix.length)
   let rest = rawRest

@@ -141,6 +141,18 @@ describe('handle() over a real socket', () => {
     expect(page.body.toString()).toContain('Docs index')
   })
 
+  it('redirects the prefix without its slash to the root index', async () => {
+    const root = useTempRoot({ 'index.html': '<h1>root</h1>' })
+    const withIndex = await createStatic({ root, index: 'index.html' })
+    const { url } = await listen((req, res) => withIndex.handle(req, res))
+    const redirect = await getAndHead(url, '/static?x=1')
+    expect(redirect.status).toBe(301)
+    expect(redirect.headers.location).toBe('/static/?x=1')
+    expect((await getAndHead(url, '/static/')).body.toString()).toBe('<h1>root</h1>')
+    const withoutIndex = await createStatic({ root })
+    expect(withoutIndex.respond({ method: 'GET', url: '/static', header: () => undefined })).toBeUndefined()
+  })
+
   it('treats directories as 404 without an index option', async () => {
     const { url } = await serve({ index: false })
     expect((await request(url, '/static/docs/')).status).toBe(404)
