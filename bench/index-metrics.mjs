@@ -22,6 +22,18 @@ function timeCommand(command) {
   return Number(process.hrtime.bigint() - started) / 1e6
 }
 
+/** Milliseconds createStatic(options) takes in a fresh process (module loading excluded). */
+function timeCreateStatic(options) {
+  return Number(
+    inChild(`
+      const { createStatic } = await import(${JSON.stringify(DIST)})
+      const started = performance.now()
+      await createStatic(${JSON.stringify(options)})
+      console.log(performance.now() - started)
+    `),
+  )
+}
+
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 export async function runIndexMetrics({ quick = false } = {}) {
@@ -37,18 +49,7 @@ export async function runIndexMetrics({ quick = false } = {}) {
   const sha256sumMs = median(
     Array.from({ length: repeat }, () => timeCommand(`${listFiles} | xargs -0 sha256sum > /dev/null`)),
   )
-  const vstaticMs = median(
-    Array.from({ length: repeat }, () =>
-      Number(
-        inChild(`
-          const { createStatic } = await import(${JSON.stringify(DIST)})
-          const started = performance.now()
-          await createStatic({ root: ${JSON.stringify(SMALL_ROOT)} })
-          console.log(performance.now() - started)
-        `),
-      ),
-    ),
-  )
+  const vstaticMs = median(Array.from({ length: repeat }, () => timeCreateStatic({ root: SMALL_ROOT })))
 
   const manifest = path.join(mkdtempSync(path.join(os.tmpdir(), 'vstatic-bench-')), 'static-manifest.json')
   inChild(`
@@ -56,16 +57,7 @@ export async function runIndexMetrics({ quick = false } = {}) {
     await buildManifest({ root: ${JSON.stringify(SMALL_ROOT)}, out: ${JSON.stringify(manifest)} })
   `)
   const manifestStartupMs = median(
-    Array.from({ length: repeat }, () =>
-      Number(
-        inChild(`
-          const { createStatic } = await import(${JSON.stringify(DIST)})
-          const started = performance.now()
-          await createStatic({ root: ${JSON.stringify(SMALL_ROOT)}, manifest: ${JSON.stringify(manifest)} })
-          console.log(performance.now() - started)
-        `),
-      ),
-    ),
+    Array.from({ length: repeat }, () => timeCreateStatic({ root: SMALL_ROOT, manifest })),
   )
 
   const { createStatic } = await import(DIST)

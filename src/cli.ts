@@ -224,10 +224,6 @@ export async function main(argv: readonly string[], io: CliIo = DEFAULT_IO): Pro
   }
 }
 
-/**
- * Starts `vstatic serve` with CLI arguments; resolves once it listens (undefined after --help).
- * @example const running = await serve(['public', '--port', '0'])
- */
 /** The parsed arguments of `vstatic serve`. */
 export interface ServeSettings {
   readonly root: string
@@ -291,19 +287,6 @@ export function parseServeArgs(args: readonly string[], io: CliIo = DEFAULT_IO):
       versioning: values.versioning as 'query' | 'filename' | undefined,
     },
   }
-}
-
-/**
- * Starts `vstatic serve` with CLI arguments; resolves once it listens (undefined after --help).
- * @example const running = await serve(['public', '--port', '0'])
- */
-export async function serve(
-  args: readonly string[],
-  io: CliIo = DEFAULT_IO,
-): Promise<RunningServer | undefined> {
-  const settings = parseServeArgs(args, io)
-  if (settings === undefined) return undefined
-  return listenOne(settings, io)
 }
 
 /** One serving process: the whole server, or one worker of a cluster. */
