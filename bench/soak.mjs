@@ -10,7 +10,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
+const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url))
 
 function makeRoot() {
   const root = mkdtempSync(path.join(os.tmpdir(), 'vstatic-soak-'))

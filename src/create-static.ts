@@ -3,11 +3,15 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { type AssetIndex, createAssetIndex } from './asset-index.js'
-import { createBodyCache } from './body-cache.js'
-import { createCachePolicies } from './cache-control.js'
+import { type AssetIndex, createAssetIndex } from './catalog/asset-index.js'
+import { type Manifest, readManifest } from './catalog/manifest.js'
 import { MissingAssetError, StaticConfigError } from './errors.js'
-import { type Manifest, readManifest } from './manifest.js'
+import { createCachePolicies } from './http/cache-control.js'
+import { type PlanContext, planError, planRedirect, planResponse, type StaticResponse } from './http/plan.js'
+import { type ResolveContext, resolveRequest } from './http/resolve.js'
+import { formatUrlPath, formatVersionedPath, formatVersionedUrl } from './http/versioned-path.js'
+import { type ResolvedOptions, resolveHost, resolveOptions, toLogicalPath } from './options.js'
+import { createBodyCache } from './serve/body-cache.js'
 import {
   type BodySource,
   bodyInMemory,
@@ -16,14 +20,10 @@ import {
   toPrepared,
   toRequestInfo,
   writeNodeResponse,
-} from './node-body.js'
-import { type ResolvedOptions, resolveHost, resolveOptions, toLogicalPath } from './options.js'
-import { type ResolveContext, resolveRequest } from './resolve.js'
-import { type PlanContext, planError, planRedirect, planResponse, type StaticResponse } from './respond.js'
+} from './serve/node-body.js'
+import { toWebRequestInfo, toWebResponse } from './serve/web.js'
 import { renderTag, toIntegrity } from './tags.js'
 import type { Asset, StaticOptions, TagAttributes, UrlOptions } from './types.js'
-import { formatUrlPath, formatVersionedPath, formatVersionedUrl } from './versioned-path.js'
-import { toWebRequestInfo, toWebResponse } from './web.js'
 
 /** Connect-style continuation: called for requests the handler does not answer, or with an I/O error. */
 export type NextFunction = (error?: unknown) => void

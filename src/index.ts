@@ -6,8 +6,8 @@
 export type { NextFunction, RequestInfo, StaticAssets } from './create-static.js'
 export { createStatic } from './create-static.js'
 export { MissingAssetError, StaticConfigError } from './errors.js'
-export type { PreparedResponse } from './node-body.js'
-export type { FileBody, StaticResponse } from './respond.js'
+export type { FileBody, StaticResponse } from './http/plan.js'
+export type { PreparedResponse } from './serve/node-body.js'
 export type {
   Asset,
   CacheKind,

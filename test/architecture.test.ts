@@ -23,26 +23,46 @@ describe('architecture', () => {
     expect(offenders).toEqual([])
   })
 
-  it('keeps the pure protocol modules free of I/O', () => {
-    const pure = [
-      'conditional.ts',
-      'range.ts',
-      'respond.ts',
-      'cache-control.ts',
-      'versioned-path.ts',
-      'resolve.ts',
-    ]
-    for (const name of pure) {
-      const text = readFileSync(path.join(SRC, name), 'utf8')
-      expect(text, name).not.toMatch(/from ['"]node:(?:fs|net|http|http2|stream)/)
+  it('keeps the pure protocol folder (http/) free of I/O', () => {
+    const pure = files.filter((file) => file.includes(`${path.sep}http${path.sep}`))
+    expect(pure.length).toBeGreaterThan(5)
+    for (const file of pure) {
+      const text = readFileSync(file, 'utf8')
+      expect(text, file).not.toMatch(
+        /from ['"]node:(?:fs|fs\/promises|net|http|http2|stream|zlib|child_process)/,
+      )
     }
+  })
+
+  it('imports only downward between the layers', () => {
+    // Top to bottom. A folder may import its own files and any folder below it, never one above.
+    const order = ['cli', 'build', 'adapters', 'facade', 'serve', 'catalog', 'rewrite', 'http', 'leaf']
+    const FACADE = new Set(['index.ts', 'create-static.ts', 'tags.ts'])
+    const layerOf = (file: string): string => {
+      const relative = path.relative(SRC, file).split(path.sep)
+      if (relative.length > 1) return relative[0] as string
+      return FACADE.has(relative[0] as string) ? 'facade' : 'leaf'
+    }
+    const offenders: string[] = []
+    for (const file of files) {
+      const from = order.indexOf(layerOf(file))
+      expect(from, file).toBeGreaterThanOrEqual(0)
+      for (const match of readFileSync(file, 'utf8').matchAll(/from '(\.{1,2}\/[^']+)'/g)) {
+        const target = path.resolve(path.dirname(file), (match[1] as string).replace(/\.js$/, '.ts'))
+        const to = order.indexOf(layerOf(target))
+        if (to < from) offenders.push(`${path.relative(SRC, file)} → ${path.relative(SRC, target)}`)
+      }
+    }
+    expect(offenders).toEqual([])
   })
 
   it('keeps build code (compression, manifest writing, nginx) out of the serving path', () => {
     const servingFiles = files.filter(
-      (file) => !file.includes(`${path.sep}build${path.sep}`) && !/[\\/](cli|cluster)\.ts$/.test(file),
+      (file) => !file.includes(`${path.sep}build${path.sep}`) && !file.includes(`${path.sep}cli${path.sep}`),
     )
-    const offenders = servingFiles.filter((file) => /from '\.{1,2}\/build\//.test(readFileSync(file, 'utf8')))
+    const offenders = servingFiles.filter((file) =>
+      /from '\.{1,2}\/(?:\.\.\/)*build\//.test(readFileSync(file, 'utf8')),
+    )
     expect(offenders).toEqual([])
   })
 

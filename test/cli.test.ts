@@ -3,12 +3,12 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { main } from '../src/cli.js'
+import { main } from '../src/cli/main.js'
 import { createStatic } from '../src/index.js'
 import { PUBLIC_ROOT, useTempRoot, writeTree } from './helpers/fixtures.js'
 import { getAndHead, request } from './helpers/http.js'
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
+const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url))
 
 async function run(argv: string[]) {
   let stdout = ''

@@ -8,7 +8,7 @@ import { buildManifest } from '../src/build/build.js'
 import { useTempRoot } from './helpers/fixtures.js'
 import { request } from './helpers/http.js'
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
+const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url))
 const SITE = {
   'app.css': 'body{}',
   'robots.txt': 'User-agent: *\n',

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { evaluatePreconditions, isRangeCurrent, matchesEntityTag, parseHttpDate } from '../src/conditional.js'
+import {
+  evaluatePreconditions,
+  isRangeCurrent,
+  matchesEntityTag,
+  parseHttpDate,
+} from '../src/http/conditional.js'
 
 const ETAG = '"a"'
 const LAST_MODIFIED = Date.UTC(2024, 0, 2, 3, 4, 5)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { negotiateEncoding } from '../src/encoding.js'
+import { negotiateEncoding } from '../src/http/encoding.js'
 
 const BOTH = new Set(['br', 'gzip'])
 

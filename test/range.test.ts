@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MAX_RANGE_SPECS, parseRange } from '../src/range.js'
+import { MAX_RANGE_SPECS, parseRange } from '../src/http/range.js'
 
 describe('parseRange on a 10000-byte representation (RFC 9110 §14.1.2 examples)', () => {
   it.each([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { resolveGraph, type SourceFile } from '../src/asset-graph.js'
 import { hashContent } from '../src/hash.js'
-import { findReferences, formatReference, resolveReference } from '../src/references.js'
+import { resolveGraph, type SourceFile } from '../src/rewrite/asset-graph.js'
+import { findReferences, formatReference, resolveReference } from '../src/rewrite/references.js'
 
 function values(logicalPath: string, text: string): string[] {
   return findReferences(logicalPath, text).map((reference) => reference.value)

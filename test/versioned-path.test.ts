@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatVersionedPath, parseVersionedPath, parseVersionToken } from '../src/versioned-path.js'
+import { formatVersionedPath, parseVersionedPath, parseVersionToken } from '../src/http/versioned-path.js'
 
 const TOKEN = '0123456789abcdef'
 

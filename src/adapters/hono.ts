@@ -5,7 +5,7 @@
  */
 import type { MiddlewareHandler } from 'hono'
 import type { StaticAssets } from '../index.js'
-import { toWebRequestInfo, toWebResponse } from '../web.js'
+import { toWebRequestInfo, toWebResponse } from '../serve/web.js'
 
 /** Variables the middleware sets on the context (`c.get('staticUrl')`, `c.var.staticUrl`). */
 export interface StaticVariables {

@@ -19,11 +19,8 @@ import {
 } from 'node:fs'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { contentTypeFor, isCompressible } from '../asset.js'
-import { resolveGraph, type SourceFile } from '../asset-graph.js'
-import { checkVariants, readSourceSync, toGraphOptions } from '../asset-index.js'
-import { StaticConfigError } from '../errors.js'
-import { createScratch, hashContent, TOKEN_LENGTH } from '../hash.js'
+import { contentTypeFor, isCompressible } from '../catalog/asset.js'
+import { checkVariants, readSourceSync, toGraphOptions } from '../catalog/asset-index.js'
 import {
   MANIFEST_VERSION,
   type Manifest,
@@ -34,10 +31,13 @@ import {
   readManifest,
   writeFileAtomic,
   writeManifest,
-} from '../manifest.js'
+} from '../catalog/manifest.js'
+import { isInside, scanRoot, splitVariants } from '../catalog/scan.js'
+import { StaticConfigError } from '../errors.js'
+import { createScratch, hashContent, TOKEN_LENGTH } from '../hash.js'
+import { formatVersionedPath, type Versioning } from '../http/versioned-path.js'
 import { type ResolvedOptions, resolveOptions } from '../options.js'
-import { isInside, scanRoot, splitVariants } from '../scan.js'
-import { formatVersionedPath, type Versioning } from '../versioned-path.js'
+import { resolveGraph, type SourceFile } from '../rewrite/asset-graph.js'
 import { compress, isWorthKeeping, MIN_COMPRESS_BYTES } from './compress.js'
 
 /** Options of {@link buildManifest}. */

@@ -3,10 +3,11 @@
  * for sites that put nginx in front of their Node processes.
  * @module
  */
+
+import type { Manifest } from '../catalog/manifest.js'
 import { StaticConfigError } from '../errors.js'
-import type { Manifest } from '../manifest.js'
+import { formatUrlPath, formatVersionedPath, formatVersionedUrl } from '../http/versioned-path.js'
 import { DEFAULT_ALIASES, ONE_YEAR_SECONDS } from '../options.js'
-import { formatUrlPath, formatVersionedPath, formatVersionedUrl } from '../versioned-path.js'
 
 /** Options of {@link formatNginxConfig}. */
 export interface NginxOptions {

@@ -12,7 +12,7 @@ import {
   isTokenURL,
   tokenize,
 } from '@csstools/css-tokenizer'
-import { formatVersionedPath, type Versioning } from './versioned-path.js'
+import { formatVersionedPath, type Versioning } from '../http/versioned-path.js'
 
 /** One reference found in a text asset. */
 export interface FoundReference {

@@ -2,7 +2,7 @@
  * The URL scheme: how a logical path and a version token are spelled in a URL, and read back.
  * @module
  */
-import { TOKEN_LENGTH } from './hash.js'
+import { TOKEN_LENGTH } from '../hash.js'
 
 /** Percent-encodes each segment of a logical path for use in a URL path (`?`, `#`, `%`, spaces, non-ASCII). */
 export function formatUrlPath(logicalPath: string): string {

@@ -3,7 +3,7 @@
  * than its byte budget.
  * @module
  */
-import type { Asset } from './types.js'
+import type { Asset } from '../types.js'
 
 /** Small bodies kept in memory after their first request. */
 export interface BodyCache {

@@ -3,8 +3,8 @@
  * @module
  */
 import mime from 'mime-types'
-import { toEtag, toToken } from './hash.js'
-import type { Asset, EncodedVariant } from './types.js'
+import { toEtag, toToken } from '../hash.js'
+import type { Asset, EncodedVariant } from '../types.js'
 
 /** The facts about a file that an asset is made from. */
 export interface AssetSource {

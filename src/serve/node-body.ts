@@ -7,9 +7,9 @@ import { createReadStream, type ReadStream } from 'node:fs'
 import { open, readFile } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { pipeline } from 'node:stream'
+import { hashContent } from '../hash.js'
+import type { FileBody, StaticResponse } from '../http/plan.js'
 import type { BodyCache } from './body-cache.js'
-import { hashContent } from './hash.js'
-import type { FileBody, StaticResponse } from './respond.js'
 
 /** The outcome of opening a planned body. */
 export type OpenedBody =

@@ -8,8 +8,8 @@ import { rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { buildManifest } from './build/build.js'
-import { readManifest } from './manifest.js'
+import { buildManifest } from '../build/build.js'
+import { readManifest } from '../catalog/manifest.js'
 
 /** Environment variable that hands a worker the manifest it must load. */
 export const WORKER_MANIFEST_ENV = 'VSTATIC_WORKER_MANIFEST'
@@ -76,7 +76,7 @@ export async function runCluster(
 ): Promise<number> {
   const count = settings.workers ?? 1
   cluster.setupPrimary({
-    exec: fileURLToPath(new URL('./cli.js', import.meta.url)),
+    exec: fileURLToPath(new URL('./main.js', import.meta.url)),
     args: ['serve', ...args],
     silent: false,
   })

@@ -3,8 +3,7 @@
  * Decoding, NUL and traversal rejection, the prefix, root aliases and directory index live here.
  * @module
  */
-import type { AssetIndex } from './asset-index.js'
-import type { Asset, CacheKind } from './types.js'
+import type { Asset, CacheKind } from '../types.js'
 import { parseVersionedPath, parseVersionToken } from './versioned-path.js'
 
 /** What a request URL resolves to. */
@@ -20,9 +19,19 @@ export type Target =
   /** A file to serve, with the caching rule the URL earns. */
   | { readonly kind: 'asset'; readonly asset: Asset; readonly cacheKind: CacheKind }
 
+/** The lookups resolution makes; the asset index provides them. */
+export interface AssetLookup {
+  /** The asset for a logical path, or undefined. */
+  get(logicalPath: string): Asset | undefined
+  /** A file of an earlier build kept in the output directory, by logical path and its old token. */
+  getRetained(logicalPath: string, token: string): Asset | undefined
+  /** True when the logical path names a directory that holds at least one servable file. */
+  isDirectory(logicalPath: string): boolean
+}
+
 /** What resolution needs to know besides the URL. */
 export interface ResolveContext {
-  readonly index: AssetIndex
+  readonly index: AssetLookup
   readonly prefix: string
   readonly aliases: ReadonlyMap<string, string>
   readonly indexFile: string | false

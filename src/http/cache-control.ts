@@ -2,7 +2,7 @@
  * The cache policy of a file response, by kind: immutable for the current token, revalidate otherwise.
  * @module
  */
-import type { CacheKind } from './types.js'
+import type { CacheKind } from '../types.js'
 
 /** The Cache-Control and Expires a response of one cache kind gets. */
 export interface CachePolicy {

@@ -5,7 +5,8 @@
  * Reference cycles are found as strongly connected components and get a combined version.
  * @module
  */
-import { hashContent, toToken } from './hash.js'
+import { hashContent, toToken } from '../hash.js'
+import type { Versioning } from '../http/versioned-path.js'
 import {
   applyReplacements,
   type FoundReference,
@@ -15,7 +16,6 @@ import {
   resolveReference,
   serializeReference,
 } from './references.js'
-import type { Versioning } from './versioned-path.js'
 
 /** A file as read from the root. */
 export interface SourceFile {

@@ -6,9 +6,9 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { StaticConfigError } from './errors.js'
-import { toLogicalPath } from './options.js'
-import type { Versioning } from './versioned-path.js'
+import { StaticConfigError } from '../errors.js'
+import type { Versioning } from '../http/versioned-path.js'
+import { toLogicalPath } from '../options.js'
 
 /** The schema version this release writes and reads. */
 export const MANIFEST_VERSION = 1

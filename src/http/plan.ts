@@ -4,11 +4,12 @@
  * the same plan.
  * @module
  */
+
+import type { Asset, CacheKind, EncodedVariant, SetHeaders } from '../types.js'
 import { type CachePolicy, formatExpires } from './cache-control.js'
 import { evaluatePreconditions, type HeaderGetter, isRangeCurrent, type Validators } from './conditional.js'
 import { negotiateEncoding } from './encoding.js'
 import { parseRange } from './range.js'
-import type { Asset, CacheKind, EncodedVariant, SetHeaders } from './types.js'
 
 /** The part of a file to send: bytes `start` to `end` inclusive, of the asset or one of its variants. */
 export interface FileBody {

@@ -6,7 +6,9 @@
 import { readFileSync, realpathSync, type Stats, statSync } from 'node:fs'
 import path from 'node:path'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
-import { createAsset } from './asset.js'
+import { createScratch, hashContent, hashFile, hashFileSync, toEtag } from '../hash.js'
+import type { AssetLookup } from '../http/resolve.js'
+import type { ResolvedOptions } from '../options.js'
 import {
   findEdges,
   type GraphOptions,
@@ -15,21 +17,14 @@ import {
   resolveGraph,
   rewrite,
   type SourceFile,
-} from './asset-graph.js'
-import { createScratch, hashContent, hashFile, hashFileSync, toEtag } from './hash.js'
+} from '../rewrite/asset-graph.js'
+import type { Asset, EncodedVariant } from '../types.js'
+import { createAsset } from './asset.js'
 import type { Manifest, ManifestVariant, RetainedFile } from './manifest.js'
-import type { ResolvedOptions } from './options.js'
 import { isAllowedPath, isInside, type ScannedFile, scanRoot, splitVariants } from './scan.js'
-import type { Asset, EncodedVariant } from './types.js'
 
 /** The index every other layer reads. Lookups are synchronous; only a refresh is async. */
-export interface AssetIndex {
-  /** The asset for a logical path, or undefined. Production: a map lookup. Dev: checked on disk. */
-  get(logicalPath: string): Asset | undefined
-  /** A file of an earlier build kept in the output directory, by logical path and its old token. */
-  getRetained(logicalPath: string, token: string): Asset | undefined
-  /** True when the logical path names a directory that holds at least one servable file. */
-  isDirectory(logicalPath: string): boolean
+export interface AssetIndex extends AssetLookup {
   /** Re-reads one file after it was seen to change on disk; returns the new asset, or undefined if gone. */
   refresh(logicalPath: string): Promise<Asset | undefined>
   /** Every asset known now, in logical-path order. */
