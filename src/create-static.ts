@@ -3,8 +3,11 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { type AssetIndex, createAssetIndex } from './catalog/asset-index.js'
+import type { AssetIndex } from './catalog/asset-index.js'
+import { createLiveIndex } from './catalog/dev-index.js'
 import { type Manifest, readManifest } from './catalog/manifest.js'
+import { createManifestIndex } from './catalog/manifest-index.js'
+import { createSnapshotIndex } from './catalog/scanned-index.js'
 import { MissingAssetError, StaticConfigError } from './errors.js'
 import { createCachePolicies } from './http/cache-control.js'
 import { type PlanContext, planError, planRedirect, planResponse, type StaticResponse } from './http/plan.js'
@@ -144,7 +147,13 @@ export async function createStatic(options: StaticOptions): Promise<StaticAssets
       }
     }
   }
-  const index = createAssetIndex(resolved, manifest)
+  // The index kind is chosen once, here: a manifest, dev mode's live view of the disk, or a scan.
+  const index: AssetIndex =
+    manifest !== undefined
+      ? createManifestIndex(resolved, manifest)
+      : resolved.dev
+        ? createLiveIndex(resolved)
+        : createSnapshotIndex(resolved)
   return assemble(resolved, index, manifest)
 }
 

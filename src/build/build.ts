@@ -20,7 +20,6 @@ import {
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { contentTypeFor, isCompressible } from '../catalog/asset.js'
-import { checkVariants, readSourceSync, toGraphOptions } from '../catalog/asset-index.js'
 import {
   MANIFEST_VERSION,
   type Manifest,
@@ -32,7 +31,9 @@ import {
   writeFileAtomic,
   writeManifest,
 } from '../catalog/manifest.js'
+import { readSourceSync, toGraphOptions } from '../catalog/read.js'
 import { isInside, scanRoot, splitVariants } from '../catalog/scan.js'
+import { checkVariants } from '../catalog/variants.js'
 import { StaticConfigError } from '../errors.js'
 import { createScratch, hashContent, TOKEN_LENGTH } from '../hash.js'
 import { formatVersionedPath, type Versioning } from '../http/versioned-path.js'
