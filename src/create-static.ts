@@ -7,39 +7,20 @@ import type { AssetIndex } from './catalog/asset-index.js'
 import { createLiveIndex } from './catalog/dev-index.js'
 import { type Manifest, readManifest } from './catalog/manifest.js'
 import { createManifestIndex } from './catalog/manifest-index.js'
-import { createSnapshotIndex } from './catalog/scanned-index.js'
+import { createScannedIndex } from './catalog/scanned-index.js'
 import { MissingAssetError, StaticConfigError } from './errors.js'
 import { createCachePolicies } from './http/cache-control.js'
-import { type PlanContext, planError, planRedirect, planResponse, type StaticResponse } from './http/plan.js'
-import { type ResolveContext, resolveRequest } from './http/resolve.js'
+import type { StaticResponse } from './http/plan.js'
 import { formatUrlPath, formatVersionedPath, formatVersionedUrl } from './http/versioned-path.js'
 import { type ResolvedOptions, resolveHost, resolveOptions, toLogicalPath } from './options.js'
 import { createBodyCache } from './serve/body-cache.js'
-import {
-  type BodySource,
-  bodyInMemory,
-  openBody,
-  type PreparedResponse,
-  toPrepared,
-  toRequestInfo,
-  writeNodeResponse,
-} from './serve/node-body.js'
-import { toWebRequestInfo, toWebResponse } from './serve/web.js'
+import type { PreparedResponse } from './serve/node-io.js'
+import { createBodySource } from './serve/open-body.js'
+import { createPipeline, type NextFunction } from './serve/pipeline.js'
 import { renderTag, toIntegrity } from './tags.js'
-import type { Asset, StaticOptions, TagAttributes, UrlOptions } from './types.js'
+import type { Asset, RequestInfo, StaticOptions, TagAttributes, UrlOptions } from './types.js'
 
-/** Connect-style continuation: called for requests the handler does not answer, or with an I/O error. */
-export type NextFunction = (error?: unknown) => void
-
-/** A request described without a framework: what {@link StaticAssets.respond} needs. */
-export interface RequestInfo {
-  /** HTTP method, uppercase. */
-  readonly method: string
-  /** The request target: path and query, as received (still percent-encoded). */
-  readonly url: string
-  /** Reads a request header by lowercase name. */
-  readonly header: (name: string) => string | undefined
-}
+export type { NextFunction } from './serve/pipeline.js'
 
 /** The static assets of one root: URLs for templates and the handler that serves them. */
 export interface StaticAssets {
@@ -153,31 +134,30 @@ export async function createStatic(options: StaticOptions): Promise<StaticAssets
       ? createManifestIndex(resolved, manifest)
       : resolved.dev
         ? createLiveIndex(resolved)
-        : createSnapshotIndex(resolved)
+        : createScannedIndex(resolved)
   return assemble(resolved, index, manifest)
 }
 
 // --- internal ---
 
 function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifest | undefined): StaticAssets {
-  const resolveContext: ResolveContext = {
-    index,
-    prefix: options.prefix,
-    aliases: options.aliases,
-    indexFile: options.index,
-  }
-  const planContext: PlanContext = {
-    policies: createCachePolicies(options),
-    setHeaders: options.setHeaders,
-    cors: options.cors,
-  }
-  const bodySource: BodySource = {
-    cache: createBodyCache(options.dev ? 0 : options.memoryBudget),
+  const bodies = createBodySource(createBodyCache(options.dev ? 0 : options.memoryBudget), {
     memoryMaxFileSize: options.memoryMaxFileSize,
     verifyHash: !options.dev,
-    checkMtime: manifest === undefined,
     streamChunkBytes: STREAM_CHUNK_BYTES,
-  }
+  })
+  const pipeline = createPipeline({
+    index,
+    resolve: { index, prefix: options.prefix, aliases: options.aliases, indexFile: options.index },
+    plan: {
+      policies: createCachePolicies(options),
+      setHeaders: options.setHeaders,
+      cors: options.cors,
+      reused: new WeakMap(),
+    },
+    bodies,
+    fallthrough: options.fallthrough,
+  })
   const url = createUrl(options, index)
   const integrities = new WeakMap<Asset, string>()
 
@@ -202,88 +182,6 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
     return renderTag(kind, url(path), integrity(path), options.crossorigin, attributes)
   }
 
-  function respond(request: RequestInfo): StaticResponse | undefined {
-    const target = resolveRequest(request.url, resolveContext)
-    switch (target.kind) {
-      case 'asset':
-        return planResponse(target.asset, target.cacheKind, request, planContext)
-      case 'redirect':
-        return planRedirect(target.location, request.method)
-      case 'bad-request':
-        return planError(400, `Bad Request: ${target.reason}`, request.method, {})
-      case 'not-found':
-        return options.fallthrough ? undefined : planError(404, 'Not Found', request.method, {})
-      case 'none':
-        return undefined
-    }
-  }
-
-  async function prepare(
-    request: RequestInfo,
-    planned?: StaticResponse,
-    retried = false,
-  ): Promise<PreparedResponse | undefined> {
-    const plan = planned ?? respond(request)
-    if (plan === undefined) return undefined
-    if (plan.body === null || typeof plan.body === 'string') return toPrepared(plan)
-    const body = plan.body
-    const opened = await openBody(body, bodySource)
-    switch (opened.kind) {
-      case 'bytes':
-        return { status: plan.status, headers: plan.headers, body: opened.bytes, length: opened.bytes.length }
-      case 'stream':
-        return { status: plan.status, headers: plan.headers, body: opened.stream, length: opened.length }
-      case 'changed':
-        if (retried)
-          return toPrepared(planError(503, 'Service Unavailable', request.method, { 'retry-after': '1' }))
-        options.onWarning(`${body.asset.logicalPath} changed on disk after it was indexed; re-reading it`)
-        await index.refresh(body.asset.logicalPath)
-        return prepare(request, undefined, true)
-      case 'gone':
-        return options.fallthrough ? undefined : toPrepared(planError(404, 'Not Found', request.method, {}))
-      case 'busy':
-        return toPrepared(planError(503, 'Service Unavailable', request.method, { 'retry-after': '1' }))
-      case 'error':
-        throw opened.error
-    }
-  }
-
-  function handle(req: IncomingMessage, res: ServerResponse, next?: NextFunction): void {
-    const request = toRequestInfo(req)
-    const plan = respond(request)
-    if (plan === undefined) {
-      if (next) next()
-      else writeNotFound(res, request.method)
-      return
-    }
-    // Fast path: responses whose body is already in memory (small files after their first request,
-    // rewritten stylesheets, 304s, HEAD, errors) are written at once, without a promise.
-    const body = plan.body
-    const bytes = body === null || typeof body === 'string' ? body : bodyInMemory(body, bodySource)
-    if (bytes !== undefined) {
-      res.writeHead(plan.status, plan.headers)
-      res.end(bytes ?? undefined)
-      return
-    }
-    prepare(request, plan).then(
-      (prepared) => {
-        if (prepared !== undefined) writeNodeResponse(res, prepared)
-        else if (next) next()
-        else writeNotFound(res, request.method)
-      },
-      (error: unknown) => {
-        if (next) next(error)
-        else writeNodeResponse(res, toPrepared(planError(500, 'Internal Server Error', request.method, {})))
-      },
-    )
-  }
-
-  async function fetchResponse(request: Request): Promise<Response> {
-    const info = toWebRequestInfo(request)
-    const prepared = await prepare(info)
-    return toWebResponse(prepared ?? toPrepared(planError(404, 'Not Found', info.method, {})))
-  }
-
   return Object.freeze({
     root: options.root,
     prefix: options.prefix,
@@ -302,26 +200,17 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
     assets: () => index.assets(),
     stats: () => ({
       files: index.count(),
-      cachedBodyBytes: bodySource.cache.size,
+      cachedBodyBytes: bodies.cache.size,
       memoryBudget: options.dev ? 0 : options.memoryBudget,
     }),
-    respond,
-    prepare: (request: RequestInfo) => prepare(request),
-    handle,
-    fetch: fetchResponse,
+    respond: pipeline.respond,
+    prepare: pipeline.prepare,
+    handle: pipeline.handle,
+    fetch: pipeline.fetch,
     async close() {
-      bodySource.cache.clear()
+      bodies.cache.clear()
     },
   })
-}
-
-const NOT_FOUND = planError(404, 'Not Found', 'GET', {})
-const NOT_FOUND_HEAD = planError(404, 'Not Found', 'HEAD', {})
-
-function writeNotFound(res: ServerResponse, method: string): void {
-  const plan = method === 'HEAD' ? NOT_FOUND_HEAD : NOT_FOUND
-  res.writeHead(404, plan.headers)
-  res.end(plan.body ?? undefined)
 }
 
 function createUrl(options: ResolvedOptions, index: AssetIndex): StaticAssets['url'] {

@@ -4,8 +4,8 @@
  */
 import * as crypto from 'node:crypto'
 import { createHash } from 'node:crypto'
-import { closeSync, fstatSync, openSync, readSync, type Stats } from 'node:fs'
-import { open } from 'node:fs/promises'
+import { readSync } from 'node:fs'
+import type { FileHandle } from 'node:fs/promises'
 
 /** Hash algorithm of the content hash. */
 export const HASH_ALGORITHM = 'sha256'
@@ -36,63 +36,50 @@ export function toEtag(hash: string): string {
   return `"${hash.slice(0, ETAG_LENGTH)}"`
 }
 
-/** A file's content hash and the metadata read from the same open descriptor. */
-export interface HashedFile {
-  readonly hash: string
-  readonly stats: Stats
-}
-
-/** A scratch buffer to reuse across many {@link hashFileSync} calls. */
+/** A scratch buffer to reuse across many {@link hashOpenFileSync} calls. */
 export function createScratch(): Buffer {
   return Buffer.allocUnsafe(CHUNK_BYTES)
 }
 
 /**
- * Hashes a file with synchronous reads into `scratch` (large files in chunks, never buffered whole).
- * Returns undefined when the path is not a regular file.
+ * Hashes the file open on `fd`, which fstat said is `size` bytes, with synchronous reads into
+ * `scratch` (large files in chunks, never buffered whole). Returns undefined when the file no longer
+ * has exactly `size` bytes: it changed while being read.
  */
-export function hashFileSync(absolutePath: string, scratch: Buffer): HashedFile | undefined {
-  const fd = openSync(absolutePath, 'r')
-  try {
-    const stats = fstatSync(fd)
-    if (!stats.isFile()) return undefined
-    // Most files fit the scratch buffer: read the size fstat reported and hash it in one shot.
-    if (stats.size <= scratch.length) {
-      let filled = 0
-      while (filled < stats.size) {
-        const bytesRead = readSync(fd, scratch, filled, stats.size - filled, null)
-        if (bytesRead === 0) break
-        filled += bytesRead
-      }
-      return { hash: hashContent(scratch.subarray(0, filled)), stats }
-    }
-    const hash = createHash(HASH_ALGORITHM)
-    for (;;) {
-      const bytesRead = readSync(fd, scratch, 0, scratch.length, null)
+export function hashOpenFileSync(fd: number, size: number, scratch: Buffer): string | undefined {
+  // Most files fit the scratch buffer: read them and hash in one shot.
+  if (size < scratch.length) {
+    let filled = 0
+    while (filled <= size) {
+      const bytesRead = readSync(fd, scratch, filled, size + 1 - filled, filled)
       if (bytesRead === 0) break
-      hash.update(scratch.subarray(0, bytesRead))
+      filled += bytesRead
     }
-    return { hash: hash.digest('hex'), stats }
-  } finally {
-    closeSync(fd)
+    return filled === size ? hashContent(scratch.subarray(0, filled)) : undefined
   }
+  const hash = createHash(HASH_ALGORITHM)
+  let total = 0
+  for (;;) {
+    const bytesRead = readSync(fd, scratch, 0, scratch.length, total)
+    if (bytesRead === 0) break
+    total += bytesRead
+    if (total > size) return undefined
+    hash.update(scratch.subarray(0, bytesRead))
+  }
+  return total === size ? hash.digest('hex') : undefined
 }
 
-/** The asynchronous form of {@link hashFileSync}, for refreshes inside a running server. */
-export async function hashFile(absolutePath: string): Promise<HashedFile | undefined> {
-  const handle = await open(absolutePath, 'r')
-  try {
-    const stats = await handle.stat()
-    if (!stats.isFile()) return undefined
-    const hash = createHash(HASH_ALGORITHM)
-    const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(stats.size, 1)))
-    for (;;) {
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null)
-      if (bytesRead === 0) break
-      hash.update(chunk.subarray(0, bytesRead))
-    }
-    return { hash: hash.digest('hex'), stats }
-  } finally {
-    await handle.close()
+/** The asynchronous form of {@link hashOpenFileSync}, for refreshes inside a running server. */
+export async function hashOpenFile(handle: FileHandle, size: number): Promise<string | undefined> {
+  const hash = createHash(HASH_ALGORITHM)
+  const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, size + 1))
+  let total = 0
+  for (;;) {
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, total)
+    if (bytesRead === 0) break
+    total += bytesRead
+    if (total > size) return undefined
+    hash.update(chunk.subarray(0, bytesRead))
   }
+  return total === size ? hash.digest('hex') : undefined
 }

@@ -3,15 +3,17 @@
  * @module
  */
 
-export type { NextFunction, RequestInfo, StaticAssets } from './create-static.js'
+export type { NextFunction, StaticAssets } from './create-static.js'
 export { createStatic } from './create-static.js'
 export { MissingAssetError, StaticConfigError } from './errors.js'
 export type { FileBody, StaticResponse } from './http/plan.js'
-export type { PreparedResponse } from './serve/node-body.js'
+export type { PreparedResponse } from './serve/node-io.js'
 export type {
   Asset,
   CacheKind,
+  FileIdentity,
   HeaderContext,
+  RequestInfo,
   SetHeaders,
   StaticOptions,
   UrlOptions,

@@ -3,6 +3,18 @@
  * @module
  */
 
+/**
+ * What identifies the bytes of a file on disk, as fstat reports it on an open handle: any write
+ * changes the size, the mtime or the ctime, and a different file has another device or inode.
+ */
+export interface FileIdentity {
+  readonly dev: number
+  readonly ino: number
+  readonly size: number
+  readonly mtimeMs: number
+  readonly ctimeMs: number
+}
+
 /** A precompressed form of an asset, found next to it (`app.css.br`, `app.css.gz`). */
 export interface EncodedVariant {
   /** The Content-Encoding it is served with. */
@@ -13,6 +25,8 @@ export interface EncodedVariant {
   readonly hash: string
   /** Its own strong ETag, so caches never mix encodings. */
   readonly etag: string
+  /** The file whose bytes `hash` names; undefined until they were read (a manifest's variant before its first use). */
+  readonly identity: FileIdentity | undefined
 }
 
 /** Everything vstatic knows about one file of the root, computed once and frozen. */
@@ -29,6 +43,12 @@ export interface Asset {
   readonly hash: string
   /** Version token used in URLs: short, lowercase, URL-safe, the same for the same bytes everywhere. */
   readonly token: string
+  /**
+   * True when `token` is the token of `hash`: the bytes served are the ones the token names. Only
+   * then does a request for the token earn `immutable`. False for a manifest entry whose file was
+   * edited after the build: its URL keeps the manifest's token, and it is revalidated until rebuilt.
+   */
+  readonly tokenMatchesBytes: boolean
   /** Strong entity tag derived from the content hash, quoted: `"3f2a…"`. */
   readonly etag: string
   /** Content-Type header value, with `charset=utf-8` on text types. */
@@ -45,6 +65,21 @@ export interface Asset {
   readonly integrity: string | undefined
   /** Logical paths this asset references (CSS `url()`, `@import`, source maps). */
   readonly references: readonly string[]
+  /**
+   * The file on disk whose bytes `hash` names, as fstat saw it when they were read. Every open
+   * checks it; undefined while a manifest entry has not been read yet.
+   */
+  readonly identity: FileIdentity | undefined
+}
+
+/** A request described without a framework: what the handler needs from any of them. */
+export interface RequestInfo {
+  /** HTTP method, uppercase. */
+  readonly method: string
+  /** The request target: path and query, as received (still percent-encoded). */
+  readonly url: string
+  /** Reads a request header by lowercase name; repeated headers are joined with `, `. */
+  readonly header: (name: string) => string | undefined
 }
 
 /** Which caching rule a file response follows. */

@@ -280,7 +280,9 @@ describe('a precompressed variant changed after indexing', () => {
     expect(response.headers['content-encoding']).toBeUndefined()
     expect(response.body.toString()).toBe(rewritten.toString())
     expect(response.headers.etag).toBe(assets.get('app.css')?.etag)
-    expect(warnings).toEqual(['app.css changed on disk after it was indexed; re-reading it'])
+    expect(warnings).toEqual([
+      `${path.join(root, 'app.css.gz')} changed on disk; app.css is no longer served as gzip`,
+    ])
   })
 })
 

@@ -147,7 +147,13 @@ export async function buildManifest(build: BuildOptions): Promise<BuildSummary> 
   )
   let bytesRead = 0
   for (const [position, file] of originals.entries()) {
-    const read = readSourceSync(file.logicalPath, file.absolutePath, scratch, options.isFingerprinted)
+    const read = readSourceSync(
+      file.logicalPath,
+      file.absolutePath,
+      scratch,
+      options.isFingerprinted,
+      options,
+    )
     if (read === undefined) continue
     sources.set(file.logicalPath, read.source)
     absolutePaths.set(file.logicalPath, file.absolutePath)
@@ -204,7 +210,7 @@ export async function buildManifest(build: BuildOptions): Promise<BuildSummary> 
         })
       : recordExistingVariants(
           variantFiles.get(logicalPath) ?? [],
-          result.hash,
+          { hash: result.hash, size: served.size },
           options,
           outDir,
           file,
@@ -302,7 +308,13 @@ export function verifyManifest(
   const scratch = createScratch()
   const sources = new Map<string, SourceFile>()
   for (const file of originals) {
-    const read = readSourceSync(file.logicalPath, file.absolutePath, scratch, options.isFingerprinted)
+    const read = readSourceSync(
+      file.logicalPath,
+      file.absolutePath,
+      scratch,
+      options.isFingerprinted,
+      options,
+    )
     if (read !== undefined) sources.set(file.logicalPath, read.source)
   }
   const resolved = resolveGraph(sources, toGraphOptions(options))
@@ -447,14 +459,14 @@ function copyVariant(from: string, to: string, mtimeMs: number, context: Compres
 /** Without --compress: records variants that already sit next to a file and decompress to it. */
 function recordExistingVariants(
   candidates: Parameters<typeof checkVariants>[0],
-  servedHash: string,
+  served: { readonly hash: string; readonly size: number },
   options: ResolvedOptions,
   outDir: string | undefined,
   file: string | undefined,
   warn: (message: string) => void,
   counts: { written: number },
 ): Partial<Record<'br' | 'gzip', ManifestVariant>> | undefined {
-  const kept = checkVariants(candidates, servedHash, warn)
+  const kept = checkVariants(candidates, served, options, warn)
   if (kept.length === 0) return undefined
   const recorded: Partial<Record<'br' | 'gzip', ManifestVariant>> = {}
   for (const variant of kept) {

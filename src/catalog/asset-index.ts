@@ -3,6 +3,13 @@ import type { Asset } from '../types.js'
 
 /** The index every other layer reads. Lookups are synchronous; only a refresh is async. */
 export interface AssetIndex extends AssetLookup {
+  /**
+   * The asset to serve for `asset`, checked against the disk: the same object when its bytes are
+   * known to be there, a newer asset when the file changed, undefined when it is gone, or a promise
+   * of one of those while the file is read again. Rejects with an EMFILE error when no file
+   * descriptor is free for that read.
+   */
+  verify(asset: Asset): Asset | undefined | Promise<Asset | undefined>
   /** Re-reads one file after it was seen to change on disk; returns the new asset, or undefined if gone. */
   refresh(logicalPath: string): Promise<Asset | undefined>
   /** Every asset known now, in logical-path order. */

@@ -4,7 +4,7 @@
  */
 import mime from 'mime-types'
 import { toEtag, toToken } from '../hash.js'
-import type { Asset, EncodedVariant } from '../types.js'
+import type { Asset, EncodedVariant, FileIdentity } from '../types.js'
 
 /** The facts about a file that an asset is made from. */
 export interface AssetSource {
@@ -24,17 +24,21 @@ export interface AssetSource {
   readonly references?: readonly string[]
   /** Content-Type from a manifest; defaults to the one derived from the name. */
   readonly contentType?: string
+  /** The file the bytes were read from; undefined for a manifest entry not read yet. */
+  readonly identity?: FileIdentity | undefined
 }
 
 /** Builds the frozen record for one file. All header values a response needs are computed here, once. */
 export function createAsset(source: AssetSource): Asset {
+  const token = source.token ?? toToken(source.hash)
   return Object.freeze({
     logicalPath: source.logicalPath,
     absolutePath: source.absolutePath,
     size: source.size,
     mtimeMs: source.mtimeMs,
     hash: source.hash,
-    token: source.token ?? toToken(source.hash),
+    token,
+    tokenMatchesBytes: token === toToken(source.hash),
     etag: toEtag(source.hash),
     contentType: source.contentType ?? contentTypeFor(source.logicalPath),
     lastModified: toHttpDate(source.mtimeMs),
@@ -43,6 +47,7 @@ export function createAsset(source: AssetSource): Asset {
     fingerprinted: source.fingerprinted ?? false,
     integrity: source.integrity,
     references: frozenList(source.references),
+    identity: source.identity,
   })
 }
 

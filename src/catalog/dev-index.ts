@@ -11,14 +11,18 @@ import { findEdges, type GraphOptions, rewrite } from '../rewrite/asset-graph.js
 import type { Asset } from '../types.js'
 import { createAsset } from './asset.js'
 import type { AssetIndex } from './asset-index.js'
+import { isAllowedRealPath } from './open-file.js'
 import { readSourceSync, toGraphOptions } from './read.js'
-import { isAllowedPath, isInside, scanRoot } from './scan.js'
+import { isAllowedPath, scanRoot } from './scan.js'
 
 interface LiveEntry {
   readonly asset: Asset
   readonly signature: string
-  /** The tokens of the files it references, as they were when it was rewritten. */
-  readonly dependencies: ReadonlyArray<{ readonly logicalPath: string; readonly token: string }>
+  /**
+   * The tokens of the files it names, as they were when it was rewritten; undefined for a name that
+   * did not resolve then, so the file is rewritten again once that file appears.
+   */
+  readonly dependencies: ReadonlyArray<{ readonly logicalPath: string; readonly token: string | undefined }>
 }
 
 /** The live view of the disk that dev mode serves from. */
@@ -39,8 +43,10 @@ export function createLiveIndex(options: ResolvedOptions): AssetIndex {
     if (!isAllowedPath(logicalPath, options.dotfiles)) return undefined
     const absolutePath = path.join(options.realRoot, logicalPath)
     try {
+      // The dotfile and symlink rules hold on the real path (`config.txt -> .env` is refused); the
+      // open that reads the file checks its real path again on the descriptor.
       const realPath = realpathSync(absolutePath)
-      if (!options.followSymlinksOutsideRoot && !isInside(realPath, options.realRoot)) return undefined
+      if (realPath !== options.realRoot && !isAllowedRealPath(realPath, options)) return undefined
       return { absolutePath: realPath, stats: statSync(realPath) }
     } catch {
       return undefined
@@ -67,10 +73,18 @@ export function createLiveIndex(options: ResolvedOptions): AssetIndex {
     if (cached !== undefined && cached.signature === signature && isCurrent(cached, visiting))
       return cached.asset
 
-    const read = readSourceSync(logicalPath, found.absolutePath, scratch, options.isFingerprinted)
+    const read = readSourceSync(logicalPath, found.absolutePath, scratch, options.isFingerprinted, options)
     if (read === undefined) return undefined
-    const edges = findEdges(read.source, (target) => locate(target)?.stats.isFile() ?? false, graphOptions)
-    const dependencies: Array<{ logicalPath: string; token: string }> = []
+    const dependencies: Array<{ logicalPath: string; token: string | undefined }> = []
+    const edges = findEdges(
+      read.source,
+      (target) => {
+        const exists = locate(target)?.stats.isFile() ?? false
+        if (!exists) dependencies.push({ logicalPath: target, token: undefined })
+        return exists
+      },
+      graphOptions,
+    )
     // A reference back into the chain being resolved (a cycle) is left unversioned in dev mode.
     const result = rewrite(
       read.source,
@@ -78,7 +92,7 @@ export function createLiveIndex(options: ResolvedOptions): AssetIndex {
       (target) => {
         if (visiting.has(target)) return undefined
         const token = get(target, visiting)?.token
-        if (token !== undefined) dependencies.push({ logicalPath: target, token })
+        dependencies.push({ logicalPath: target, token })
         return token
       },
       graphOptions,
@@ -93,6 +107,7 @@ export function createLiveIndex(options: ResolvedOptions): AssetIndex {
       body: result.body,
       fingerprinted: options.isFingerprinted(logicalPath),
       references: result.references,
+      identity: read.identity,
     })
     cache.set(logicalPath, { asset, signature, dependencies })
     return asset
@@ -105,6 +120,8 @@ export function createLiveIndex(options: ResolvedOptions): AssetIndex {
       if (logicalPath === '') return true
       return locate(logicalPath)?.stats.isDirectory() ?? false
     },
+    // Every lookup just checked the disk; an open that finds another file asks for a refresh.
+    verify: (asset) => asset,
     refresh: async (logicalPath) => get(logicalPath),
     assets() {
       const found: Asset[] = []

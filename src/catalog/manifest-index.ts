@@ -1,5 +1,9 @@
 /**
- * The manifest index: loaded from a manifest written by `vstatic build`; assets are made on first use.
+ * The manifest index: loaded from a manifest written by `vstatic build`. Startup is the parse alone;
+ * an asset is made on first use from what the manifest says, and its file is read once before its
+ * first byte is served. URLs always carry the manifest's tokens, so every process agrees on them; a
+ * file whose bytes no longer match its entry (edited after the build) is served with its real
+ * validators and never as `immutable` until the manifest is rebuilt.
  * @module
  */
 import { statSync } from 'node:fs'
@@ -9,107 +13,125 @@ import type { Asset } from '../types.js'
 import { createAsset } from './asset.js'
 import { type AssetIndex, addDirectories, byLogicalPath } from './asset-index.js'
 import type { Manifest, RetainedFile } from './manifest.js'
-import { rereadWithReferences, toGraphOptions } from './read.js'
-import { refreshEntry } from './refresh.js'
+import { type RereadRules, toGraphOptions } from './read.js'
+import { rereadAsset } from './refresh.js'
+import { createTracker } from './tracker.js'
 import { toVariants } from './variants.js'
 
 /** The index a manifest describes, for files under `options.root`. */
 export function createManifestIndex(options: ResolvedOptions, manifest: Manifest): AssetIndex {
   const builtAtMs = Date.parse(manifest.builtAt)
   const sourceLayout = manifest.options.layout === 'source'
-  const graphOptions = toGraphOptions(options)
   const entries = new Map(Object.entries(manifest.assets))
   const directories = new Set<string>()
   for (const logicalPath of entries.keys()) addDirectories(directories, logicalPath)
-  // Assets are made on first use, so startup is the parse alone; each costs one stat then.
-  const byPath = new Map<string, Asset>()
+  const rules = (rewriteReferences: boolean): RereadRules => ({
+    rule: options,
+    graphOptions: { ...toGraphOptions(options), onWarning: () => {} },
+    // The root holds the source files: references are rewritten with the manifest's tokens.
+    tokenOf: (target) => entries.get(target)?.token,
+    rewriteReferences,
+  })
+  // Manifests record no mtimes (builds are reproducible): Last-Modified comes from the file, as
+  // nginx would send it, or the build time until the file is read.
+  const mtimeOf = (absolutePath: string, fallbackMs: number) =>
+    statSync(absolutePath, { throwIfNoEntry: false })?.mtimeMs ?? fallbackMs
 
-  function materialize(logicalPath: string): Asset | undefined {
-    const entry = entries.get(logicalPath)
-    if (entry === undefined) return undefined
-    const absolutePath = path.join(options.root, entry.file ?? logicalPath)
-    let body: Buffer | undefined
-    let hash = entry.hash
-    if (entry.rewritten && sourceLayout) {
-      // The root holds the source files: rewrite their references with the manifest's tokens.
-      const reread = rereadWithReferences(logicalPath, absolutePath, (target) => entries.get(target)?.token, {
-        ...graphOptions,
-        onWarning: () => {},
+  const tracker = createTracker({
+    load(logicalPath) {
+      const entry = entries.get(logicalPath)
+      if (entry === undefined) return undefined
+      const absolutePath = path.join(options.root, entry.file ?? logicalPath)
+      return createAsset({
+        logicalPath,
+        absolutePath,
+        size: entry.size,
+        mtimeMs: mtimeOf(absolutePath, builtAtMs),
+        hash: entry.hash,
+        token: entry.token,
+        encodings: toVariants(entry.encodings, options.root),
+        fingerprinted: entry.fingerprinted ?? false,
+        integrity: entry.integrity,
+        references: entry.references ?? [],
+        contentType: entry.contentType,
       })
-      if (reread !== undefined) {
-        body = reread.result.body
-        hash = reread.result.hash
-        if (hash !== entry.hash) {
-          options.onWarning(
-            `${logicalPath} changed since the manifest was built; rebuild it with "vstatic build"`,
-          )
-        }
-      }
-    }
-    const asset = createAsset({
-      logicalPath,
-      absolutePath,
-      size: body?.length ?? entry.size,
-      // Manifests record no mtimes (builds must be reproducible): Last-Modified comes from one stat,
-      // as nginx would send it for the same file, or the build time if the file is gone.
-      mtimeMs: statSync(absolutePath, { throwIfNoEntry: false })?.mtimeMs ?? builtAtMs,
-      hash,
-      token: entry.token,
-      body,
-      encodings: toVariants(entry.encodings, options.root),
-      fingerprinted: entry.fingerprinted ?? false,
-      integrity: hash === entry.hash ? entry.integrity : undefined,
-      references: entry.references ?? [],
-      contentType: entry.contentType,
-    })
-    byPath.set(logicalPath, asset)
-    return asset
-  }
+    },
+    reread: (current) =>
+      rereadAsset(
+        current,
+        rules(sourceLayout && entries.get(current.logicalPath)?.rewritten === true),
+        true,
+        options.onWarning,
+      ),
+    onReplaced(_previous, next) {
+      options.onWarning(
+        `${next.logicalPath} does not match ${options.manifest} (edited after the build?); it is served without immutable caching until you rebuild with "vstatic build"`,
+      )
+    },
+  })
 
-  const get = (logicalPath: string) => byPath.get(logicalPath) ?? materialize(logicalPath)
-
-  const retainedFiles = new Map<string, { file: string; old: RetainedFile; builtAt: string }>()
-  for (const build of manifest.history) {
-    for (const [file, old] of Object.entries(build.files)) {
-      const key = `${old.logicalPath}\0${old.token}`
-      if (!retainedFiles.has(key)) retainedFiles.set(key, { file, old, builtAt: build.builtAt })
-    }
-  }
-  const retained = new Map<string, Asset>()
-  function getRetained(logicalPath: string, token: string): Asset | undefined {
-    const key = `${logicalPath}\0${token}`
-    const known = retained.get(key)
-    if (known !== undefined) return known
-    const found = retainedFiles.get(key)
-    if (found === undefined) return undefined
-    const retainedAtMs = Date.parse(found.builtAt)
-    const absolutePath = path.join(options.root, found.file)
-    const asset = createAsset({
-      logicalPath,
-      absolutePath,
-      size: found.old.size,
-      mtimeMs:
-        statSync(absolutePath, { throwIfNoEntry: false })?.mtimeMs ??
-        (Number.isNaN(retainedAtMs) ? builtAtMs : retainedAtMs),
-      hash: found.old.hash,
-      token: found.old.token,
-      encodings: toVariants(found.old.encodings, options.root),
-      contentType: found.old.contentType,
-    })
-    retained.set(key, asset)
-    return asset
-  }
-
+  const retained = createRetained(options, manifest, rules(false), mtimeOf, builtAtMs)
   return {
-    get,
-    getRetained,
+    get: (logicalPath) => tracker.get(logicalPath),
+    getRetained: (logicalPath, token) => retained.tracker.get(`${logicalPath}\0${token}`),
     isDirectory: (logicalPath) => directories.has(logicalPath),
-    refresh: (logicalPath) => refreshEntry(get, byPath, logicalPath, options),
+    verify: (asset) => (retained.owns(asset) ? retained.tracker.verify(asset) : tracker.verify(asset)),
+    refresh: (logicalPath) => tracker.refresh(logicalPath),
     assets: () =>
       [...entries.keys()]
-        .map(get)
+        .map((logicalPath) => tracker.get(logicalPath))
         .filter((asset): asset is Asset => asset !== undefined)
         .sort(byLogicalPath),
     count: () => entries.size,
   }
+}
+
+/** Files of earlier builds kept by `--keep`: immutable under their old token while their bytes are the ones recorded. */
+function createRetained(
+  options: ResolvedOptions,
+  manifest: Manifest,
+  rules: RereadRules,
+  mtimeOf: (absolutePath: string, fallbackMs: number) => number,
+  builtAtMs: number,
+) {
+  const files = new Map<string, { file: string; old: RetainedFile; builtAt: string }>()
+  for (const build of manifest.history) {
+    for (const [file, old] of Object.entries(build.files)) {
+      const key = `${old.logicalPath}\0${old.token}`
+      if (!files.has(key)) files.set(key, { file, old, builtAt: build.builtAt })
+    }
+  }
+  const made = new WeakSet<Asset>()
+  const remember = (asset: Asset) => {
+    made.add(asset)
+    return asset
+  }
+  const tracker = createTracker({
+    keyOf: (asset) => `${asset.logicalPath}\0${asset.token}`,
+    load(key) {
+      const found = files.get(key)
+      if (found === undefined) return undefined
+      const retainedAtMs = Date.parse(found.builtAt)
+      const absolutePath = path.join(options.root, found.file)
+      return remember(
+        createAsset({
+          logicalPath: found.old.logicalPath,
+          absolutePath,
+          size: found.old.size,
+          mtimeMs: mtimeOf(absolutePath, Number.isNaN(retainedAtMs) ? builtAtMs : retainedAtMs),
+          hash: found.old.hash,
+          token: found.old.token,
+          encodings: toVariants(found.old.encodings, options.root),
+          contentType: found.old.contentType,
+        }),
+      )
+    },
+    // A kept file exists only to be served under its old token: other bytes there are no use.
+    async reread(current) {
+      const next = await rereadAsset(current, rules, true, options.onWarning)
+      if (typeof next === 'string') return next
+      return next.hash === current.hash ? remember(next) : 'gone'
+    },
+  })
+  return { tracker, owns: (asset: Asset) => made.has(asset) }
 }

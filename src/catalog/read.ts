@@ -3,8 +3,8 @@
  * references, and a re-read that rewrites those references.
  * @module
  */
-import { readFileSync, statSync } from 'node:fs'
-import { hashContent, hashFileSync } from '../hash.js'
+import { closeSync } from 'node:fs'
+import { hashContent, hashOpenFile, hashOpenFileSync, toToken } from '../hash.js'
 import type { ResolvedOptions } from '../options.js'
 import {
   findEdges,
@@ -14,6 +14,15 @@ import {
   rewrite,
   type SourceFile,
 } from '../rewrite/asset-graph.js'
+import type { FileIdentity } from '../types.js'
+import {
+  identityOf,
+  openInRoot,
+  openInRootSync,
+  type RootRule,
+  readExactly,
+  readExactlySync,
+} from './open-file.js'
 
 /** Largest text file whose references are rewritten; bigger ones are served as they are. */
 const MAX_REWRITE_BYTES = 16 * 1024 * 1024
@@ -28,61 +37,114 @@ export function toGraphOptions(options: ResolvedOptions): GraphOptions {
   }
 }
 
-/** A file read for indexing: its source for the graph, and the size and mtime of the same read. */
+/** A file read for indexing: its source for the graph, and the facts of the same open descriptor. */
 export interface ReadFile {
   readonly source: SourceFile
   readonly size: number
   readonly mtimeMs: number
+  /** The file the bytes were read from, as fstat saw it on the handle. */
+  readonly identity: FileIdentity
+}
+
+/** A file read again inside a running server, its references rewritten. */
+export interface RereadFile {
+  readonly result: ResolvedFile
+  /** Size of the bytes served (the rewritten bytes, for a rewritten file). */
+  readonly size: number
+  readonly mtimeMs: number
+  readonly identity: FileIdentity
 }
 
 /**
- * Reads one file: text files that may hold references are read whole (and kept as text when they
- * are valid UTF-8); the rest are hashed in chunks through `scratch`.
+ * Reads one file of the root through an identity-checked open: text files that may hold references
+ * are read whole (and kept as text when they are valid UTF-8); the rest are hashed in chunks through
+ * `scratch`. Undefined when the path is not an allowed regular file, or changed while being read.
  */
 export function readSourceSync(
   logicalPath: string,
   absolutePath: string,
   scratch: Buffer,
   isFingerprinted: (logicalPath: string) => boolean,
+  rule: RootRule,
 ): ReadFile | undefined {
+  let opened: ReturnType<typeof openInRootSync>
   try {
-    if (hasReferences(logicalPath) && !isFingerprinted(logicalPath)) {
-      const stats = statSync(absolutePath)
-      if (!stats.isFile()) return undefined
-      if (stats.size <= MAX_REWRITE_BYTES) {
-        const bytes = readFileSync(absolutePath)
-        const source = { logicalPath, hash: hashContent(bytes), text: toText(bytes) }
-        return { source, size: bytes.length, mtimeMs: stats.mtimeMs }
-      }
-    }
-    const hashed = hashFileSync(absolutePath, scratch)
-    if (hashed === undefined) return undefined
-    const source = { logicalPath, hash: hashed.hash, text: undefined }
-    return { source, size: hashed.stats.size, mtimeMs: hashed.stats.mtimeMs }
+    opened = openInRootSync(absolutePath, rule)
   } catch {
-    return undefined // vanished or unreadable between the walk and the read
+    return undefined // unreadable between the walk and the read
+  }
+  if (opened === undefined) return undefined
+  const { fd, stats } = opened
+  try {
+    const size = stats.size
+    let source: SourceFile | undefined
+    if (hasReferences(logicalPath) && !isFingerprinted(logicalPath) && size <= MAX_REWRITE_BYTES) {
+      const bytes = readExactlySync(fd, size)
+      if (bytes !== undefined) source = { logicalPath, hash: hashContent(bytes), text: toText(bytes) }
+    } else {
+      const hash = hashOpenFileSync(fd, size, scratch)
+      if (hash !== undefined) source = { logicalPath, hash, text: undefined }
+    }
+    return source === undefined
+      ? undefined
+      : { source, size, mtimeMs: stats.mtimeMs, identity: identityOf(stats) }
+  } catch {
+    return undefined
+  } finally {
+    closeSync(fd)
   }
 }
 
+/** Why a re-read found nothing to serve. */
+export type RereadFailure = 'gone' | 'busy'
+
+/** How {@link rereadFile} treats references. */
+export interface RereadRules {
+  readonly rule: RootRule
+  readonly graphOptions: GraphOptions
+  /** The token of a referenced logical path, or undefined to leave the reference as it is. */
+  readonly tokenOf: (logicalPath: string) => string | undefined
+  /** Rewrite references (a scanned root, a manifest over the sources), or take the file as it is (a build's output). */
+  readonly rewriteReferences: boolean
+}
+
 /**
- * Reads a file whose references are rewritten and rewrites them with the tokens `tokenOf` gives.
- * Returns the graph's result with the size and mtime of the bytes served; undefined if it cannot be read.
+ * Reads a file of the root again (identity-checked, bounded) and rewrites its references with the
+ * tokens `tokenOf` gives; files that hold no references are hashed in chunks. Rejects only for
+ * unexpected I/O errors.
  */
-export function rereadWithReferences(
+export async function rereadFile(
   logicalPath: string,
   absolutePath: string,
-  tokenOf: (logicalPath: string) => string | undefined,
-  graphOptions: GraphOptions,
-): { result: ResolvedFile; size: number; mtimeMs: number } | undefined {
+  rules: RereadRules,
+): Promise<RereadFile | RereadFailure> {
+  const { rule, graphOptions, tokenOf } = rules
+  const opened = await openInRoot(absolutePath, rule)
+  if (opened.kind === 'busy') return 'busy'
+  if (opened.kind === 'error') throw opened.error
+  if (opened.kind !== 'file') return 'gone'
+  const { handle, stats } = opened
   try {
-    const bytes = readFileSync(absolutePath)
-    const mtimeMs = statSync(absolutePath).mtimeMs
+    const identity = identityOf(stats)
+    const rewritable =
+      rules.rewriteReferences &&
+      hasReferences(logicalPath) &&
+      !graphOptions.isFingerprinted(logicalPath) &&
+      stats.size <= MAX_REWRITE_BYTES
+    if (!rewritable) {
+      const hash = await hashOpenFile(handle, stats.size)
+      if (hash === undefined) return 'gone'
+      const result: ResolvedFile = { hash, token: toToken(hash), body: undefined, references: [] }
+      return { result, size: stats.size, mtimeMs: stats.mtimeMs, identity }
+    }
+    const bytes = await readExactly(handle, stats.size)
+    if (bytes === undefined) return 'gone'
     const source: SourceFile = { logicalPath, hash: hashContent(bytes), text: toText(bytes) }
     const edges = findEdges(source, (target) => tokenOf(target) !== undefined, graphOptions)
     const result = rewrite(source, edges, tokenOf, graphOptions)
-    return { result, size: result.body?.length ?? bytes.length, mtimeMs }
-  } catch {
-    return undefined
+    return { result, size: result.body?.length ?? bytes.length, mtimeMs: stats.mtimeMs, identity }
+  } finally {
+    await handle.close()
   }
 }
 

@@ -1,55 +1,47 @@
-import { hashFile } from '../hash.js'
-import type { ResolvedOptions } from '../options.js'
+/**
+ * rereadAsset(): the asset a file of the index makes now, read again through an identity-checked
+ * open. Whatever the bytes say wins: a changed file gets its new hash, size and validators, and
+ * loses what described the old bytes (variants, a bundler's fingerprint, a recorded integrity).
+ * @module
+ */
 import type { Asset } from '../types.js'
 import { createAsset } from './asset.js'
-import { rereadWithReferences, toGraphOptions } from './read.js'
+import { type RereadRules, rereadFile } from './read.js'
+import type { Reread } from './tracker.js'
+import { recheckVariants } from './variants.js'
 
-/** Re-reads a production entry that changed on disk; its precompressed variants are dropped as stale. */
-export async function refreshEntry(
-  lookup: (logicalPath: string) => Asset | undefined,
-  byPath: Map<string, Asset>,
-  logicalPath: string,
-  options: ResolvedOptions,
-): Promise<Asset | undefined> {
-  const current = byPath.get(logicalPath)
-  if (current === undefined) return undefined
-  let next: Asset | undefined
-  if (current.body !== undefined) {
-    const reread = rereadWithReferences(
-      logicalPath,
-      current.absolutePath,
-      (target) => lookup(target)?.token,
-      toGraphOptions(options),
-    )
-    if (reread !== undefined) {
-      next = createAsset({
-        ...current,
-        size: reread.size,
-        mtimeMs: reread.mtimeMs,
-        hash: reread.result.hash,
-        token: reread.result.token,
-        body: reread.result.body,
-        encodings: [],
-        integrity: undefined,
-        contentType: current.contentType,
-      })
-    }
-  } else {
-    const hashed = await hashFile(current.absolutePath).catch(() => undefined)
-    if (hashed !== undefined) {
-      next = createAsset({
-        ...current,
-        size: hashed.stats.size,
-        mtimeMs: hashed.stats.mtimeMs,
-        hash: hashed.hash,
-        token: undefined,
-        encodings: [],
-        integrity: undefined,
-        contentType: current.contentType,
-      })
-    }
-  }
-  if (next === undefined) byPath.delete(logicalPath)
-  else byPath.set(logicalPath, next)
-  return next
+/**
+ * Re-reads `current`. With `keepToken`, URLs keep naming the asset by its old token (a manifest's).
+ * `warn` hears of precompressed variants dropped because they no longer match.
+ */
+export async function rereadAsset(
+  current: Asset,
+  rules: RereadRules,
+  keepToken: boolean,
+  warn: (message: string) => void,
+): Promise<Reread> {
+  const reread = await rereadFile(current.logicalPath, current.absolutePath, rules)
+  if (reread === 'gone' || reread === 'busy') return reread
+  const unchanged = reread.result.hash === current.hash
+  return createAsset({
+    logicalPath: current.logicalPath,
+    absolutePath: current.absolutePath,
+    size: reread.size,
+    mtimeMs: reread.mtimeMs,
+    hash: reread.result.hash,
+    token: keepToken ? current.token : reread.result.token,
+    body: reread.result.body,
+    encodings: unchanged
+      ? await recheckVariants(current.encodings, rules.rule, (variant) =>
+          warn(
+            `${variant.absolutePath} changed on disk; ${current.logicalPath} is no longer served as ${variant.encoding}`,
+          ),
+        )
+      : [],
+    fingerprinted: unchanged && current.fingerprinted,
+    integrity: unchanged ? current.integrity : undefined,
+    references: reread.result.references,
+    contentType: current.contentType,
+    identity: reread.identity,
+  })
 }

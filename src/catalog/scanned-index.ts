@@ -1,56 +1,53 @@
-import { createScratch } from '../hash.js'
+/**
+ * The scanned index (production without a manifest): the root is read and hashed once at startup;
+ * then a request is a map lookup plus, at most once a second per file, one `stat`. An edit on disk
+ * is served within about a second with its new token, ETag, length and Last-Modified, and the files
+ * that reference it are rewritten with its new token.
+ * @module
+ */
 import type { ResolvedOptions } from '../options.js'
-import { resolveGraph } from '../rewrite/asset-graph.js'
-import type { Asset } from '../types.js'
-import { createAsset } from './asset.js'
-import { type AssetIndex, addDirectories } from './asset-index.js'
-import { type ReadFile, readSourceSync, toGraphOptions } from './read.js'
-import { refreshEntry } from './refresh.js'
-import { type ScannedFile, scanRoot, splitVariants } from './scan.js'
-import { checkVariants } from './variants.js'
+import { type AssetIndex, addDirectories, byLogicalPath } from './asset-index.js'
+import { type RereadRules, toGraphOptions } from './read.js'
+import { readRoot, toRootAsset } from './read-root.js'
+import { rereadAsset } from './refresh.js'
+import { createTracker } from './tracker.js'
 
-/** Scans, reads and hashes the root once; a request is then a map lookup. */
-export function createSnapshotIndex(options: ResolvedOptions): AssetIndex {
-  const scanned = scanRoot(options.realRoot, options)
-  const { originals, variants } = splitVariants(scanned)
-  const scratch = createScratch()
-  const reads = new Map<string, { file: ScannedFile; read: ReadFile }>()
-  for (const file of originals) {
-    const read = readSourceSync(file.logicalPath, file.absolutePath, scratch, options.isFingerprinted)
-    if (read !== undefined) reads.set(file.logicalPath, { file, read })
-  }
-  const sources = new Map([...reads].map(([logicalPath, { read }]) => [logicalPath, read.source]))
-  const resolved = resolveGraph(sources, toGraphOptions(options))
-
-  const byPath = new Map<string, Asset>()
+/** Scans, reads and hashes the root once. */
+export function createScannedIndex(options: ResolvedOptions): AssetIndex {
+  const contents = readRoot(options)
+  const initial = contents.files.map((file) => toRootAsset(file, contents, options))
   const directories = new Set<string>()
-  for (const [logicalPath, { file, read }] of reads) {
-    const result = resolved.get(logicalPath)
-    if (result === undefined) continue
-    const encodings = checkVariants(variants.get(logicalPath) ?? [], result.hash, options.onWarning)
-    byPath.set(
-      logicalPath,
-      createAsset({
-        logicalPath,
-        absolutePath: file.absolutePath,
-        size: result.body?.length ?? read.size,
-        mtimeMs: read.mtimeMs,
-        hash: result.hash,
-        token: result.token,
-        body: result.body,
-        encodings,
-        fingerprinted: options.isFingerprinted(logicalPath),
-        references: result.references,
-      }),
-    )
-    addDirectories(directories, logicalPath)
+  for (const asset of initial) addDirectories(directories, asset.logicalPath)
+
+  const rules: RereadRules = {
+    rule: options,
+    graphOptions: toGraphOptions(options),
+    tokenOf: (logicalPath) => tracker.get(logicalPath)?.token,
+    rewriteReferences: true,
   }
+  const tracker = createTracker({
+    initial,
+    reread: (current) => rereadAsset(current, rules, false, options.onWarning),
+    onReplaced(previous, next) {
+      options.onWarning(
+        `${next.logicalPath} changed on disk after it was indexed; serving its new bytes (token ${next.token})`,
+      )
+      if (previous.token === next.token) return
+      // Files that reference it name its old token: rewrite them with the new one.
+      for (const asset of tracker.values()) {
+        if (asset.references.includes(next.logicalPath))
+          void tracker.refresh(asset.logicalPath).catch(() => undefined)
+      }
+    },
+  })
+
   return {
-    get: (logicalPath) => byPath.get(logicalPath),
+    get: (logicalPath) => tracker.get(logicalPath),
     getRetained: () => undefined,
     isDirectory: (logicalPath) => directories.has(logicalPath),
-    refresh: (logicalPath) => refreshEntry((target) => byPath.get(target), byPath, logicalPath, options),
-    assets: () => [...byPath.values()],
-    count: () => byPath.size,
+    verify: (asset) => tracker.verify(asset),
+    refresh: (logicalPath) => tracker.refresh(logicalPath),
+    assets: () => tracker.values().sort(byLogicalPath),
+    count: () => tracker.values().length,
   }
 }

@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { Asset, CacheKind, EncodedVariant, SetHeaders } from '../types.js'
+import type { Asset, CacheKind, EncodedVariant, RequestInfo, SetHeaders } from '../types.js'
 import { type CachePolicy, formatExpires } from './cache-control.js'
-import { evaluatePreconditions, type HeaderGetter, isRangeCurrent, type Validators } from './conditional.js'
+import { evaluatePreconditions, isRangeCurrent, type Validators } from './conditional.js'
 import { negotiateEncoding } from './encoding.js'
 import { parseRange } from './range.js'
 
@@ -28,19 +28,18 @@ export interface StaticResponse {
   readonly body: FileBody | string | null
 }
 
-/** The request as the core sees it. */
-export interface StaticRequest {
-  readonly method: string
-  readonly header: HeaderGetter
-}
-
 /** What the plan needs from the configuration. */
 export interface PlanContext {
   readonly policies: Readonly<Record<CacheKind, CachePolicy>>
   readonly setHeaders: SetHeaders | undefined
   /** Access-Control-Allow-Origin for file responses and 304s. */
   readonly cors: string | undefined
+  /** Full 200 and 304 responses by asset, reused within the second they were built in (one per handler). */
+  readonly reused: ReusedResponses
 }
+
+/** Responses kept for reuse; never mutate them. */
+export type ReusedResponses = WeakMap<Asset, Map<string, { second: number; response: StaticResponse }>>
 
 export const ALLOWED_METHODS = 'GET, HEAD'
 
@@ -51,7 +50,7 @@ export const ALLOWED_METHODS = 'GET, HEAD'
 export function planResponse(
   asset: Asset,
   cacheKind: CacheKind,
-  request: StaticRequest,
+  request: Pick<RequestInfo, 'method' | 'header'>,
   context: PlanContext,
   nowMs: number = Date.now(),
 ): StaticResponse {
@@ -79,7 +78,7 @@ export function planResponse(
   const cacheKey = reusable ? `${precondition}|${cacheKind}|${variant?.encoding ?? ''}|${method}` : ''
   const second = Math.floor(nowMs / 1000)
   if (reusable) {
-    const cached = responseCache.get(asset)?.get(cacheKey)
+    const cached = context.reused.get(asset)?.get(cacheKey)
     if (cached !== undefined && cached.second === second) return cached.response
   }
 
@@ -101,7 +100,7 @@ export function planResponse(
   }
 
   if (precondition === 'not-modified') {
-    return remember(asset, cacheKey, second, finish(304, headers, null, asset, cacheKind, context))
+    return remember(context, asset, cacheKey, second, finish(304, headers, null, asset, cacheKind, context))
   }
 
   headers['accept-ranges'] = 'bytes'
@@ -135,22 +134,25 @@ export function planResponse(
   headers['content-length'] = String(size)
   const body = method === 'GET' && size > 0 ? { asset, variant, start: 0, end: size - 1 } : null
   const response = finish(200, headers, body, asset, cacheKind, context)
-  return reusable ? remember(asset, cacheKey, second, response) : response
+  return reusable ? remember(context, asset, cacheKey, second, response) : response
 }
 
-function remember(asset: Asset, cacheKey: string, second: number, response: StaticResponse): StaticResponse {
+function remember(
+  context: PlanContext,
+  asset: Asset,
+  cacheKey: string,
+  second: number,
+  response: StaticResponse,
+): StaticResponse {
   if (cacheKey === '') return response
-  let perAsset = responseCache.get(asset)
+  let perAsset = context.reused.get(asset)
   if (perAsset === undefined) {
     perAsset = new Map()
-    responseCache.set(asset, perAsset)
+    context.reused.set(asset, perAsset)
   }
   perAsset.set(cacheKey, { second, response })
   return response
 }
-
-/** Full 200 responses by asset, reused within the second they were built in. Never mutate them. */
-const responseCache = new WeakMap<Asset, Map<string, { second: number; response: StaticResponse }>>()
 
 /** A short text response for errors the handler answers itself (400, 404, 405, 412, 503). */
 export function planError(

@@ -54,8 +54,9 @@ export function resolveRequest(requestTarget: string, context: ResolveContext): 
 
   const aliasTarget = context.aliases.get(rawPath)
   if (aliasTarget !== undefined) {
+    // An alias honours `?v=` exactly as the prefix does: the current token earns `immutable`.
     const asset = context.index.get(aliasTarget)
-    return asset === undefined ? NOT_FOUND : { kind: 'asset', asset, cacheKind: 'plain' }
+    return asset === undefined ? NOT_FOUND : toAssetTarget(asset, parseVersionToken(query), context)
   }
   if (!rawPath.startsWith(context.prefix)) {
     // The prefix itself without its slash is the root directory: redirect like any other directory.
@@ -140,7 +141,8 @@ function hasOnlyNamedSegments(logicalPath: string): boolean {
 function toAssetTarget(asset: Asset, token: string | undefined, context: ResolveContext): Target {
   if (token === undefined)
     return { kind: 'asset', asset, cacheKind: asset.fingerprinted ? 'immutable' : 'plain' }
-  if (token === asset.token) return { kind: 'asset', asset, cacheKind: 'immutable' }
+  // Forever only when the token names the very bytes served (not a manifest entry edited since).
+  if (token === asset.token) return { kind: 'asset', asset, cacheKind: asset.tokenMatchesBytes ? 'immutable' : 'stale' }
   const retained = context.index.getRetained(asset.logicalPath, token)
   if (retained !== undefined) return { kind: 'asset', asset: retained, cacheKind: 'immutable' }
   return { kind: 'asset', asset, cacheKind: 'stale' }

@@ -4,14 +4,11 @@
  * @module
  */
 import { Readable } from 'node:stream'
-import type { PreparedResponse } from './node-body.js'
+import type { RequestInfo } from '../types.js'
+import type { PreparedResponse } from './node-io.js'
 
 /** The core's view of a Fetch API Request. */
-export function toWebRequestInfo(request: Request): {
-  method: string
-  url: string
-  header: (name: string) => string | undefined
-} {
+export function toWebRequestInfo(request: Request): RequestInfo {
   const url = new URL(request.url)
   return {
     method: request.method,

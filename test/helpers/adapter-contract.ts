@@ -106,8 +106,21 @@ export function describeAdapter(name: string, mount: Mount): void {
       for (const alias of ['favicon.ico', 'robots.txt']) {
         const response = await getAndHead(`/${alias}`)
         expect(response.status).toBe(200)
+        expect(response.headers['cache-control']).toBe('no-cache')
         expect(response.body.equals(file(alias))).toBe(true)
       }
+    })
+
+    it('root aliases honour ?v= as the prefix does: current token → immutable, wrong token → no-cache', async () => {
+      const { assets, getAndHead } = await setup()
+      const token = assets.get('favicon.ico')?.token
+      const current = await getAndHead(`/favicon.ico?v=${token}`)
+      expect(current.status).toBe(200)
+      expect(current.headers['cache-control']).toBe('public, max-age=31536000, immutable')
+      expect(current.body.equals(file('favicon.ico'))).toBe(true)
+      const wrong = await getAndHead('/favicon.ico?v=0000000000000000')
+      expect(wrong.status).toBe(200)
+      expect(wrong.headers['cache-control']).toBe('no-cache')
     })
 
     it('other methods on a file → 405 with Allow', async () => {

@@ -1,0 +1,85 @@
+/**
+ * readRoot(): the one pipeline from a directory to what is served — scan, read each file through
+ * an identity-checked open, resolve references dependencies first, and pair precompressed variants.
+ * The scanned index, the build and `vstatic verify` all start here.
+ * @module
+ */
+import { createScratch } from '../hash.js'
+import type { ResolvedOptions } from '../options.js'
+import { type ResolvedFile, resolveGraph, type SourceFile } from '../rewrite/asset-graph.js'
+import type { Asset } from '../types.js'
+import { createAsset } from './asset.js'
+import { type ReadFile, readSourceSync, toGraphOptions } from './read.js'
+import { type ScannedFile, scanRoot, splitVariants } from './scan.js'
+import { checkVariants } from './variants.js'
+
+/** One file of the root as read, and what the graph made of it. */
+export interface RootFile {
+  readonly file: ScannedFile
+  readonly read: ReadFile
+  /** Token, hash of the bytes served, rewritten body and references. */
+  readonly resolved: ResolvedFile
+}
+
+/** What {@link readRoot} found. */
+export interface RootContents {
+  /** Files served on their own, in logical-path order. */
+  readonly files: readonly RootFile[]
+  /** Precompressed siblings by the logical path of the file they sit beside, not checked yet. */
+  readonly variants: ReadonlyMap<string, ReadonlyArray<{ encoding: 'br' | 'gzip'; file: ScannedFile }>>
+}
+
+/** Options of {@link readRoot}. */
+export interface ReadRootOptions {
+  /** Logical paths (files or directories) to leave out: the manifest and output directory of a build. */
+  readonly ignore?: readonly string[]
+  /** Called after each file is read, with its place in the list and its size. */
+  readonly onRead?: (position: number, total: number, file: ScannedFile, size: number) => void
+}
+
+/** Scans and reads the root, then resolves references. Files that vanish or turn out not allowed are left out. */
+export function readRoot(options: ResolvedOptions, readOptions: ReadRootOptions = {}): RootContents {
+  const { originals, variants } = splitVariants(scanRoot(options.realRoot, options, readOptions.ignore))
+  const scratch = createScratch()
+  const reads = new Map<string, { file: ScannedFile; read: ReadFile }>()
+  for (const [position, file] of originals.entries()) {
+    const read = readSourceSync(
+      file.logicalPath,
+      file.absolutePath,
+      scratch,
+      options.isFingerprinted,
+      options,
+    )
+    if (read !== undefined) reads.set(file.logicalPath, { file, read })
+    readOptions.onRead?.(position, originals.length, file, read?.size ?? 0)
+  }
+  const sources = new Map<string, SourceFile>()
+  for (const [logicalPath, { read }] of reads) sources.set(logicalPath, read.source)
+  const resolvedFiles = resolveGraph(sources, toGraphOptions(options))
+  const files: RootFile[] = []
+  for (const [logicalPath, { file, read }] of reads) {
+    const resolved = resolvedFiles.get(logicalPath)
+    if (resolved !== undefined) files.push({ file, read, resolved })
+  }
+  return { files, variants }
+}
+
+/** The asset a file of the root makes, with the variants that decompress to its bytes. */
+export function toRootAsset(rootFile: RootFile, contents: RootContents, options: ResolvedOptions): Asset {
+  const { file, read, resolved } = rootFile
+  const size = resolved.body?.length ?? read.size
+  const candidates = contents.variants.get(file.logicalPath) ?? []
+  return createAsset({
+    logicalPath: file.logicalPath,
+    absolutePath: file.absolutePath,
+    size,
+    mtimeMs: read.mtimeMs,
+    hash: resolved.hash,
+    token: resolved.token,
+    body: resolved.body,
+    encodings: checkVariants(candidates, { hash: resolved.hash, size }, options, options.onWarning),
+    fingerprinted: options.isFingerprinted(file.logicalPath),
+    references: resolved.references,
+    identity: read.identity,
+  })
+}

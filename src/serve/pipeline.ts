@@ -1,0 +1,189 @@
+/**
+ * The request pipeline: resolve the URL, make sure the asset is true to the disk, plan the response,
+ * open its body, and write it. `handle()` answers from memory without a promise when it can; every
+ * other path goes through `prepare()`, which re-reads a file that changed and plans again.
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { AssetIndex } from '../catalog/asset-index.js'
+import {
+  type FileBody,
+  type PlanContext,
+  planError,
+  planRedirect,
+  planResponse,
+  type StaticResponse,
+} from '../http/plan.js'
+import { type ResolveContext, resolveRequest, type Target } from '../http/resolve.js'
+import type { RequestInfo } from '../types.js'
+import { type PreparedResponse, toPrepared, toRequestInfo, writeNodeResponse } from './node-io.js'
+import { type BodySource, bodyInMemory, openBody } from './open-body.js'
+import { toWebRequestInfo, toWebResponse } from './web.js'
+
+/** Connect-style continuation: called for requests the handler does not answer, or with an I/O error. */
+export type NextFunction = (error?: unknown) => void
+
+/** What the pipeline serves from. */
+export interface PipelineContext {
+  readonly index: AssetIndex
+  readonly resolve: ResolveContext
+  readonly plan: PlanContext
+  readonly bodies: BodySource
+  /** Leave requests for missing files to the framework. */
+  readonly fallthrough: boolean
+}
+
+/** The handlers built on one pipeline. */
+export interface Pipeline {
+  /** Resolves and plans without I/O, from the index as it stands. */
+  respond(request: RequestInfo): StaticResponse | undefined
+  /** Resolves, checks the file, plans and opens the body; undefined when the request is not ours. */
+  prepare(request: RequestInfo): Promise<PreparedResponse | undefined>
+  handle(req: IncomingMessage, res: ServerResponse, next?: NextFunction): void
+  fetch(request: Request): Promise<Response>
+}
+
+/** How many times a request re-reads a file that keeps changing before it gets a 503. */
+const MAX_ATTEMPTS = 3
+const BUSY_CODES = new Set(['EMFILE', 'ENFILE'])
+
+/** The pipeline over `context`. */
+export function createPipeline(context: PipelineContext): Pipeline {
+  const { index } = context
+
+  /** A response for every target but a file; undefined for a file. */
+  function planOther(target: Exclude<Target, { kind: 'asset' }>, method: string): StaticResponse | undefined {
+    switch (target.kind) {
+      case 'redirect':
+        return planRedirect(target.location, method)
+      case 'bad-request':
+        return planError(400, `Bad Request: ${target.reason}`, method, {})
+      case 'not-found':
+        return context.fallthrough ? undefined : planNotFound(method)
+      case 'none':
+        return undefined
+    }
+  }
+
+  function respond(request: RequestInfo): StaticResponse | undefined {
+    const target = resolveRequest(request.url, context.resolve)
+    if (target.kind !== 'asset') return planOther(target, request.method)
+    return planResponse(target.asset, target.cacheKind, request, context.plan)
+  }
+
+  async function prepare(request: RequestInfo): Promise<PreparedResponse | undefined> {
+    try {
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const target = resolveRequest(request.url, context.resolve)
+        if (target.kind !== 'asset') {
+          const plan = planOther(target, request.method)
+          return plan === undefined ? undefined : toPrepared(plan)
+        }
+        const asset = await index.verify(target.asset)
+        if (asset === undefined) return notFound(request.method)
+        // A refreshed asset may no longer carry the requested token: resolve again.
+        if (asset !== target.asset) continue
+        const plan = planResponse(asset, target.cacheKind, request, context.plan)
+        if (plan.body === null || typeof plan.body === 'string') return toPrepared(plan)
+        const prepared = await openPlanned(plan, plan.body, request.method)
+        if (prepared !== 'changed') return prepared
+        await index.refresh(asset.logicalPath)
+      }
+      return toPrepared(planBusy(request.method))
+    } catch (error) {
+      if (BUSY_CODES.has((error as NodeJS.ErrnoException).code ?? ''))
+        return toPrepared(planBusy(request.method))
+      throw error
+    }
+  }
+
+  async function openPlanned(
+    plan: StaticResponse,
+    body: FileBody,
+    method: string,
+  ): Promise<PreparedResponse | 'changed'> {
+    const opened = await openBody(body, context.bodies)
+    switch (opened.kind) {
+      case 'bytes':
+        return { status: plan.status, headers: plan.headers, body: opened.bytes, length: opened.bytes.length }
+      case 'stream':
+        return { status: plan.status, headers: plan.headers, body: opened.stream, length: opened.length }
+      case 'changed':
+      case 'gone':
+        return 'changed'
+      case 'busy':
+        return toPrepared(planBusy(method))
+      case 'error':
+        throw opened.error
+    }
+  }
+
+  function notFound(method: string): PreparedResponse | undefined {
+    return context.fallthrough ? undefined : toPrepared(planNotFound(method))
+  }
+
+  /** The response when it can be written at once: a trusted asset whose body is in memory, or no body. */
+  function respondAtOnce(request: RequestInfo): StaticResponse | undefined | 'later' {
+    const target = resolveRequest(request.url, context.resolve)
+    if (target.kind !== 'asset') return planOther(target, request.method)
+    if (index.verify(target.asset) !== target.asset) return 'later'
+    const plan = planResponse(target.asset, target.cacheKind, request, context.plan)
+    const body = plan.body
+    if (body === null || typeof body === 'string' || bodyInMemory(body, context.bodies) !== undefined)
+      return plan
+    return 'later'
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse, next?: NextFunction): void {
+    const request = toRequestInfo(req)
+    const plan = respondAtOnce(request)
+    if (plan === undefined) {
+      if (next) next()
+      else writePlan(res, planNotFound(request.method), context.bodies)
+      return
+    }
+    if (plan !== 'later') {
+      writePlan(res, plan, context.bodies)
+      return
+    }
+    prepare(request).then(
+      (prepared) => {
+        if (prepared !== undefined) writeNodeResponse(res, prepared)
+        else if (next) next()
+        else writePlan(res, planNotFound(request.method), context.bodies)
+      },
+      (error: unknown) => {
+        if (next) next(error)
+        else writeNodeResponse(res, toPrepared(planError(500, 'Internal Server Error', request.method, {})))
+      },
+    )
+  }
+
+  async function fetchResponse(request: Request): Promise<Response> {
+    const info = toWebRequestInfo(request)
+    const prepared = await prepare(info)
+    return toWebResponse(prepared ?? toPrepared(planNotFound(info.method)))
+  }
+
+  return { respond, prepare, handle, fetch: fetchResponse }
+}
+
+/** Writes a plan whose body is in memory or absent. */
+function writePlan(res: ServerResponse, plan: StaticResponse, bodies: BodySource): void {
+  const body = plan.body
+  res.writeHead(plan.status, plan.headers)
+  res.end(body === null ? undefined : typeof body === 'string' ? body : bodyInMemory(body, bodies))
+}
+
+const NOT_FOUND = planError(404, 'Not Found', 'GET', {})
+const NOT_FOUND_HEAD = planError(404, 'Not Found', 'HEAD', {})
+
+function planNotFound(method: string): StaticResponse {
+  if (method === 'GET') return NOT_FOUND
+  if (method === 'HEAD') return NOT_FOUND_HEAD
+  return planError(404, 'Not Found', method, {})
+}
+
+function planBusy(method: string): StaticResponse {
+  return planError(503, 'Service Unavailable', method, { 'retry-after': '1' })
+}
