@@ -102,6 +102,8 @@ function createRetained(
     }
   }
   const made = new WeakSet<Asset>()
+  // Kept files whose bytes were found changed: their old token is then just a stale one.
+  const dropped = new Set<string>()
   const remember = (asset: Asset) => {
     made.add(asset)
     return asset
@@ -109,7 +111,7 @@ function createRetained(
   const tracker = createTracker({
     keyOf: (asset) => `${asset.logicalPath}\0${asset.token}`,
     load(key) {
-      const found = files.get(key)
+      const found = dropped.has(key) ? undefined : files.get(key)
       if (found === undefined) return undefined
       const retainedAtMs = Date.parse(found.builtAt)
       const absolutePath = path.join(options.root, found.file)
@@ -129,8 +131,11 @@ function createRetained(
     // A kept file exists only to be served under its old token: other bytes there are no use.
     async reread(current) {
       const next = await rereadAsset(current, rules, true, options.onWarning)
-      if (typeof next === 'string') return next
-      return next.hash === current.hash ? remember(next) : 'gone'
+      if (next !== 'busy' && (next === 'gone' || next.hash !== current.hash)) {
+        dropped.add(`${current.logicalPath}\0${current.token}`)
+        return 'gone'
+      }
+      return next === 'busy' ? next : remember(next)
     },
   })
   return { tracker, owns: (asset: Asset) => made.has(asset) }

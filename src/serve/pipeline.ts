@@ -80,8 +80,9 @@ export function createPipeline(context: PipelineContext): Pipeline {
           return plan === undefined ? undefined : toPrepared(plan)
         }
         const asset = await index.verify(target.asset)
-        if (asset === undefined) return notFound(request.method)
-        // A refreshed asset may no longer carry the requested token: resolve again.
+        // Gone: resolve once more, which may find another answer (the current file for a dropped
+        // file of an earlier build); a refreshed asset may no longer carry the requested token.
+        if (asset === undefined && attempt > 0) return notFound(request.method)
         if (asset !== target.asset) continue
         const plan = planResponse(asset, target.cacheKind, request, context.plan)
         if (plan.body === null || typeof plan.body === 'string') return toPrepared(plan)

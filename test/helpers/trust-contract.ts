@@ -1,0 +1,102 @@
+import { renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { buildManifest } from '../../src/build/build.js'
+import { createStatic, type StaticAssets } from '../../src/index.js'
+import type { Mount, Requester } from './adapter-contract.js'
+import { OUTSIDE_FILE, OUTSIDE_TEXT, useTempRoot } from './fixtures.js'
+import { request as httpRequest } from './http.js'
+
+export const IMMUTABLE = 'public, max-age=31536000, immutable'
+
+/** Resolves once the wall clock has entered a new second (the index checks the disk once a second). */
+export async function nextSecond(): Promise<void> {
+  const second = Math.floor(Date.now() / 1000)
+  while (Math.floor(Date.now() / 1000) === second) await new Promise((resolve) => setTimeout(resolve, 25))
+}
+
+/** A large body: above the in-memory limits, so it is streamed from an open descriptor. */
+export const LARGE = Buffer.alloc(3 * 1024 * 1024, 'L')
+
+async function mountRequester(mount: Mount, assets: StaticAssets): Promise<Requester> {
+  const mounted = await mount(assets)
+  return mounted.request ?? ((target, options) => httpRequest(mounted.url, target, options))
+}
+
+/**
+ * The two promises, over a real socket through one adapter: an `immutable` response carries the
+ * bytes its token names, and no byte comes from outside the root, whatever is written into the
+ * live root after startup.
+ */
+export function describeTrust(name: string, mount: Mount): void {
+  describe(`${name}: one URL, one set of bytes, from inside the root`, () => {
+    it('serves an in-place edit of a cached file within about a second, with new validators', async () => {
+      const root = useTempRoot({ 'a.txt': 'first version' })
+      const assets = await createStatic({ root, onWarning: () => {} })
+      const request = await mountRequester(mount, assets)
+      const oldUrl = assets.url('a.txt')
+      const first = await request(oldUrl)
+      expect(first.body.toString()).toBe('first version')
+      writeFileSync(path.join(root, 'a.txt'), 'second version, longer')
+      await nextSecond()
+      await request('/static/a.txt') // the first request of the second notices the change
+      const after = await request('/static/a.txt', { headers: { 'if-none-match': first.headers.etag ?? '' } })
+      expect(after.status).toBe(200)
+      expect(after.body.toString()).toBe('second version, longer')
+      expect(after.headers['content-length']).toBe(String(after.body.length))
+      expect(after.headers.etag).not.toBe(first.headers.etag)
+      expect(assets.url('a.txt')).not.toBe(oldUrl)
+      const stale = await request(oldUrl)
+      expect(stale.headers['cache-control']).toBe('no-cache')
+      expect(stale.body.toString()).toBe('second version, longer')
+    })
+
+    it('never sends a manifest hotfix (edited without a rebuild) as immutable', async () => {
+      const root = useTempRoot({ 'css/app.css': 'a{background:url(../img/a.svg)}', 'img/a.svg': '<svg/>' })
+      const out = path.join(useTempRoot(), 'manifest.json')
+      await buildManifest({ root, out })
+      writeFileSync(path.join(root, 'css/app.css'), 'a{background:url(../img/a.svg);color:red}')
+      const assets = await createStatic({ root, manifest: out, onWarning: () => {} })
+      const request = await mountRequester(mount, assets)
+      const response = await request(assets.url('css/app.css'))
+      expect(response.status).toBe(200)
+      expect(response.body.toString()).toContain('color:red')
+      expect(response.headers['cache-control']).toBe('no-cache')
+      const plain = await request(assets.url('img/a.svg'))
+      expect(plain.headers['cache-control']).toBe(IMMUTABLE)
+    })
+
+    it('never serves a file swapped for a symlink out of the root (small, cached or streamed)', async () => {
+      const root = useTempRoot({ 'small.txt': 'small', 'cached.txt': 'cached', 'large.bin': LARGE })
+      const assets = await createStatic({ root, onWarning: () => {} })
+      const request = await mountRequester(mount, assets)
+      expect((await request('/static/cached.txt')).body.toString()).toBe('cached')
+      for (const name of ['small.txt', 'cached.txt', 'large.bin']) {
+        rmSync(path.join(root, name))
+        symlinkSync(OUTSIDE_FILE, path.join(root, name))
+      }
+      await nextSecond()
+      for (const name of ['small.txt', 'cached.txt', 'large.bin']) {
+        const response = await request(`/static/${name}`)
+        expect(response.body.toString()).not.toContain(OUTSIDE_TEXT)
+        expect([404, 200]).toContain(response.status)
+        if (response.status === 200) expect(response.body.toString()).toBe('cached')
+      }
+      await nextSecond()
+      for (const name of ['small.txt', 'cached.txt', 'large.bin']) {
+        expect((await request(`/static/${name}`)).status).toBe(404)
+      }
+    })
+
+    it('never serves a directory swapped for a symlink out of the root', async () => {
+      const root = useTempRoot({ 'sub/outside.txt': 'inside after all' })
+      const assets = await createStatic({ root, onWarning: () => {} })
+      const request = await mountRequester(mount, assets)
+      renameSync(path.join(root, 'sub'), path.join(root, 'moved'))
+      symlinkSync(path.dirname(OUTSIDE_FILE), path.join(root, 'sub'))
+      const response = await request('/static/sub/outside.txt')
+      expect(response.status).toBe(404)
+      expect(response.body.toString()).not.toContain(OUTSIDE_TEXT)
+    })
+  })
+}
