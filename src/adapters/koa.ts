@@ -27,7 +27,10 @@ export function serveStatic(assets: StaticAssets): Middleware {
     if (prepared === undefined) return next()
     // Body first: Koa's body setter picks a status and type, which the prepared ones then replace.
     // An empty buffer rather than null, which Koa would turn into a 204 without the planned headers.
-    ctx.body = prepared.body ?? EMPTY
+    const body = prepared.body
+    // A file that fails mid-stream (it shrank) must end the connection; Koa 2 would leave it open.
+    if (body !== null && !Buffer.isBuffer(body)) body.once('error', () => ctx.res.destroy())
+    ctx.body = body ?? EMPTY
     ctx.status = prepared.status
     ctx.set(prepared.headers)
   }

@@ -1,4 +1,5 @@
-import { renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
+import net from 'node:net'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { buildManifest } from '../../src/build/build.js'
@@ -17,6 +18,41 @@ export async function nextSecond(): Promise<void> {
 
 /** A large body: above the in-memory limits, so it is streamed from an open descriptor. */
 export const LARGE = Buffer.alloc(3 * 1024 * 1024, 'L')
+
+/**
+ * Sends two pipelined GETs on one raw socket and truncates `file` once the first body has started.
+ * Returns every byte received and whether the server closed the connection within `waitMs`.
+ */
+async function pipelineAcrossTruncation(
+  baseUrl: string,
+  file: string,
+  waitMs: number,
+): Promise<{ received: Buffer; closed: boolean }> {
+  const { hostname, port } = new URL(baseUrl)
+  const socket = net.connect(Number(port), hostname)
+  const chunks: Buffer[] = []
+  let truncated = false
+  return new Promise((resolve) => {
+    const finish = (closed: boolean) => {
+      clearTimeout(timer)
+      socket.destroy()
+      resolve({ received: Buffer.concat(chunks), closed })
+    }
+    const timer = setTimeout(() => finish(false), waitMs)
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk)
+      if (!truncated && Buffer.concat(chunks).includes('\r\n\r\n')) {
+        truncated = true
+        truncateSync(file, 1000)
+      }
+    })
+    socket.on('close', () => finish(true))
+    socket.on('error', () => undefined)
+    socket.write(
+      'GET /static/large.bin HTTP/1.1\r\nHost: x\r\n\r\nGET /static/ok.txt HTTP/1.1\r\nHost: x\r\n\r\n',
+    )
+  })
+}
 
 async function mountRequester(mount: Mount, assets: StaticAssets): Promise<Requester> {
   const mounted = await mount(assets)
@@ -86,6 +122,22 @@ export function describeTrust(name: string, mount: Mount): void {
       for (const name of ['small.txt', 'cached.txt', 'large.bin']) {
         expect((await request(`/static/${name}`)).status).toBe(404)
       }
+    })
+
+    it('ends the connection when a streamed file shrinks: no pipelined response inside its body', async (context) => {
+      const root = useTempRoot({ 'large.bin': LARGE, 'ok.txt': 'ok' })
+      const assets = await createStatic({ root, onWarning: () => {} })
+      const mounted = await mount(assets)
+      if (!mounted.url.startsWith('http:')) return context.skip()
+      const { received, closed } = await pipelineAcrossTruncation(
+        mounted.url,
+        path.join(root, 'large.bin'),
+        5000,
+      )
+      expect(closed).toBe(true)
+      const statusLines = received.toString('latin1').match(/HTTP\/1\.1 \d{3}/g) ?? []
+      expect(statusLines).toEqual(['HTTP/1.1 200'])
+      expect(received.length).toBeLessThan(LARGE.length)
     })
 
     it('never serves a directory swapped for a symlink out of the root', async () => {
