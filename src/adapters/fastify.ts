@@ -23,8 +23,6 @@ declare module 'fastify' {
   }
 }
 
-const OTHER_METHODS: HTTPMethods[] = ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']
-
 async function plugin(fastify: FastifyInstance, options: FastifyStaticOptions): Promise<void> {
   const { assets } = options
   fastify.decorate('staticUrl', assets.url)
@@ -37,10 +35,13 @@ async function plugin(fastify: FastifyInstance, options: FastifyStaticOptions): 
     staticIntegrity: assets.integrity,
   }
   if (!fastify.hasReplyDecorator('locals')) fastify.decorateReply('locals', null)
-  fastify.addHook('onRequest', async (_request, reply) => {
+  fastify.addHook('onRequest', async (request, reply) => {
     const withLocals = reply as FastifyReply & { locals: Record<string, unknown> | null }
     withLocals.locals =
       withLocals.locals === null ? { ...helpers } : Object.assign(withLocals.locals, helpers)
+    // Methods Fastify has no route for (PROPFIND, MKCOL…) never reach a handler: answer them here,
+    // so they get the same 405 (or pass-through) as on every other adapter.
+    if (!fastify.supportedMethods.includes(request.method)) return handler(request, reply)
   })
   if (options.closeAssets !== false) fastify.addHook('onClose', async () => assets.close())
 
@@ -60,10 +61,13 @@ async function plugin(fastify: FastifyInstance, options: FastifyStaticOptions): 
       .send(prepared.body ?? undefined)
   }
 
-  const paths = [`${assets.prefix}*`, assets.prefix, ...assets.aliases]
+  // The prefix without its slash is a directory URL too (a 301 when `index` is set).
+  const bare = assets.prefix.length > 1 ? [assets.prefix.slice(0, -1)] : []
+  const paths = [`${assets.prefix}*`, assets.prefix, ...bare, ...assets.aliases]
+  const otherMethods = fastify.supportedMethods.filter((method) => method !== 'GET' && method !== 'HEAD')
   for (const url of new Set(paths)) {
     fastify.route({ method: ['GET', 'HEAD'], url, handler })
-    fastify.route({ method: OTHER_METHODS, url, handler })
+    fastify.route({ method: otherMethods as HTTPMethods[], url, handler })
   }
 }
 

@@ -125,11 +125,25 @@ export function describeAdapter(name: string, mount: Mount): void {
       expect(wrong.headers['cache-control']).toBe('no-cache')
     })
 
-    it('other methods on a file → 405 with Allow', async () => {
+    it('other methods on a file → 405 with Allow, WebDAV and TRACE included', async () => {
       const { request } = await setup()
-      const response = await request('/static/css/app.css', { method: 'POST' })
-      expect(response.status).toBe(405)
-      expect(response.headers.allow).toBe('GET, HEAD')
+      for (const method of ['POST', 'DELETE', 'TRACE', 'PROPFIND', 'MKCOL']) {
+        const response = await request('/static/css/app.css', { method })
+        expect(response.status, method).toBe(405)
+        expect(response.headers.allow).toBe('GET, HEAD')
+      }
+    })
+
+    it('the prefix without its slash → 301 to the prefix when a directory index is set', async () => {
+      const assets = await createStatic({ root: path.join(PUBLIC_ROOT, 'docs'), index: 'index.html' })
+      const mounted = await mount(assets)
+      const request: Requester =
+        mounted.request ?? ((target, options) => httpRequest(mounted.url, target, options))
+      const response = await request('/static?x=1')
+      expect(response.status).toBe(301)
+      expect(response.headers.location).toBe('/static/?x=1')
+      expect(response.headers['cache-control']).toBe('no-cache')
+      expect((await request('/static/')).body.equals(file('docs/index.html'))).toBe(true)
     })
 
     it('malformed escapes and NUL bytes → 400', async () => {
