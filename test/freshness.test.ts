@@ -108,4 +108,22 @@ describe('dev mode: references follow their files', () => {
     const css = await request(url, '/static/css/app.css')
     expect(css.body.toString()).toBe(`a{background:url(../img/late.png?v=${token})}`)
   })
+
+  it('resolves a 3,000-deep @import chain without exhausting the stack, and follows an edit at its end', async () => {
+    const depth = 3000
+    const tree: Record<string, string> = {}
+    for (let level = 0; level < depth; level++) {
+      tree[`chain/s${level}.css`] = level === depth - 1 ? 'a{color:red}' : `@import "s${level + 1}.css";`
+    }
+    const root = useTempRoot(tree)
+    const assets = await createStatic({ root, dev: true, onWarning: () => {} })
+    const { url } = await listen((req, res) => assets.handle(req, res))
+    const first = await request(url, '/static/chain/s0.css')
+    expect(first.status).toBe(200)
+    expect(first.body.toString()).toMatch(/^@import "s1\.css\?v=[0-9a-f]{16}";$/)
+    const before = assets.url('chain/s0.css')
+    writeFileSync(path.join(root, `chain/s${depth - 1}.css`), 'a{color:blue}')
+    expect(assets.url('chain/s0.css')).not.toBe(before)
+    expect((await request(url, '/static/chain/s0.css')).status).toBe(200)
+  })
 })

@@ -141,8 +141,10 @@ export function readExactlySync(fd: number, size: number): Buffer | undefined {
 /** True when a real path is one the rule lets vstatic read. */
 export function isAllowedRealPath(realPath: string, rule: RootRule): boolean {
   if (isInside(realPath, rule.realRoot)) {
-    const relative = path.relative(rule.realRoot, realPath).split(path.sep).join('/')
-    return relative !== '' && isAllowedPath(relative, rule.dotfiles)
+    if (realPath.length === rule.realRoot.length) return false
+    const start = rule.realRoot.endsWith(path.sep) ? rule.realRoot.length : rule.realRoot.length + 1
+    const relative = realPath.slice(start)
+    return isAllowedPath(path.sep === '/' ? relative : relative.split(path.sep).join('/'), rule.dotfiles)
   }
   if (!rule.followSymlinksOutsideRoot) return false
   return rule.dotfiles === 'allow' || !path.basename(realPath).startsWith('.')

@@ -142,7 +142,8 @@ function toAssetTarget(asset: Asset, token: string | undefined, context: Resolve
   if (token === undefined)
     return { kind: 'asset', asset, cacheKind: asset.fingerprinted ? 'immutable' : 'plain' }
   // Forever only when the token names the very bytes served (not a manifest entry edited since).
-  if (token === asset.token) return { kind: 'asset', asset, cacheKind: asset.tokenMatchesBytes ? 'immutable' : 'stale' }
+  if (token === asset.token)
+    return { kind: 'asset', asset, cacheKind: asset.tokenMatchesBytes ? 'immutable' : 'stale' }
   const retained = context.index.getRetained(asset.logicalPath, token)
   if (retained !== undefined) return { kind: 'asset', asset: retained, cacheKind: 'immutable' }
   return { kind: 'asset', asset, cacheKind: 'stale' }
