@@ -44,9 +44,10 @@ export interface Asset {
   /** Version token used in URLs: short, lowercase, URL-safe, the same for the same bytes everywhere. */
   readonly token: string
   /**
-   * True when `token` is the token of `hash`: the bytes served are the ones the token names. Only
-   * then does a request for the token earn `immutable`. False for a manifest entry whose file was
-   * edited after the build: its URL keeps the manifest's token, and it is revalidated until rebuilt.
+   * True when `token` was made from the bytes served (their hash, or the shared version of a
+   * reference cycle). Only then does a request for the token earn `immutable`. False for a manifest
+   * entry whose file was edited after the build: its URL keeps the manifest's token, and it is
+   * revalidated until rebuilt.
    */
   readonly tokenMatchesBytes: boolean
   /** Strong entity tag derived from the content hash, quoted: `"3f2a…"`. */

@@ -35,6 +35,18 @@ describe('scanned root (production): one stat per file per second', () => {
     expect(css.headers['cache-control']).toBe(IMMUTABLE)
   })
 
+  it('serves the members of a reference cycle immutable under their shared token', async () => {
+    const root = useTempRoot({ 'a.css': '@import "b.css";', 'b.css': '@import "a.css";' })
+    const assets = await createStatic({ root, onWarning: () => {} })
+    const { url } = await listen((req, res) => assets.handle(req, res))
+    expect(assets.get('a.css')?.token).toBe(assets.get('b.css')?.token)
+    for (const name of ['a.css', 'b.css']) {
+      const response = await request(url, assets.url(name))
+      expect(response.headers['cache-control']).toBe(IMMUTABLE)
+      expect(response.headers.etag).toBe(etagOf(response.body))
+    }
+  })
+
   it('answers 404 for a file deleted after indexing, and never a 304 for its old ETag', async () => {
     const root = useTempRoot({ 'gone.txt': 'bye' })
     const assets = await createStatic({ root, onWarning: () => {} })

@@ -26,19 +26,23 @@ export interface AssetSource {
   readonly contentType?: string
   /** The file the bytes were read from; undefined for a manifest entry not read yet. */
   readonly identity?: FileIdentity | undefined
+  /**
+   * False when `token` names other bytes than these (a manifest entry edited after the build).
+   * @default true: the token was made from these bytes (their hash, or a reference cycle's shared token)
+   */
+  readonly tokenMatchesBytes?: boolean
 }
 
 /** Builds the frozen record for one file. All header values a response needs are computed here, once. */
 export function createAsset(source: AssetSource): Asset {
-  const token = source.token ?? toToken(source.hash)
   return Object.freeze({
     logicalPath: source.logicalPath,
     absolutePath: source.absolutePath,
     size: source.size,
     mtimeMs: source.mtimeMs,
     hash: source.hash,
-    token,
-    tokenMatchesBytes: token === toToken(source.hash),
+    token: source.token ?? toToken(source.hash),
+    tokenMatchesBytes: source.tokenMatchesBytes ?? true,
     etag: toEtag(source.hash),
     contentType: source.contentType ?? contentTypeFor(source.logicalPath),
     lastModified: toHttpDate(source.mtimeMs),

@@ -56,13 +56,11 @@ export function createManifestIndex(options: ResolvedOptions, manifest: Manifest
         contentType: entry.contentType,
       })
     },
-    reread: (current) =>
-      rereadAsset(
-        current,
-        rules(sourceLayout && entries.get(current.logicalPath)?.rewritten === true),
-        true,
-        options.onWarning,
-      ),
+    reread(current) {
+      const entry = entries.get(current.logicalPath)
+      if (entry === undefined) return Promise.resolve('gone' as const)
+      return rereadAsset(current, rules(sourceLayout && entry.rewritten === true), entry, options.onWarning)
+    },
     onReplaced(_previous, next) {
       options.onWarning(
         `${next.logicalPath} does not match ${options.manifest} (edited after the build?); it is served without immutable caching until you rebuild with "vstatic build"`,
@@ -130,7 +128,7 @@ function createRetained(
     },
     // A kept file exists only to be served under its old token: other bytes there are no use.
     async reread(current) {
-      const next = await rereadAsset(current, rules, true, options.onWarning)
+      const next = await rereadAsset(current, rules, current, options.onWarning)
       if (next !== 'busy' && (next === 'gone' || next.hash !== current.hash)) {
         dropped.add(`${current.logicalPath}\0${current.token}`)
         return 'gone'

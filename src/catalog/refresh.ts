@@ -10,14 +10,21 @@ import { type RereadRules, rereadFile } from './read.js'
 import type { Reread } from './tracker.js'
 import { recheckVariants } from './variants.js'
 
+/** A token that URLs keep, and the hash of the bytes it names (a manifest's entry). */
+export interface KeptToken {
+  readonly token: string
+  readonly hash: string
+}
+
 /**
- * Re-reads `current`. With `keepToken`, URLs keep naming the asset by its old token (a manifest's).
- * `warn` hears of precompressed variants dropped because they no longer match.
+ * Re-reads `current`. With `kept`, URLs keep naming the asset by that token, which earns
+ * `immutable` only while the bytes still hash to what it names; otherwise the token is the new
+ * bytes' own. `warn` hears of precompressed variants dropped because they no longer match.
  */
 export async function rereadAsset(
   current: Asset,
   rules: RereadRules,
-  keepToken: boolean,
+  kept: KeptToken | undefined,
   warn: (message: string) => void,
 ): Promise<Reread> {
   const reread = await rereadFile(current.logicalPath, current.absolutePath, rules)
@@ -29,7 +36,8 @@ export async function rereadAsset(
     size: reread.size,
     mtimeMs: reread.mtimeMs,
     hash: reread.result.hash,
-    token: keepToken ? current.token : reread.result.token,
+    token: kept?.token ?? reread.result.token,
+    tokenMatchesBytes: kept === undefined || reread.result.hash === kept.hash,
     body: reread.result.body,
     encodings: unchanged
       ? await recheckVariants(current.encodings, rules.rule, (variant) =>

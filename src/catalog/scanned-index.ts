@@ -27,7 +27,7 @@ export function createScannedIndex(options: ResolvedOptions): AssetIndex {
   }
   const tracker = createTracker({
     initial,
-    reread: (current) => rereadAsset(current, rules, false, options.onWarning),
+    reread: (current) => rereadAsset(current, rules, undefined, options.onWarning),
     onReplaced(previous, next) {
       options.onWarning(
         `${next.logicalPath} changed on disk after it was indexed; serving its new bytes (token ${next.token})`,
