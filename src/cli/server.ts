@@ -1,0 +1,109 @@
+/**
+ * One serving process: listen, log each request, and close without failing a request.
+ * @module
+ */
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createStatic } from '../create-static.js'
+import type { CliIo } from './io.js'
+import type { ServeSettings } from './serve.js'
+
+/** A running `vstatic serve`, for tests and embedding. */
+export interface RunningServer {
+  readonly url: string
+  readonly server: http.Server
+  close(): Promise<void>
+}
+
+/** One serving process: the whole server, or one worker of a cluster. */
+export async function listenOne(
+  settings: ServeSettings,
+  io: CliIo,
+  manifestOverride?: string,
+): Promise<RunningServer> {
+  const assets = await createStatic({
+    root: settings.root,
+    ...settings.options,
+    ...(manifestOverride === undefined ? {} : { manifest: manifestOverride }),
+  })
+  const logPrefix = manifestOverride === undefined ? '' : `[${process.pid}] `
+  const state = { draining: false }
+  const server = http.createServer((req, res) => {
+    if (!settings.quiet) logRequest(req, res, io, logPrefix)
+    // While draining, every response tells the client not to reuse the connection.
+    if (state.draining) res.setHeader('connection', 'close')
+    assets.handle(req, res)
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(settings.port, settings.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  }).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`cannot listen on ${settings.host}:${settings.port}: ${error.code ?? error.message}`, {
+      cause: error,
+    })
+  })
+  const address = server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const url = `http://${host}:${address.port}`
+  if (manifestOverride === undefined) {
+    io.stdout(`Listening on ${url}\n`)
+    io.stdout(`Serving ${assets.root} at ${url}${assets.prefix}${assets.dev ? ' (dev mode)' : ''}\n`)
+  }
+  return {
+    url,
+    server,
+    close: () => closeGracefully(server, state),
+  }
+}
+
+function logRequest(req: http.IncomingMessage, res: http.ServerResponse, io: CliIo, prefix = ''): void {
+  const started = process.hrtime.bigint()
+  const socket = req.socket
+  const writtenBefore = socket.bytesWritten
+  res.once('close', () => {
+    const milliseconds = Number(process.hrtime.bigint() - started) / 1e6
+    // Bytes put on the wire for this response, status line and headers included (like %O in Apache).
+    const bytes = socket.bytesWritten - writtenBefore
+    const aborted = res.writableFinished ? '' : ' (aborted)'
+    io.stdout(
+      `${prefix}${req.method} ${req.url} ${res.statusCode} ${bytes} ${milliseconds.toFixed(1)}ms${aborted}\n`,
+    )
+  })
+}
+
+/** How long connections keep being served (each response with Connection: close) before the server closes. */
+const DRAIN_GRACE_MS = 500
+
+/**
+ * Stops without failing a request: first every response closes its connection (so keep-alive clients
+ * move on instead of racing a closing socket), then the server stops accepting and idle connections
+ * are closed as they appear; requests in flight get a few seconds to finish before they are cut.
+ */
+async function closeGracefully(server: http.Server, state: { draining: boolean }): Promise<void> {
+  state.draining = true
+  await new Promise((resolve) => setTimeout(resolve, DRAIN_GRACE_MS))
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+  server.closeIdleConnections()
+  const idle = setInterval(() => server.closeIdleConnections(), 50)
+  const timer = setTimeout(() => server.closeAllConnections(), 5000)
+  timer.unref()
+  await closed
+  clearInterval(idle)
+  clearTimeout(timer)
+}
+
+export function waitForSignal(running: RunningServer, io: CliIo): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      io.stdout(`Received ${signal}, closing\n`)
+      running.close().then(resolve, resolve)
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+}
