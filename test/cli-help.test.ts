@@ -1,5 +1,13 @@
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { main } from '../src/cli/main.js'
+
+const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url))
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version
 
 const COMMANDS = ['serve', 'url', 'build', 'verify', 'nginx'] as const
 
@@ -25,6 +33,21 @@ function listedFlags(text: string): Array<{ flag: string; takesValue: boolean }>
     takesValue: match[2] !== undefined,
   }))
 }
+
+describe('vstatic --version', () => {
+  it.each([['--version'], ['-v']])(
+    '%s prints the package version, in-process and as the bin',
+    async (flag) => {
+      expect(await run([flag])).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' })
+      const bin = spawnSync(process.execPath, [CLI, flag], { encoding: 'utf8' })
+      expect({ status: bin.status, stdout: bin.stdout, stderr: bin.stderr }).toEqual({
+        status: 0,
+        stdout: `${VERSION}\n`,
+        stderr: '',
+      })
+    },
+  )
+})
 
 describe('vstatic --help', () => {
   it.each(COMMANDS)('%s accepts every option its help lists', async (command) => {

@@ -59,7 +59,8 @@ export async function main(argv: readonly string[], io: CliIo = DEFAULT_IO): Pro
 }
 
 function readVersion(): string {
-  const packageJson = new URL('../package.json', import.meta.url)
+  // From src/cli/ or dist/cli/ alike, the package root is two levels up.
+  const packageJson = new URL('../../package.json', import.meta.url)
   return (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version
 }
 
