@@ -2,62 +2,89 @@
  * `vstatic build`: write the manifest, and optionally a CDN-ready output directory.
  * @module
  */
-import { parseArgs } from 'node:util'
 import cliProgress from 'cli-progress'
-import { type BuildProgress, buildManifest } from '../build/build.js'
-import { onePositional, parseWhole, UsageError } from './args.js'
-import { BUILD_HELP } from './help.js'
+import { type BuildProgress, type BuildSummary, buildManifest } from '../build/build.js'
+import {
+  type Command,
+  type OptionTable,
+  onePositional,
+  parseCommand,
+  parseOptionalWhole,
+  UsageError,
+} from './args.js'
 import type { CliIo } from './io.js'
 
-export async function runBuild(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      out: { type: 'string' },
-      'out-dir': { type: 'string' },
-      keep: { type: 'string' },
-      versioning: { type: 'string' },
-      prefix: { type: 'string' },
-      compress: { type: 'boolean', default: false },
-      integrity: { type: 'string' },
-      dotfiles: { type: 'string' },
-      fingerprinted: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      quiet: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  })
-  if (values.help) {
-    io.stdout(BUILD_HELP)
-    return 0
-  }
+const OPTIONS = {
+  out: { type: 'string', value: '<file>', help: 'Manifest to write (default static-manifest.json)' },
+  'out-dir': {
+    type: 'string',
+    value: '<dir>',
+    help: [
+      'Also write the files, fingerprinted copies and variants',
+      'here, ready to upload to a CDN or object store',
+    ],
+  },
+  keep: {
+    type: 'string',
+    value: '<n>',
+    help: [
+      'With --out-dir: keep the files of the last n builds',
+      '(default 2), for pages rendered by the previous deploy',
+    ],
+  },
+  versioning: {
+    type: 'string',
+    value: '<mode>',
+    help: ['query (app.css?v=<token>, default) or filename', '(app.<token>.css)'],
+  },
+  prefix: { type: 'string', value: '<path>', help: 'URL prefix of the files (default /static/)' },
+  compress: {
+    type: 'boolean',
+    default: false,
+    help: 'Write Brotli and gzip variants of compressible files',
+  },
+  integrity: { type: 'string', value: '<alg>', help: 'sha256, sha384 (default) or sha512' },
+  dotfiles: { type: 'string', value: '<policy>', help: 'ignore (default) or allow' },
+  fingerprinted: {
+    type: 'string',
+    value: '<re>',
+    help: [
+      'Files a bundler already fingerprinted (a regular',
+      'expression on the path; "none" for none). They are kept',
+      'under their own names and served immutable. Default:',
+      "Vite's assets/name-<8 chars>.ext, webpack's name.<hex>.ext",
+    ],
+  },
+  json: { type: 'boolean', default: false, help: 'Print a machine-readable summary' },
+  quiet: { type: 'boolean', default: false, help: 'Print nothing but errors' },
+} satisfies OptionTable
+
+export const build: Command<typeof OPTIONS> = {
+  synopsis: 'build <root>',
+  summary: 'Write the manifest (and optionally a CDN-ready output directory)',
+  usage: 'vstatic build <root> [options]',
+  description: `Scan and hash <root>, rewrite references in CSS (and source-map comments),
+compute Subresource Integrity, and write the manifest that
+createStatic({ root, manifest }) loads at startup.`,
+  options: OPTIONS,
+  footer: `The manifest is written to a temporary file and renamed, so an interrupted
+build leaves the previous one intact.`,
+  run: runBuild,
+}
+
+async function runBuild(args: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parseCommand(build, args, io)
+  if (parsed === undefined) return 0
+  const { values, positionals } = parsed
   const root = onePositional(positionals, 'build')
   if (values.keep !== undefined && values['out-dir'] === undefined)
     throw new UsageError('--keep needs --out-dir')
-  const showProgress = !values.quiet && !values.json && process.stderr.isTTY === true
-  let bar: cliProgress.SingleBar | undefined
-  const onProgress = (progress: BuildProgress) => {
-    if (!showProgress || progress.totalFiles < 200) return
-    if (bar === undefined) {
-      bar = new cliProgress.SingleBar(
-        {
-          format: '{phase} [{bar}] {value}/{total} files, {megabytes} MB',
-          stream: process.stderr,
-          hideCursor: true,
-        },
-        cliProgress.Presets.shades_classic,
-      )
-      bar.start(progress.totalFiles, 0, { phase: progress.phase, megabytes: '0.0' })
-    }
-    bar.update(progress.files, { phase: progress.phase, megabytes: (progress.bytes / 1e6).toFixed(1) })
-  }
+  const progress = new ProgressBar(!values.quiet && !values.json && process.stderr.isTTY === true)
   const summary = await buildManifest({
     root,
     out: values.out,
     outDir: values['out-dir'],
-    keep: values.keep === undefined ? undefined : parseWhole('--keep', values.keep),
+    keep: parseOptionalWhole('--keep', values.keep),
     versioning: values.versioning as 'query' | 'filename' | undefined,
     prefix: values.prefix,
     compress: values.compress,
@@ -66,24 +93,55 @@ export async function runBuild(args: readonly string[], io: CliIo): Promise<numb
     fingerprinted: parseFingerprinted(values.fingerprinted),
     onWarning:
       values.quiet || values.json ? undefined : (message) => io.stderr(`vstatic: warning: ${message}\n`),
-    onProgress,
-  }).finally(() => bar?.stop())
+    onProgress: (update) => progress.update(update),
+  }).finally(() => progress.stop())
   if (values.json) {
     io.stdout(`${JSON.stringify(summary, null, 2)}\n`)
   } else if (!values.quiet) {
-    const compressed = values.compress
-      ? `, ${summary.compressed.br} br + ${summary.compressed.gzip} gzip variants (${summary.compressed.reused} reused)`
-      : ''
-    const output =
-      summary.outDir === undefined
-        ? ''
-        : `, ${summary.written} files written to ${summary.outDir}, ${summary.removed.length} old removed`
-    io.stdout(
-      `Wrote ${summary.manifestPath}: ${summary.files} files, ${(summary.bytes / 1e6).toFixed(2)} MB, ` +
-        `${summary.rewritten} rewritten${compressed}${output}; build ${summary.buildId} in ${summary.durationMs} ms\n`,
-    )
+    io.stdout(summaryLine(summary, values.compress))
   }
   return 0
+}
+
+/** The progress of a large build on a terminal: shown from the first update of a tree of 200 files or more. */
+class ProgressBar {
+  private bar: cliProgress.SingleBar | undefined
+
+  constructor(private readonly enabled: boolean) {}
+
+  update(progress: BuildProgress): void {
+    if (!this.enabled || progress.totalFiles < 200) return
+    if (this.bar === undefined) {
+      this.bar = new cliProgress.SingleBar(
+        {
+          format: '{phase} [{bar}] {value}/{total} files, {megabytes} MB',
+          stream: process.stderr,
+          hideCursor: true,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+      this.bar.start(progress.totalFiles, 0, { phase: progress.phase, megabytes: '0.0' })
+    }
+    this.bar.update(progress.files, { phase: progress.phase, megabytes: (progress.bytes / 1e6).toFixed(1) })
+  }
+
+  stop(): void {
+    this.bar?.stop()
+  }
+}
+
+function summaryLine(summary: BuildSummary, compress: boolean): string {
+  const compressed = compress
+    ? `, ${summary.compressed.br} br + ${summary.compressed.gzip} gzip variants (${summary.compressed.reused} reused)`
+    : ''
+  const output =
+    summary.outDir === undefined
+      ? ''
+      : `, ${summary.written} files written to ${summary.outDir}, ${summary.removed.length} old removed`
+  return (
+    `Wrote ${summary.manifestPath}: ${summary.files} files, ${(summary.bytes / 1e6).toFixed(2)} MB, ` +
+    `${summary.rewritten} rewritten${compressed}${output}; build ${summary.buildId} in ${summary.durationMs} ms\n`
+  )
 }
 
 function parseFingerprinted(value: string | undefined): RegExp | false | undefined {

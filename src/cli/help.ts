@@ -1,7 +1,8 @@
 /**
- * The --help texts of `vstatic` and its commands.
+ * The --help texts: the overview of `vstatic`, and each command's help around its option table.
  * @module
  */
+import type { Command, OptionSpec } from './args.js'
 
 export const MAIN_HELP = `Usage: vstatic <command> [options]
 
@@ -21,114 +22,33 @@ Options:
 Exit codes: 0 success, 1 failure (e.g. a missing file), 2 usage error.
 `
 
-export const SERVE_HELP = `Usage: vstatic serve <root> [options]
+/** Where descriptions start, in the overview and in every --help. */
+const DESCRIPTION_COLUMN = 24
 
-Serve <root> with versioned-URL caching, ETag/Last-Modified revalidation,
-ranges, HEAD and root aliases. Logs one line per request.
+/** A command's --help: usage, description, its listed options and -h, then the footer. */
+export function formatHelp(command: Command): string {
+  const options = Object.entries(command.options).flatMap(([name, option]) => optionEntry(name, option))
+  return [
+    `Usage: ${command.usage}`,
+    '',
+    command.description,
+    '',
+    'Options:',
+    ...options,
+    ...entry('-h, --help', 'Show this help'),
+    ...(command.footer === undefined ? [] : ['', command.footer]),
+    '',
+  ].join('\n')
+}
 
-Options:
-  --port <n>            Port to listen on; 0 picks a free one (default 8888)
-  --host <addr>         Address to bind (default 127.0.0.1)
-  --prefix <path>       URL prefix of the files (default /static/)
-  --alias <url=file>    Serve a root-level URL from a file of <root>, e.g.
-                        --alias /sitemap.xml=sitemap.xml (repeatable; added to
-                        /favicon.ico and /robots.txt)
-  --index <file>        File served for directory URLs (default index.html)
-  --no-index            Serve no index file for directories
-  --max-age <s>         max-age for unversioned responses (default 0: no-cache)
-  --dotfiles <policy>   ignore (default) or allow
-  --manifest <file>     Load the index from a manifest written by vstatic build
-  --versioning <mode>   query (default) or filename
-  --workers <n|auto>    Run n worker processes on one port (auto: one per CPU).
-                        The index is built once and shared through a manifest;
-                        a worker that dies is replaced; SIGHUP rebuilds the
-                        index and replaces the workers without dropping a
-                        request
-  --dev                 Dev mode: versions follow file edits without a restart
-  --quiet               Do not log requests
-  -h, --help            Show this help
+function optionEntry(name: string, option: OptionSpec): string[] {
+  if (option.help === undefined) return []
+  return entry(option.value === undefined ? `--${name}` : `--${name} ${option.value}`, option.help)
+}
 
-Stops gracefully on SIGINT or SIGTERM.
-`
-
-export const BUILD_HELP = `Usage: vstatic build <root> [options]
-
-Scan and hash <root>, rewrite references in CSS (and source-map comments),
-compute Subresource Integrity, and write the manifest that
-createStatic({ root, manifest }) loads at startup.
-
-Options:
-  --out <file>          Manifest to write (default static-manifest.json)
-  --out-dir <dir>       Also write the files, fingerprinted copies and variants
-                        here, ready to upload to a CDN or object store
-  --keep <n>            With --out-dir: keep the files of the last n builds
-                        (default 2), for pages rendered by the previous deploy
-  --versioning <mode>   query (app.css?v=<token>, default) or filename
-                        (app.<token>.css)
-  --prefix <path>       URL prefix of the files (default /static/)
-  --compress            Write Brotli and gzip variants of compressible files
-  --integrity <alg>     sha256, sha384 (default) or sha512
-  --dotfiles <policy>   ignore (default) or allow
-  --fingerprinted <re>  Files a bundler already fingerprinted (a regular
-                        expression on the path; "none" for none). They are kept
-                        under their own names and served immutable. Default:
-                        Vite's assets/name-<8 chars>.ext, webpack's name.<hex>.ext
-  --json                Print a machine-readable summary
-  --quiet               Print nothing but errors
-  -h, --help            Show this help
-
-The manifest is written to a temporary file and renamed, so an interrupted
-build leaves the previous one intact.
-`
-
-export const VERIFY_HELP = `Usage: vstatic verify <root> --manifest <file>
-
-List every file added, removed or changed in <root> since the manifest was
-built. Exits 0 when they agree and 1 when they do not: use it in CI.
-
-Options:
-  --manifest <file>     The manifest to check (default static-manifest.json)
-  --dotfiles <policy>   ignore (default) or allow, as given to build
-  -h, --help            Show this help
-`
-
-export const NGINX_HELP = `Usage: vstatic nginx --manifest <file> --root <dir> [options]
-
-Print an nginx configuration (for the http {} block) that serves the build
-the way vstatic does: far-future immutable caching exactly for current and
-retained versioned URLs, revalidation elsewhere, only the files of the build
-(dotfiles and strays are 404), precompressed variants, the same content types,
-and the root aliases as exact-match locations.
-
-Options:
-  --manifest <file>     The manifest written by vstatic build (required)
-  --root <dir>          Directory nginx serves: the --out-dir of the build, or
-                        its root (required)
-  --upstream <addr>     App server to proxy everything else to (repeatable),
-                        e.g. 127.0.0.1:8000
-  --listen <addr>       listen parameter (default 80)
-  --server-name <name>  server_name (default _)
-  --alias <url=file>    Extra root alias (repeatable; added to /favicon.ico and
-                        /robots.txt)
-  --max-age <s>         max-age for unversioned responses (default 0: no-cache)
-  --cors <origin>       Access-Control-Allow-Origin (* or an origin)
-  --brotli              Serve .br variants (needs the ngx_brotli static module)
-  --no-hash-sizes       Leave out map_hash_* (if nginx.conf sets them)
-  -h, --help            Show this help
-`
-
-export const URL_HELP = `Usage: vstatic url <path>... --root <dir> [options]
-
-Print the versioned URL of each file, one per line, exactly as
-assets.url(path) returns it.
-
-Options:
-  --root <dir>          The static directory (required)
-  --prefix <path>       URL prefix of the files (default /static/)
-  --manifest <file>     Take the URLs from a manifest written by vstatic build
-  --versioning <mode>   query (default) or filename
-  --no-version          Print URLs without the token
-  -h, --help            Show this help
-
-Exits 1 if any path is not a file of <root> (the error goes to stderr).
-`
+/** "  term  description", with the description's further lines under its first. */
+function entry(term: string, description: string | readonly string[]): string[] {
+  const [first, ...rest] = typeof description === 'string' ? [description] : description
+  const indent = ' '.repeat(DESCRIPTION_COLUMN)
+  return [`  ${term.padEnd(DESCRIPTION_COLUMN - 4)}  ${first ?? ''}`, ...rest.map((line) => indent + line)]
+}

@@ -7,13 +7,13 @@ import { readFileSync, realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { StaticConfigError } from '../errors.js'
 import { isParseArgsError, UsageError } from './args.js'
-import { runBuild } from './build.js'
+import { build } from './build.js'
 import { MAIN_HELP } from './help.js'
 import { type CliIo, DEFAULT_IO } from './io.js'
-import { runNginx } from './nginx.js'
-import { runServe } from './serve.js'
-import { printUrls } from './url.js'
-import { runVerify } from './verify.js'
+import { nginx } from './nginx.js'
+import { serve } from './serve.js'
+import { url } from './url.js'
+import { verify } from './verify.js'
 
 /**
  * Runs the CLI with `argv` (without `node` and the script). Resolves with the exit code; for
@@ -34,15 +34,15 @@ export async function main(argv: readonly string[], io: CliIo = DEFAULT_IO): Pro
         io.stdout(`${readVersion()}\n`)
         return 0
       case 'serve':
-        return await runServe(rest, io)
+        return await serve.run(rest, io)
       case 'url':
-        return await printUrls(rest, io)
+        return await url.run(rest, io)
       case 'build':
-        return await runBuild(rest, io)
+        return await build.run(rest, io)
       case 'verify':
-        return runVerify(rest, io)
+        return await verify.run(rest, io)
       case 'nginx':
-        return runNginx(rest, io)
+        return await nginx.run(rest, io)
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}`)
     }

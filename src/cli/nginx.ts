@@ -3,38 +3,79 @@
  * @module
  */
 import path from 'node:path'
-import { parseArgs } from 'node:util'
 import { formatNginxConfig } from '../build/nginx.js'
 import { readManifest } from '../catalog/manifest.js'
 import { DEFAULT_ALIASES, resolveHost } from '../options.js'
-import { parseAliases, parseWhole, UsageError } from './args.js'
-import { NGINX_HELP } from './help.js'
+import {
+  type Command,
+  type OptionTable,
+  parseAliases,
+  parseCommand,
+  parseOptionalWhole,
+  UsageError,
+} from './args.js'
 import type { CliIo } from './io.js'
 
-export function runNginx(args: readonly string[], io: CliIo): number {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      manifest: { type: 'string' },
-      root: { type: 'string' },
-      prefix: { type: 'string' },
-      upstream: { type: 'string', multiple: true, default: [] },
-      listen: { type: 'string' },
-      'server-name': { type: 'string' },
-      alias: { type: 'string', multiple: true, default: [] },
-      'max-age': { type: 'string' },
-      cors: { type: 'string' },
-      brotli: { type: 'boolean', default: false },
-      'no-hash-sizes': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  })
-  if (values.help) {
-    io.stdout(NGINX_HELP)
-    return 0
-  }
+const OPTIONS = {
+  manifest: { type: 'string', value: '<file>', help: 'The manifest written by vstatic build (required)' },
+  root: {
+    type: 'string',
+    value: '<dir>',
+    help: ['Directory nginx serves: the --out-dir of the build, or', 'its root (required)'],
+  },
+  // Checked against the manifest's prefix when given; the manifest decides it.
+  prefix: { type: 'string' },
+  upstream: {
+    type: 'string',
+    multiple: true,
+    default: [],
+    value: '<addr>',
+    help: ['App server to proxy everything else to (repeatable),', 'e.g. 127.0.0.1:8000'],
+  },
+  listen: { type: 'string', value: '<addr>', help: 'listen parameter (default 80)' },
+  'server-name': { type: 'string', value: '<name>', help: 'server_name (default _)' },
+  alias: {
+    type: 'string',
+    multiple: true,
+    default: [],
+    value: '<url=file>',
+    help: ['Extra root alias (repeatable; added to /favicon.ico and', '/robots.txt)'],
+  },
+  'max-age': {
+    type: 'string',
+    value: '<s>',
+    help: 'max-age for unversioned responses (default 0: no-cache)',
+  },
+  cors: { type: 'string', value: '<origin>', help: 'Access-Control-Allow-Origin (* or an origin)' },
+  brotli: {
+    type: 'boolean',
+    default: false,
+    help: 'Serve .br variants (needs the ngx_brotli static module)',
+  },
+  'no-hash-sizes': {
+    type: 'boolean',
+    default: false,
+    help: 'Leave out map_hash_* (if nginx.conf sets them)',
+  },
+} satisfies OptionTable
+
+export const nginx: Command<typeof OPTIONS> = {
+  synopsis: 'nginx',
+  summary: 'Print an nginx configuration that serves a build',
+  usage: 'vstatic nginx --manifest <file> --root <dir> [options]',
+  description: `Print an nginx configuration (for the http {} block) that serves the build
+the way vstatic does: far-future immutable caching exactly for current and
+retained versioned URLs, revalidation elsewhere, only the files of the build
+(dotfiles and strays are 404), precompressed variants, the same content types,
+and the root aliases as exact-match locations.`,
+  options: OPTIONS,
+  run: runNginx,
+}
+
+function runNginx(args: readonly string[], io: CliIo): number {
+  const parsed = parseCommand(nginx, args, io)
+  if (parsed === undefined) return 0
+  const { values, positionals } = parsed
   if (positionals.length > 0)
     throw new UsageError(`nginx takes no positional arguments, got ${positionals.join(' ')}`)
   if (values.manifest === undefined) throw new UsageError('nginx needs --manifest <file>')
@@ -51,7 +92,7 @@ export function runNginx(args: readonly string[], io: CliIo): number {
       listen: values.listen,
       serverName: values['server-name'],
       aliases: { ...DEFAULT_ALIASES, ...parseAliases(values.alias) },
-      maxAge: values['max-age'] === undefined ? undefined : parseWhole('--max-age', values['max-age']),
+      maxAge: parseOptionalWhole('--max-age', values['max-age']),
       cors: values.cors === undefined ? undefined : (resolveCorsFlag(values.cors) ?? undefined),
       brotli: values.brotli,
       hashSizes: !values['no-hash-sizes'],

@@ -4,18 +4,102 @@
  */
 import cluster from 'node:cluster'
 import { availableParallelism } from 'node:os'
-import { parseArgs } from 'node:util'
 import type { StaticOptions } from '../types.js'
-import { parseAliases, parseWhole, UsageError } from './args.js'
+import {
+  type Command,
+  type OptionTable,
+  type ParsedArgs,
+  parseAliases,
+  parseCommand,
+  parseOptionalWhole,
+  parseWhole,
+  UsageError,
+} from './args.js'
 import { runCluster, runWorker, WORKER_MANIFEST_ENV } from './cluster.js'
-import { SERVE_HELP } from './help.js'
-import { type CliIo, DEFAULT_IO } from './io.js'
+import type { CliIo } from './io.js'
 import { listenOne, waitForSignal } from './server.js'
 
+const OPTIONS = {
+  port: {
+    type: 'string',
+    default: '8888',
+    value: '<n>',
+    help: 'Port to listen on; 0 picks a free one (default 8888)',
+  },
+  host: {
+    type: 'string',
+    default: '127.0.0.1',
+    value: '<addr>',
+    help: 'Address to bind (default 127.0.0.1)',
+  },
+  prefix: { type: 'string', value: '<path>', help: 'URL prefix of the files (default /static/)' },
+  alias: {
+    type: 'string',
+    multiple: true,
+    default: [],
+    value: '<url=file>',
+    help: [
+      'Serve a root-level URL from a file of <root>, e.g.',
+      '--alias /sitemap.xml=sitemap.xml (repeatable; added to',
+      '/favicon.ico and /robots.txt)',
+    ],
+  },
+  index: {
+    type: 'string',
+    default: 'index.html',
+    value: '<file>',
+    help: 'File served for directory URLs (default index.html)',
+  },
+  'no-index': { type: 'boolean', default: false, help: 'Serve no index file for directories' },
+  'max-age': {
+    type: 'string',
+    value: '<s>',
+    help: 'max-age for unversioned responses (default 0: no-cache)',
+  },
+  dotfiles: { type: 'string', value: '<policy>', help: 'ignore (default) or allow' },
+  // The directory may also be given as --root, like the other commands; <root> is the documented form.
+  root: { type: 'string' },
+  manifest: {
+    type: 'string',
+    value: '<file>',
+    help: 'Load the index from a manifest written by vstatic build',
+  },
+  versioning: { type: 'string', value: '<mode>', help: 'query (default) or filename' },
+  workers: {
+    type: 'string',
+    value: '<n|auto>',
+    help: [
+      'Run n worker processes on one port (auto: one per CPU).',
+      'The index is built once and shared through a manifest;',
+      'a worker that dies is replaced; SIGHUP rebuilds the',
+      'index and replaces the workers without dropping a',
+      'request',
+    ],
+  },
+  dev: {
+    type: 'boolean',
+    default: false,
+    help: 'Dev mode: versions follow file edits without a restart',
+  },
+  quiet: { type: 'boolean', default: false, help: 'Do not log requests' },
+} satisfies OptionTable
+
+export const serve: Command<typeof OPTIONS> = {
+  synopsis: 'serve <root>',
+  summary: 'Serve a directory over HTTP',
+  usage: 'vstatic serve <root> [options]',
+  description: `Serve <root> with versioned-URL caching, ETag/Last-Modified revalidation,
+ranges, HEAD and root aliases. Logs one line per request.`,
+  options: OPTIONS,
+  footer: 'Stops gracefully on SIGINT or SIGTERM.',
+  run: runServe,
+}
+
 /** Runs `vstatic serve`; resolves with the exit code once the server has stopped. */
-export async function runServe(rest: readonly string[], io: CliIo): Promise<number> {
-  const settings = parseServeArgs(rest, io)
-  if (settings === undefined) return 0
+async function runServe(rest: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parseCommand(serve, rest, io)
+  if (parsed === undefined) return 0
+  const settings = toSettings(parsed)
   if (cluster.isWorker && process.env[WORKER_MANIFEST_ENV] !== undefined) {
     await runWorker(settings, io, process.env[WORKER_MANIFEST_ENV], listenOne)
     return 0
@@ -36,34 +120,8 @@ export interface ServeSettings {
   readonly options: Omit<StaticOptions, 'root'>
 }
 
-/** Parses `vstatic serve` arguments; undefined after printing --help. */
-export function parseServeArgs(args: readonly string[], io: CliIo = DEFAULT_IO): ServeSettings | undefined {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      port: { type: 'string', default: '8888' },
-      host: { type: 'string', default: '127.0.0.1' },
-      prefix: { type: 'string' },
-      alias: { type: 'string', multiple: true, default: [] },
-      index: { type: 'string', default: 'index.html' },
-      'no-index': { type: 'boolean', default: false },
-      'max-age': { type: 'string' },
-      dotfiles: { type: 'string' },
-      root: { type: 'string' },
-      manifest: { type: 'string' },
-      versioning: { type: 'string' },
-      workers: { type: 'string' },
-      dev: { type: 'boolean', default: false },
-      quiet: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  })
-  if (values.help) {
-    io.stdout(SERVE_HELP)
-    return undefined
-  }
+/** The settings of `vstatic serve`, checked in the order the flags' errors are reported. */
+function toSettings({ values, positionals }: ParsedArgs<typeof OPTIONS>): ServeSettings {
   const root = values.root ?? positionals[0]
   if (root === undefined) throw new UsageError('serve needs the directory to serve: vstatic serve <root>')
   if (positionals.length > (values.root === undefined ? 1 : 0)) {
@@ -83,7 +141,7 @@ export function parseServeArgs(args: readonly string[], io: CliIo = DEFAULT_IO):
       aliases: parseAliases(values.alias),
       index: values['no-index'] ? false : values.index,
       dev: values.dev,
-      maxAge: values['max-age'] === undefined ? undefined : parseWhole('--max-age', values['max-age']),
+      maxAge: parseOptionalWhole('--max-age', values['max-age']),
       dotfiles: values.dotfiles as 'ignore' | 'allow' | undefined,
       manifest: values.manifest,
       versioning: values.versioning as 'query' | 'filename' | undefined,

@@ -2,31 +2,38 @@
  * `vstatic url`: print the versioned URL of each file.
  * @module
  */
-import { parseArgs } from 'node:util'
 import { createStatic } from '../create-static.js'
 import { MissingAssetError } from '../errors.js'
-import { UsageError } from './args.js'
-import { URL_HELP } from './help.js'
+import { type Command, type OptionTable, parseCommand, UsageError } from './args.js'
 import type { CliIo } from './io.js'
 
-export async function printUrls(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      root: { type: 'string' },
-      prefix: { type: 'string' },
-      manifest: { type: 'string' },
-      versioning: { type: 'string' },
-      'no-version': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  })
-  if (values.help) {
-    io.stdout(URL_HELP)
-    return 0
-  }
+const OPTIONS = {
+  root: { type: 'string', value: '<dir>', help: 'The static directory (required)' },
+  prefix: { type: 'string', value: '<path>', help: 'URL prefix of the files (default /static/)' },
+  manifest: {
+    type: 'string',
+    value: '<file>',
+    help: 'Take the URLs from a manifest written by vstatic build',
+  },
+  versioning: { type: 'string', value: '<mode>', help: 'query (default) or filename' },
+  'no-version': { type: 'boolean', default: false, help: 'Print URLs without the token' },
+} satisfies OptionTable
+
+export const url: Command<typeof OPTIONS> = {
+  synopsis: 'url <path>...',
+  summary: 'Print the versioned URL of each file',
+  usage: 'vstatic url <path>... --root <dir> [options]',
+  description: `Print the versioned URL of each file, one per line, exactly as
+assets.url(path) returns it.`,
+  options: OPTIONS,
+  footer: 'Exits 1 if any path is not a file of <root> (the error goes to stderr).',
+  run: printUrls,
+}
+
+async function printUrls(args: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parseCommand(url, args, io)
+  if (parsed === undefined) return 0
+  const { values, positionals } = parsed
   if (values.root === undefined) throw new UsageError('url needs --root <dir>')
   if (positionals.length === 0) throw new UsageError('url needs at least one path')
   const assets = await createStatic({

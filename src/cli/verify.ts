@@ -2,27 +2,34 @@
  * `vstatic verify`: list what changed in the root since the manifest was built.
  * @module
  */
-import { parseArgs } from 'node:util'
 import { verifyManifest } from '../build/build.js'
-import { onePositional } from './args.js'
-import { VERIFY_HELP } from './help.js'
+import { type Command, type OptionTable, onePositional, parseCommand } from './args.js'
 import type { CliIo } from './io.js'
 
-export function runVerify(args: readonly string[], io: CliIo): number {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      manifest: { type: 'string', default: 'static-manifest.json' },
-      dotfiles: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  })
-  if (values.help) {
-    io.stdout(VERIFY_HELP)
-    return 0
-  }
+const OPTIONS = {
+  manifest: {
+    type: 'string',
+    default: 'static-manifest.json',
+    value: '<file>',
+    help: 'The manifest to check (default static-manifest.json)',
+  },
+  dotfiles: { type: 'string', value: '<policy>', help: 'ignore (default) or allow, as given to build' },
+} satisfies OptionTable
+
+export const verify: Command<typeof OPTIONS> = {
+  synopsis: 'verify <root>',
+  summary: 'Check that a manifest still matches the files',
+  usage: 'vstatic verify <root> --manifest <file>',
+  description: `List every file added, removed or changed in <root> since the manifest was
+built. Exits 0 when they agree and 1 when they do not: use it in CI.`,
+  options: OPTIONS,
+  run: runVerify,
+}
+
+function runVerify(args: readonly string[], io: CliIo): number {
+  const parsed = parseCommand(verify, args, io)
+  if (parsed === undefined) return 0
+  const { values, positionals } = parsed
   const root = onePositional(positionals, 'verify')
   const result = verifyManifest(root, values.manifest, values.dotfiles as 'ignore' | 'allow' | undefined)
   const lines = [
