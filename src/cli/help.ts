@@ -4,26 +4,27 @@
  */
 import type { Command, OptionSpec } from './args.js'
 
-export const MAIN_HELP = `Usage: vstatic <command> [options]
-
-Content-hashed static assets: versioned URLs, a correct static server.
-
-Commands:
-  serve <root>          Serve a directory over HTTP
-  url <path>...         Print the versioned URL of each file
-  build <root>          Write the manifest (and optionally a CDN-ready output directory)
-  verify <root>         Check that a manifest still matches the files
-  nginx                 Print an nginx configuration that serves a build
-
-Options:
-  -h, --help            Show help (also: vstatic <command> --help)
-  -v, --version         Print the version
-
-Exit codes: 0 success, 1 failure (e.g. a missing file), 2 usage error.
-`
-
 /** Where descriptions start, in the overview and in every --help. */
 const DESCRIPTION_COLUMN = 24
+
+/** `vstatic --help`: every command with its one-line summary, and the options of `vstatic` itself. */
+export function formatOverview(commands: Readonly<Record<string, Command>>): string {
+  return [
+    'Usage: vstatic <command> [options]',
+    '',
+    'Content-hashed static assets: versioned URLs, a correct static server.',
+    '',
+    'Commands:',
+    ...Object.values(commands).flatMap((command) => entry(command.synopsis, command.summary)),
+    '',
+    'Options:',
+    ...entry('-h, --help', 'Show help (also: vstatic <command> --help)'),
+    ...entry('-v, --version', 'Print the version'),
+    '',
+    'Exit codes: 0 success, 1 failure (e.g. a missing file), 2 usage error.',
+    '',
+  ].join('\n')
+}
 
 /** A command's --help: usage, description, its listed options and -h, then the footer. */
 export function formatHelp(command: Command): string {

@@ -1,7 +1,9 @@
 /**
- * Where the CLI writes.
+ * Where the CLI writes, and how it reports a failure.
  * @module
  */
+import { StaticConfigError } from '../errors.js'
+import { isParseArgsError, UsageError } from './args.js'
 
 /** Where the CLI writes; replaced in tests. */
 export interface CliIo {
@@ -12,4 +14,18 @@ export interface CliIo {
 export const DEFAULT_IO: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+}
+
+/**
+ * Writes the failure to stderr and returns the exit code: 2 with a pointer to the --help of
+ * `command` for a usage error (a bad flag, or an option createStatic rejects), 1 for anything else.
+ */
+export function reportFailure(error: unknown, io: CliIo, command?: string): number {
+  if (error instanceof UsageError || isParseArgsError(error) || error instanceof StaticConfigError) {
+    const topic = command === undefined ? '' : `${command} `
+    io.stderr(`vstatic: ${(error as Error).message}\nRun "vstatic ${topic}--help" for usage.\n`)
+    return 2
+  }
+  io.stderr(`vstatic: ${error instanceof Error ? error.message : String(error)}\n`)
+  return 1
 }
