@@ -10,76 +10,16 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildManifest } from '../build/build.js'
 import { readManifest } from '../catalog/manifest.js'
-
-/** Environment variable that hands a worker the manifest it must load. */
-export const WORKER_MANIFEST_ENV = 'VSTATIC_WORKER_MANIFEST'
-
-const STOP_MESSAGE = 'stop'
+import type { CliIo } from './io.js'
+import type { ServerSettings } from './server.js'
+import { STOP_MESSAGE, WORKER_ENV, type WorkerOrder } from './worker.js'
 
 /** How long a retiring worker may take to finish its requests before it is killed. */
 const DRAIN_TIMEOUT_MS = 30_000
 
-/** What the cluster needs from the CLI (kept structural so the CLI and this module do not import each other). */
-export interface ClusterSettings {
-  readonly root: string
-  readonly workers: number | undefined
-  readonly options: {
-    readonly prefix?: string | undefined
-    readonly versioning?: 'query' | 'filename' | undefined
-    readonly dotfiles?: 'ignore' | 'allow' | undefined
-    readonly manifest?: string | undefined
-  }
-}
-
-interface Output {
-  readonly stdout: (text: string) => void
-  readonly stderr: (text: string) => void
-}
-
-interface Running {
-  close(): Promise<void>
-}
-
-/** A worker: serve from the manifest the primary built, and stop when the primary disconnects. */
-export async function runWorker<S>(
-  settings: S,
-  io: Output,
-  manifest: string,
-  listen: (settings: S, io: Output, manifest: string) => Promise<Running>,
-): Promise<void> {
-  // Ctrl-C reaches the whole process group: the primary decides when workers stop.
-  process.on('SIGINT', () => {})
-  const running = await listen(settings, io, manifest)
-  await new Promise<void>((resolve) => {
-    let stopping = false
-    const stop = () => {
-      if (stopping) return
-      stopping = true
-      running.close().then(resolve, resolve)
-    }
-    // The primary asks by message, so this worker can close its idle keep-alive connections itself
-    // (a bare cluster disconnect would wait for them to time out).
-    process.on('message', (message: unknown) => {
-      if ((message as { vstatic?: string } | null)?.vstatic === STOP_MESSAGE) stop()
-    })
-    process.once('disconnect', stop)
-    process.once('SIGTERM', stop)
-  })
-  cluster.worker?.disconnect()
-}
-
 /** The primary: builds the index once, runs the workers, and handles SIGHUP, SIGTERM and SIGINT. Resolves with the exit code. */
-export async function runCluster(
-  settings: ClusterSettings,
-  io: Output,
-  args: readonly string[],
-): Promise<number> {
-  const count = settings.workers ?? 1
-  cluster.setupPrimary({
-    exec: fileURLToPath(new URL('./main.js', import.meta.url)),
-    args: ['serve', ...args],
-    silent: false,
-  })
+export async function runCluster(settings: ServerSettings, count: number, io: CliIo): Promise<number> {
+  cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker.js', import.meta.url)), silent: false })
   const temporary = new Set<string>()
   let generation = 0
   let manifest = await prepareManifest()
@@ -109,7 +49,8 @@ export async function runCluster(
   }
 
   function fork(manifestFile: string, replacement = false): Worker {
-    const worker = cluster.fork({ [WORKER_MANIFEST_ENV]: manifestFile })
+    const order: WorkerOrder = { settings, manifest: manifestFile }
+    const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(order) })
     worker.once('listening', () => {
       failures = 0
       if (replacement) io.stdout(`Worker ${worker.process.pid} is serving\n`)
@@ -163,7 +104,7 @@ export async function runCluster(
               clearTimeout(timer)
               resolve()
             })
-            worker.send({ vstatic: STOP_MESSAGE })
+            worker.send(STOP_MESSAGE)
           }),
       ),
     ).then(() => undefined)

@@ -2,9 +2,7 @@
  * `vstatic serve`: serve a directory over HTTP, in one process or as a cluster.
  * @module
  */
-import cluster from 'node:cluster'
 import { availableParallelism } from 'node:os'
-import type { StaticOptions } from '../types.js'
 import {
   type Command,
   type OptionTable,
@@ -15,9 +13,9 @@ import {
   parseWhole,
   UsageError,
 } from './args.js'
-import { runCluster, runWorker, WORKER_MANIFEST_ENV } from './cluster.js'
+import { runCluster } from './cluster.js'
 import type { CliIo } from './io.js'
-import { listenOne, waitForSignal } from './server.js'
+import { listen, type ServerSettings, waitForSignal } from './server.js'
 
 const OPTIONS = {
   port: {
@@ -99,28 +97,19 @@ ranges, HEAD and root aliases. Logs one line per request.`,
 async function runServe(rest: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseCommand(serve, rest, io)
   if (parsed === undefined) return 0
-  const settings = toSettings(parsed)
-  if (cluster.isWorker && process.env[WORKER_MANIFEST_ENV] !== undefined) {
-    await runWorker(settings, io, process.env[WORKER_MANIFEST_ENV], listenOne)
-    return 0
-  }
-  if (settings.workers !== undefined) return await runCluster(settings, io, rest)
-  const running = await listenOne(settings, io)
+  const { workers, ...settings } = toSettings(parsed)
+  if (workers !== undefined) return await runCluster(settings, workers, io)
+  const running = await listen(settings, io)
   await waitForSignal(running, io)
   return 0
 }
 
-/** The parsed arguments of `vstatic serve`. */
-export interface ServeSettings {
-  readonly root: string
-  readonly port: number
-  readonly host: string
+/** The settings of `vstatic serve`: one server's, and the number of workers if it runs as a cluster. */
+interface ServeSettings extends ServerSettings {
   readonly workers: number | undefined
-  readonly quiet: boolean
-  readonly options: Omit<StaticOptions, 'root'>
 }
 
-/** The settings of `vstatic serve`, checked in the order the flags' errors are reported. */
+/** Checks the arguments of `vstatic serve`, in the order the flags' errors are reported. */
 function toSettings({ values, positionals }: ParsedArgs<typeof OPTIONS>): ServeSettings {
   const root = values.root ?? positionals[0]
   if (root === undefined) throw new UsageError('serve needs the directory to serve: vstatic serve <root>')

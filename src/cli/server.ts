@@ -5,28 +5,39 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createStatic } from '../create-static.js'
+import type { StaticOptions } from '../types.js'
 import type { CliIo } from './io.js'
-import type { ServeSettings } from './serve.js'
 
-/** A running `vstatic serve`, for tests and embedding. */
+/** What one serving process needs: the root, where to listen, whether to log, and the createStatic options. */
+export interface ServerSettings {
+  readonly root: string
+  readonly port: number
+  readonly host: string
+  readonly quiet: boolean
+  readonly options: Omit<StaticOptions, 'root'>
+}
+
+/** A listening server. */
 export interface RunningServer {
   readonly url: string
-  readonly server: http.Server
+  /** Stops gracefully; see closeGracefully. */
   close(): Promise<void>
 }
 
-/** One serving process: the whole server, or one worker of a cluster. */
-export async function listenOne(
-  settings: ServeSettings,
+/**
+ * Alone, a server announces its URL; a worker of a cluster leaves that to the primary and tags its
+ * log lines with its pid.
+ */
+export type ServerRole = 'alone' | 'worker'
+
+/** Starts one serving process: the whole server, or one worker of a cluster. */
+export async function listen(
+  settings: ServerSettings,
   io: CliIo,
-  manifestOverride?: string,
+  role: ServerRole = 'alone',
 ): Promise<RunningServer> {
-  const assets = await createStatic({
-    root: settings.root,
-    ...settings.options,
-    ...(manifestOverride === undefined ? {} : { manifest: manifestOverride }),
-  })
-  const logPrefix = manifestOverride === undefined ? '' : `[${process.pid}] `
+  const assets = await createStatic({ root: settings.root, ...settings.options })
+  const logPrefix = role === 'worker' ? `[${process.pid}] ` : ''
   const state = { draining: false }
   const server = http.createServer((req, res) => {
     if (!settings.quiet) logRequest(req, res, io, logPrefix)
@@ -34,32 +45,45 @@ export async function listenOne(
     if (state.draining) res.setHeader('connection', 'close')
     assets.handle(req, res)
   })
+  const url = await bind(server, settings.port, settings.host)
+  if (role === 'alone') {
+    io.stdout(`Listening on ${url}\n`)
+    io.stdout(`Serving ${assets.root} at ${url}${assets.prefix}${assets.dev ? ' (dev mode)' : ''}\n`)
+  }
+  return { url, close: () => closeGracefully(server, state) }
+}
+
+/** Stops on the first SIGINT or SIGTERM, gracefully. */
+export function waitForSignal(running: RunningServer, io: CliIo): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      io.stdout(`Received ${signal}, closing\n`)
+      running.close().then(resolve, resolve)
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+}
+
+/** Listens and resolves with the server's URL; a port that is taken is an error naming the address. */
+async function bind(server: http.Server, port: number, host: string): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(settings.port, settings.host, () => {
+    server.listen(port, host, () => {
       server.off('error', reject)
       resolve()
     })
   }).catch((error: NodeJS.ErrnoException) => {
-    throw new Error(`cannot listen on ${settings.host}:${settings.port}: ${error.code ?? error.message}`, {
-      cause: error,
-    })
+    throw new Error(`cannot listen on ${host}:${port}: ${error.code ?? error.message}`, { cause: error })
   })
   const address = server.address() as AddressInfo
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  const url = `http://${host}:${address.port}`
-  if (manifestOverride === undefined) {
-    io.stdout(`Listening on ${url}\n`)
-    io.stdout(`Serving ${assets.root} at ${url}${assets.prefix}${assets.dev ? ' (dev mode)' : ''}\n`)
-  }
-  return {
-    url,
-    server,
-    close: () => closeGracefully(server, state),
-  }
+  const hostname = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  return `http://${hostname}:${address.port}`
 }
 
-function logRequest(req: http.IncomingMessage, res: http.ServerResponse, io: CliIo, prefix = ''): void {
+function logRequest(req: http.IncomingMessage, res: http.ServerResponse, io: CliIo, prefix: string): void {
   const started = process.hrtime.bigint()
   const socket = req.socket
   const writtenBefore = socket.bytesWritten
@@ -93,17 +117,4 @@ async function closeGracefully(server: http.Server, state: { draining: boolean }
   await closed
   clearInterval(idle)
   clearTimeout(timer)
-}
-
-export function waitForSignal(running: RunningServer, io: CliIo): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-      io.stdout(`Received ${signal}, closing\n`)
-      running.close().then(resolve, resolve)
-    }
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
-  })
 }
