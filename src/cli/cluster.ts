@@ -20,152 +20,204 @@ const DRAIN_TIMEOUT_MS = 30_000
 /** The primary: builds the index once, runs the workers, and handles SIGHUP, SIGTERM and SIGINT. Resolves with the exit code. */
 export async function runCluster(settings: ServerSettings, count: number, io: CliIo): Promise<number> {
   cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker.js', import.meta.url)), silent: false })
-  const temporary = new Set<string>()
-  let generation = 0
-  let manifest = await prepareManifest()
-  let current = new Set<Worker>()
-  let shuttingDown = false
-  let reloading = false
-  let reloadAgain = false
-  let failures = 0
+  const primary = new Primary(settings, count, io)
+  await primary.start()
+  return primary.untilStopped()
+}
 
-  async function prepareManifest(): Promise<string> {
-    generation++
-    if (settings.options.manifest !== undefined) {
-      readManifest(path.resolve(settings.options.manifest)) // fail now, not in every worker
-      return path.resolve(settings.options.manifest)
+/** A set of workers started together on one manifest, and the URL they listen on. */
+interface Generation {
+  readonly workers: Set<Worker>
+  readonly url: string
+}
+
+/** The state of one cluster: its manifests, its current workers, and whether it is reloading or stopping. */
+class Primary {
+  /** Manifests this primary wrote, removed once no worker loads them. */
+  private readonly temporary = new Set<string>()
+  private generation = 0
+  /** The manifest the current workers load, and that a replacement worker loads. */
+  private manifest = ''
+  private current = new Set<Worker>()
+  /** Unplanned exits since a worker last started listening; sets the back-off before a replacement. */
+  private failures = 0
+  private stopping = false
+  private reloading = false
+  private reloadAgain = false
+
+  constructor(
+    private readonly settings: ServerSettings,
+    private readonly count: number,
+    private readonly io: CliIo,
+  ) {}
+
+  async start(): Promise<void> {
+    this.manifest = await this.prepareManifest()
+    const first = await this.startGeneration(this.manifest)
+    this.current = first.workers
+    this.io.stdout(`Listening on ${first.url}\n`)
+    this.io.stdout(
+      `Serving ${path.resolve(this.settings.root)} at ${first.url} with ${this.workerCount()} (build ${readManifest(this.manifest).buildId})\n`,
+    )
+  }
+
+  /** Reloads on SIGHUP; on SIGINT or SIGTERM retires every worker and resolves with the exit code. */
+  untilStopped(): Promise<number> {
+    return new Promise<number>((resolve) => {
+      const onHangup = () => {
+        this.io.stdout('Received SIGHUP, reloading\n')
+        void this.reload()
+      }
+      const onStop = (signal: NodeJS.Signals) => {
+        if (this.stopping) return
+        process.off('SIGHUP', onHangup)
+        void this.stop(signal).then(() => resolve(0))
+      }
+      process.on('SIGHUP', onHangup)
+      process.once('SIGINT', onStop)
+      process.once('SIGTERM', onStop)
+    })
+  }
+
+  /** Builds a new manifest, starts a new generation on it, then retires the old one. */
+  async reload(): Promise<void> {
+    if (this.stopping) return
+    if (this.reloading) {
+      // A SIGHUP during a reload: files may have changed again, so run one more afterwards.
+      this.reloadAgain = true
+      return
     }
-    const out = path.join(tmpdir(), `vstatic-${process.pid}-${generation}.json`)
-    temporary.add(out)
+    this.reloading = true
+    try {
+      await this.replaceGeneration()
+    } catch (error) {
+      this.io.stderr(
+        `vstatic: reload failed, the current workers keep serving: ${(error as Error).message}\n`,
+      )
+    } finally {
+      this.reloading = false
+    }
+    if (this.reloadAgain) {
+      this.reloadAgain = false
+      await this.reload()
+    }
+  }
+
+  private async replaceGeneration(): Promise<void> {
+    const previousManifest = this.manifest
+    const next = await this.prepareManifest()
+    const started = await this.startGeneration(next)
+    const old = this.current
+    this.current = started.workers
+    this.manifest = next
+    this.io.stdout(`Reloaded: ${this.workerCount()} on build ${readManifest(next).buildId}\n`)
+    await retire(old)
+    if (this.temporary.delete(previousManifest)) rmSync(previousManifest, { force: true })
+  }
+
+  private async stop(signal: NodeJS.Signals): Promise<void> {
+    this.stopping = true
+    this.io.stdout(`Received ${signal}, closing\n`)
+    const all = Object.values(cluster.workers ?? {}).filter(
+      (worker): worker is Worker => worker !== undefined,
+    )
+    await retire(all)
+    for (const file of this.temporary) rmSync(file, { force: true })
+  }
+
+  /** The manifest given with --manifest (checked here rather than in every worker), or a new one built from the root. */
+  private async prepareManifest(): Promise<string> {
+    this.generation++
+    const given = this.settings.options.manifest
+    if (given !== undefined) {
+      readManifest(path.resolve(given))
+      return path.resolve(given)
+    }
+    const out = path.join(tmpdir(), `vstatic-${process.pid}-${this.generation}.json`)
+    this.temporary.add(out)
     await buildManifest({
-      root: settings.root,
+      root: this.settings.root,
       out,
-      prefix: settings.options.prefix,
-      versioning: settings.options.versioning,
-      dotfiles: settings.options.dotfiles,
-      onWarning: (message) => io.stderr(`vstatic: warning: ${message}\n`),
+      prefix: this.settings.options.prefix,
+      versioning: this.settings.options.versioning,
+      dotfiles: this.settings.options.dotfiles,
+      onWarning: (message) => this.io.stderr(`vstatic: warning: ${message}\n`),
     })
     return out
   }
 
-  function fork(manifestFile: string, replacement = false): Worker {
-    const order: WorkerOrder = { settings, manifest: manifestFile }
-    const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(order) })
-    worker.once('listening', () => {
-      failures = 0
-      if (replacement) io.stdout(`Worker ${worker.process.pid} is serving\n`)
-    })
-    worker.once('exit', (code, signal) => {
-      if (!current.delete(worker) || shuttingDown) return
-      // An unplanned exit: replace the worker, backing off if workers keep dying at once.
-      failures++
-      const delay = Math.min(5000, 100 * 2 ** Math.min(failures, 6))
-      io.stderr(
-        `vstatic: worker ${worker.process.pid} exited (${signal ?? `code ${code}`}); starting a replacement\n`,
-      )
-      setTimeout(() => {
-        if (!shuttingDown) current.add(fork(manifest, true))
-      }, delay).unref()
-    })
-    return worker
-  }
-
-  async function startGeneration(manifestFile: string): Promise<{ workers: Set<Worker>; address: string }> {
+  /** Forks `count` workers on `manifest`; if one exits before it listens, kills the others and rejects. */
+  private async startGeneration(manifest: string): Promise<Generation> {
     const workers = new Set<Worker>()
-    const started = await Promise.all(
-      Array.from({ length: count }, () => {
-        const worker = fork(manifestFile)
+    const urls = await Promise.all(
+      Array.from({ length: this.count }, () => {
+        const worker = this.fork(manifest)
         workers.add(worker)
-        return new Promise<string>((resolve, reject) => {
-          const onExit = () => reject(new Error(`worker ${worker.process.pid} exited before it listened`))
-          worker.once('exit', onExit)
-          worker.once('listening', (address) => {
-            worker.off('exit', onExit)
-            const host = address.addressType === 6 ? `[${address.address}]` : address.address
-            resolve(`http://${host}:${address.port}`)
-          })
-        })
+        return listeningUrl(worker)
       }),
     ).catch((error: unknown) => {
       for (const worker of workers) worker.kill()
       throw error
     })
-    return { workers, address: started[0] ?? '' }
+    return { workers, url: urls[0] ?? '' }
   }
 
-  function retire(workers: Iterable<Worker>): Promise<void> {
-    return Promise.all(
-      [...workers].map(
-        (worker) =>
-          new Promise<void>((resolve) => {
-            if (worker.isDead()) return resolve()
-            const timer = setTimeout(() => worker.process.kill('SIGKILL'), DRAIN_TIMEOUT_MS)
-            worker.once('exit', () => {
-              clearTimeout(timer)
-              resolve()
-            })
-            worker.send(STOP_MESSAGE)
-          }),
-      ),
-    ).then(() => undefined)
+  private fork(manifest: string, replacement = false): Worker {
+    const order: WorkerOrder = { settings: this.settings, manifest }
+    const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(order) })
+    worker.once('listening', () => {
+      this.failures = 0
+      if (replacement) this.io.stdout(`Worker ${worker.process.pid} is serving\n`)
+    })
+    worker.once('exit', (code, signal) => this.onExit(worker, code, signal))
+    return worker
   }
 
-  const first = await startGeneration(manifest)
-  current = first.workers
-  io.stdout(`Listening on ${first.address}\n`)
-  io.stdout(
-    `Serving ${path.resolve(settings.root)} at ${first.address} with ${count} worker${count === 1 ? '' : 's'} (build ${readManifest(manifest).buildId})\n`,
-  )
-
-  async function reload(): Promise<void> {
-    if (shuttingDown) return
-    if (reloading) {
-      // A SIGHUP during a reload: files may have changed again, so run one more afterwards.
-      reloadAgain = true
-      return
-    }
-    reloading = true
-    const previousManifest = manifest
-    try {
-      const next = await prepareManifest()
-      const started = await startGeneration(next)
-      const old = current
-      current = started.workers
-      manifest = next
-      io.stdout(`Reloaded: ${count} worker${count === 1 ? '' : 's'} on build ${readManifest(next).buildId}\n`)
-      await retire(old)
-      if (temporary.delete(previousManifest)) rmSync(previousManifest, { force: true })
-    } catch (error) {
-      io.stderr(`vstatic: reload failed, the current workers keep serving: ${(error as Error).message}\n`)
-    } finally {
-      reloading = false
-    }
-    if (reloadAgain) {
-      reloadAgain = false
-      await reload()
-    }
+  /** Replaces a current worker that exited unplanned, backing off if workers keep dying at once. */
+  private onExit(worker: Worker, code: number, signal: string | null): void {
+    if (!this.current.delete(worker) || this.stopping) return
+    this.failures++
+    const delay = Math.min(5000, 100 * 2 ** Math.min(this.failures, 6))
+    this.io.stderr(
+      `vstatic: worker ${worker.process.pid} exited (${signal ?? `code ${code}`}); starting a replacement\n`,
+    )
+    setTimeout(() => {
+      if (!this.stopping) this.current.add(this.fork(this.manifest, true))
+    }, delay).unref()
   }
 
-  return new Promise<number>((resolve) => {
-    const onHangup = () => {
-      io.stdout('Received SIGHUP, reloading\n')
-      void reload()
-    }
-    const stop = (signal: NodeJS.Signals) => {
-      if (shuttingDown) return
-      shuttingDown = true
-      process.off('SIGHUP', onHangup)
-      io.stdout(`Received ${signal}, closing\n`)
-      const all = Object.values(cluster.workers ?? {}).filter(
-        (worker): worker is Worker => worker !== undefined,
-      )
-      retire(all).then(() => {
-        for (const file of temporary) rmSync(file, { force: true })
-        resolve(0)
-      })
-    }
-    process.on('SIGHUP', onHangup)
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+  private workerCount(): string {
+    return `${this.count} worker${this.count === 1 ? '' : 's'}`
+  }
+}
+
+/** Resolves with the URL a new worker listens on; rejects if it exits first. */
+function listeningUrl(worker: Worker): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const onExit = () => reject(new Error(`worker ${worker.process.pid} exited before it listened`))
+    worker.once('exit', onExit)
+    worker.once('listening', (address) => {
+      worker.off('exit', onExit)
+      const host = address.addressType === 6 ? `[${address.address}]` : address.address
+      resolve(`http://${host}:${address.port}`)
+    })
   })
+}
+
+/** Asks each worker to stop, and kills any that has not finished its requests after DRAIN_TIMEOUT_MS. */
+async function retire(workers: Iterable<Worker>): Promise<void> {
+  await Promise.all(
+    [...workers].map(
+      (worker) =>
+        new Promise<void>((resolve) => {
+          if (worker.isDead()) return resolve()
+          const timer = setTimeout(() => worker.process.kill('SIGKILL'), DRAIN_TIMEOUT_MS)
+          worker.once('exit', () => {
+            clearTimeout(timer)
+            resolve()
+          })
+          worker.send(STOP_MESSAGE)
+        }),
+    ),
+  )
 }
