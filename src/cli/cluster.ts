@@ -21,7 +21,12 @@ const DRAIN_TIMEOUT_MS = 30_000
 export async function runCluster(settings: ServerSettings, count: number, io: CliIo): Promise<number> {
   cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker.js', import.meta.url)), silent: false })
   const primary = new Primary(settings, count, io)
-  await primary.start()
+  try {
+    await primary.start()
+  } catch (error) {
+    primary.removeTemporary()
+    throw error
+  }
   return primary.untilStopped()
 }
 
@@ -122,7 +127,13 @@ class Primary {
       (worker): worker is Worker => worker !== undefined,
     )
     await retire(all)
+    this.removeTemporary()
+  }
+
+  /** Removes the manifests this primary wrote. */
+  removeTemporary(): void {
     for (const file of this.temporary) rmSync(file, { force: true })
+    this.temporary.clear()
   }
 
   /** The manifest given with --manifest (checked here rather than in every worker), or a new one built from the root. */

@@ -46,5 +46,7 @@ const order = process.env[WORKER_ENV]
 if (cluster.isWorker && order !== undefined) {
   runWorker(JSON.parse(order) as WorkerOrder, DEFAULT_IO).catch((error: unknown) => {
     process.exitCode = reportFailure(error, DEFAULT_IO, 'serve')
+    // The channel to the primary would keep this process alive, and the primary waiting for it to listen.
+    cluster.worker?.disconnect()
   })
 }
