@@ -18,7 +18,7 @@ export interface ServerSettings {
 }
 
 /** A listening server. */
-export interface RunningServer {
+interface RunningServer {
   readonly url: string
   /** Stops gracefully; see closeGracefully. */
   close(): Promise<void>
@@ -28,7 +28,7 @@ export interface RunningServer {
  * Alone, a server announces its URL; a worker of a cluster leaves that to the primary and tags its
  * log lines with its pid.
  */
-export type ServerRole = 'alone' | 'worker'
+type ServerRole = 'alone' | 'worker'
 
 /** Starts one serving process: the whole server, or one worker of a cluster. */
 export async function listen(
