@@ -17,8 +17,8 @@ import { createBodyCache } from './serve/body-cache.js'
 import type { PreparedResponse } from './serve/node-io.js'
 import { createBodySource } from './serve/open-body.js'
 import { createPipeline, type NextFunction } from './serve/pipeline.js'
-import { renderTag, toIntegrity } from './tags.js'
-import type { Asset, RequestInfo, StaticOptions, TagAttributes, UrlOptions } from './types.js'
+import { renderTag, type TagKind, toIntegrity } from './tags.js'
+import type { Asset, RequestInfo, StaticOptions, TagAttributes, UrlOptions, Versioning } from './types.js'
 
 export type { NextFunction } from './serve/pipeline.js'
 
@@ -33,7 +33,7 @@ export interface StaticAssets {
   /** True in dev mode. */
   readonly dev: boolean
   /** Where tokens go in URLs. */
-  readonly versioning: 'query' | 'filename'
+  readonly versioning: Versioning
   /** The build id of the loaded manifest; undefined when the root was scanned. */
   readonly buildId: string | undefined
   /**
@@ -178,7 +178,7 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
     return value
   }
 
-  function tag(kind: 'script' | 'stylesheet', path: string, attributes: TagAttributes | undefined): string {
+  function tag(kind: TagKind, path: string, attributes: TagAttributes | undefined): string {
     return renderTag(kind, url(path), integrity(path), options.crossorigin, attributes)
   }
 

@@ -11,10 +11,17 @@ export type { PreparedResponse } from './serve/node-io.js'
 export type {
   Asset,
   CacheKind,
+  CrossOrigin,
+  Dotfiles,
+  EncodedVariant,
+  Encoding,
   FileIdentity,
   HeaderContext,
+  IntegrityAlgorithm,
+  OnMissing,
   RequestInfo,
   SetHeaders,
   StaticOptions,
   UrlOptions,
+  Versioning,
 } from './types.js'

@@ -5,7 +5,20 @@
 import { realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { StaticConfigError } from './errors.js'
-import type { SetHeaders, StaticOptions } from './types.js'
+import {
+  CROSS_ORIGINS,
+  type CrossOrigin,
+  DOTFILES,
+  type Dotfiles,
+  INTEGRITY_ALGORITHMS,
+  type IntegrityAlgorithm,
+  ON_MISSING,
+  type OnMissing,
+  type SetHeaders,
+  type StaticOptions,
+  VERSIONINGS,
+  type Versioning,
+} from './types.js'
 
 export const DEFAULT_PREFIX = '/static/'
 export const DEFAULT_ALIASES: Readonly<Record<string, string>> = Object.freeze({
@@ -27,10 +40,10 @@ export interface ResolvedOptions {
   readonly realRoot: string
   /** Absolute path of the manifest to load, or undefined to scan the root. */
   readonly manifest: string | undefined
-  readonly versioning: 'query' | 'filename'
+  readonly versioning: Versioning
   readonly isFingerprinted: (logicalPath: string) => boolean
-  readonly integrity: 'sha256' | 'sha384' | 'sha512'
-  readonly crossorigin: 'anonymous' | 'use-credentials' | false
+  readonly integrity: IntegrityAlgorithm
+  readonly crossorigin: CrossOrigin | false
   /** Origin prepended to URLs (no trailing slash), or '' for path-only URLs. */
   readonly host: string
   /** Access-Control-Allow-Origin value, or undefined for none. */
@@ -40,11 +53,11 @@ export interface ResolvedOptions {
   readonly aliases: ReadonlyMap<string, string>
   readonly dev: boolean
   readonly index: string | false
-  readonly dotfiles: 'ignore' | 'allow'
+  readonly dotfiles: Dotfiles
   readonly followSymlinksOutsideRoot: boolean
   readonly maxAge: number
   readonly immutableMaxAge: number
-  readonly onMissing: 'throw' | 'warn'
+  readonly onMissing: OnMissing
   readonly setHeaders: SetHeaders | undefined
   readonly fallthrough: boolean
   readonly memoryMaxFileSize: number
@@ -91,20 +104,20 @@ export function resolveOptions(options: StaticOptions): ResolvedOptions {
     root,
     realRoot,
     manifest: resolveManifestPath(options.manifest),
-    versioning: oneOf('versioning', options.versioning, ['query', 'filename'] as const, 'query'),
+    versioning: oneOf('versioning', options.versioning, VERSIONINGS, 'query'),
     isFingerprinted: (logicalPath: string) => fingerprinted !== false && fingerprinted.test(logicalPath),
-    integrity: oneOf('integrity', options.integrity, ['sha256', 'sha384', 'sha512'] as const, 'sha384'),
+    integrity: oneOf('integrity', options.integrity, INTEGRITY_ALGORITHMS, 'sha384'),
     crossorigin:
       options.crossorigin === false
         ? false
-        : oneOf('crossorigin', options.crossorigin, ['anonymous', 'use-credentials'] as const, 'anonymous'),
+        : oneOf('crossorigin', options.crossorigin, CROSS_ORIGINS, 'anonymous'),
     host: resolveHost('host', options.host) ?? '',
     cors: resolveCors(options.cors),
     prefix: resolvePrefix(options.prefix),
     aliases: resolveAliases(options.aliases),
     dev: optionalBoolean('dev', options.dev, false),
     index: resolveIndex(options.index),
-    dotfiles: oneOf('dotfiles', options.dotfiles, ['ignore', 'allow'] as const, 'ignore'),
+    dotfiles: oneOf('dotfiles', options.dotfiles, DOTFILES, 'ignore'),
     followSymlinksOutsideRoot: optionalBoolean(
       'followSymlinksOutsideRoot',
       options.followSymlinksOutsideRoot,
@@ -112,7 +125,7 @@ export function resolveOptions(options: StaticOptions): ResolvedOptions {
     ),
     maxAge: seconds('maxAge', options.maxAge, 0),
     immutableMaxAge: seconds('immutableMaxAge', options.immutableMaxAge, ONE_YEAR_SECONDS),
-    onMissing: oneOf('onMissing', options.onMissing, ['throw', 'warn'] as const, 'throw'),
+    onMissing: oneOf('onMissing', options.onMissing, ON_MISSING, 'throw'),
     setHeaders: optionalFunction('setHeaders', options.setHeaders),
     fallthrough: optionalBoolean('fallthrough', options.fallthrough, true),
     memoryMaxFileSize: bytes('memoryMaxFileSize', options.memoryMaxFileSize, 2 * 1024 * 1024),

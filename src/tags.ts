@@ -4,20 +4,23 @@
  */
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import type { Asset, TagAttributes } from './types.js'
+import type { Asset, CrossOrigin, IntegrityAlgorithm, TagAttributes } from './types.js'
+
+/** The tags vstatic renders. */
+export type TagKind = 'script' | 'stylesheet'
 
 /** The SRI value (`sha384-<base64>`) of the exact bytes an asset serves (identity encoding). */
-export function toIntegrity(asset: Asset, algorithm: 'sha256' | 'sha384' | 'sha512'): string {
+export function toIntegrity(asset: Asset, algorithm: IntegrityAlgorithm): string {
   const bytes = asset.body ?? readFileSync(asset.absolutePath)
   return `${algorithm}-${createHash(algorithm).update(bytes).digest('base64')}`
 }
 
 /** Renders a script or stylesheet tag; every attribute value is escaped for HTML. */
 export function renderTag(
-  kind: 'script' | 'stylesheet',
+  kind: TagKind,
   url: string,
   integrity: string,
-  crossorigin: 'anonymous' | 'use-credentials' | false,
+  crossorigin: CrossOrigin | false,
   extra: TagAttributes | undefined,
 ): string {
   const attributes: Array<[string, string | boolean | undefined]> =

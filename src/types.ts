@@ -15,10 +15,34 @@ export interface FileIdentity {
   readonly ctimeMs: number
 }
 
+/**
+ * A content coding vstatic serves precompressed (`Content-Encoding`). Its file suffix and
+ * preference order live in one table, `ENCODINGS` in `http/encoding.ts`.
+ */
+export type Encoding = 'br' | 'gzip'
+
+/** The closed sets of option values, each listed once; the option types below are derived from them. */
+export const VERSIONINGS = ['query', 'filename'] as const
+export const INTEGRITY_ALGORITHMS = ['sha256', 'sha384', 'sha512'] as const
+export const CROSS_ORIGINS = ['anonymous', 'use-credentials'] as const
+export const DOTFILES = ['ignore', 'allow'] as const
+export const ON_MISSING = ['throw', 'warn'] as const
+
+/** Where the version token goes in URLs: `query` (`app.css?v=<token>`) or `filename` (`app.<token>.css`). */
+export type Versioning = (typeof VERSIONINGS)[number]
+/** Hash algorithm of Subresource Integrity values. */
+export type IntegrityAlgorithm = (typeof INTEGRITY_ALGORITHMS)[number]
+/** Value of the `crossorigin` attribute of rendered tags. */
+export type CrossOrigin = (typeof CROSS_ORIGINS)[number]
+/** Whether dotfiles are indexed and served (`.well-known/` always is). */
+export type Dotfiles = (typeof DOTFILES)[number]
+/** What `url()` does with a path that is not in the index. */
+export type OnMissing = (typeof ON_MISSING)[number]
+
 /** A precompressed form of an asset, found next to it (`app.css.br`, `app.css.gz`). */
 export interface EncodedVariant {
   /** The Content-Encoding it is served with. */
-  readonly encoding: 'br' | 'gzip'
+  readonly encoding: Encoding
   readonly absolutePath: string
   readonly size: number
   /** SHA-256 of the compressed bytes. */
@@ -121,16 +145,16 @@ export interface StaticOptions {
    * Where the token goes: `query` (`app.css?v=<token>`, Tornado's scheme) or `filename`
    * (`app.<token>.css`, for CDNs and proxies that ignore query strings). @default 'query'
    */
-  versioning?: 'query' | 'filename'
+  versioning?: Versioning
   /**
    * Files a bundler already fingerprinted: served immutable under their own names, never renamed
    * or rewritten. `false` for none. @default Vite's `assets/name-<8 chars>.ext` and webpack's `name.<20+ hex>.ext`
    */
   fingerprinted?: RegExp | false
   /** Hash algorithm of Subresource Integrity values. @default 'sha384' */
-  integrity?: 'sha256' | 'sha384' | 'sha512'
+  integrity?: IntegrityAlgorithm
   /** `crossorigin` attribute of the tags `script()` and `stylesheet()` render; `false` for none. @default 'anonymous' */
-  crossorigin?: 'anonymous' | 'use-credentials' | false
+  crossorigin?: CrossOrigin | false
   /**
    * Origin that `url()` puts in front of every URL, for assets served from a CDN:
    * `'https://cdn.example.com'` gives `https://cdn.example.com/static/app.css?v=…`.
@@ -158,7 +182,7 @@ export interface StaticOptions {
   /** File served for a directory URL (`/static/docs/` → `docs/index.html`); `false` for none. @default false */
   index?: string | false
   /** `ignore`: dotfiles are neither indexed nor served (`.well-known/` excepted); `allow`: they are. @default 'ignore' */
-  dotfiles?: 'ignore' | 'allow'
+  dotfiles?: Dotfiles
   /** Index symlinks whose target lies outside the root. @default false */
   followSymlinksOutsideRoot?: boolean
   /**
@@ -170,7 +194,7 @@ export interface StaticOptions {
   /** `max-age` in seconds for requests that carry the current version token; sent with `immutable`. @default 31536000 */
   immutableMaxAge?: number
   /** What `url()` does with a path that is not in the index: throw a `MissingAssetError`, or warn once and return the unversioned URL. @default 'throw' */
-  onMissing?: 'throw' | 'warn'
+  onMissing?: OnMissing
   /** Per-file header hook; runs last and wins. */
   setHeaders?: SetHeaders
   /** Pass requests the handler does not serve to `next()` when one is given (otherwise: 404). @default true */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, expectTypeOf, it } from 'vitest'
 import * as express from '../src/adapters/express.js'
 import * as fastify from '../src/adapters/fastify.js'
 import * as hono from '../src/adapters/hono.js'
@@ -9,6 +9,16 @@ import * as api from '../src/index.js'
 describe('public surface', () => {
   it('exports exactly these names from the main entry', () => {
     expect(Object.keys(api).sort()).toEqual(['MissingAssetError', 'StaticConfigError', 'createStatic'])
+  })
+
+  it('names each closed set of option values (checked by the type-check)', () => {
+    expectTypeOf<api.Versioning>().toEqualTypeOf<'query' | 'filename'>()
+    expectTypeOf<api.Encoding>().toEqualTypeOf<'br' | 'gzip'>()
+    expectTypeOf<api.IntegrityAlgorithm>().toEqualTypeOf<'sha256' | 'sha384' | 'sha512'>()
+    expectTypeOf<api.CrossOrigin>().toEqualTypeOf<'anonymous' | 'use-credentials'>()
+    expectTypeOf<api.Dotfiles>().toEqualTypeOf<'ignore' | 'allow'>()
+    expectTypeOf<api.OnMissing>().toEqualTypeOf<'throw' | 'warn'>()
+    expectTypeOf<api.StaticOptions['versioning']>().toEqualTypeOf<api.Versioning | undefined>()
   })
 
   it.each([

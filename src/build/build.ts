@@ -36,9 +36,11 @@ import { isInside, scanRoot, splitVariants } from '../catalog/scan.js'
 import { checkVariants } from '../catalog/variants.js'
 import { StaticConfigError } from '../errors.js'
 import { createScratch, hashContent, TOKEN_LENGTH } from '../hash.js'
-import { formatVersionedPath, type Versioning } from '../http/versioned-path.js'
+import { ENCODINGS, encodingExtension } from '../http/encoding.js'
+import { formatVersionedPath } from '../http/versioned-path.js'
 import { type ResolvedOptions, resolveOptions } from '../options.js'
 import { resolveGraph, type SourceFile } from '../rewrite/asset-graph.js'
+import type { Dotfiles, Encoding, IntegrityAlgorithm, Versioning } from '../types.js'
 import { compress, isWorthKeeping, MIN_COMPRESS_BYTES } from './compress.js'
 
 /** Options of {@link buildManifest}. */
@@ -55,8 +57,8 @@ export interface BuildOptions {
   readonly versioning?: Versioning
   /** Write Brotli and gzip variants of compressible files of at least 1 KiB. @default false */
   readonly compress?: boolean
-  readonly integrity?: 'sha256' | 'sha384' | 'sha512'
-  readonly dotfiles?: 'ignore' | 'allow'
+  readonly integrity?: IntegrityAlgorithm
+  readonly dotfiles?: Dotfiles
   readonly fingerprinted?: RegExp | false
   readonly followSymlinksOutsideRoot?: boolean
   readonly onWarning?: (message: string) => void
@@ -288,11 +290,7 @@ export interface VerifyResult {
 }
 
 /** Compares the root with a manifest: what `vstatic verify` reports. */
-export function verifyManifest(
-  root: string,
-  manifestPath: string,
-  dotfiles?: 'ignore' | 'allow',
-): VerifyResult {
+export function verifyManifest(root: string, manifestPath: string, dotfiles?: Dotfiles): VerifyResult {
   const manifest = readManifest(path.resolve(manifestPath))
   const options = resolveOptions({
     root,
@@ -370,7 +368,7 @@ function writeServed(served: Served, target: string, immutable: boolean): number
   return 1
 }
 
-function integrityOf(served: Served, algorithm: 'sha256' | 'sha384' | 'sha512'): string {
+function integrityOf(served: Served, algorithm: IntegrityAlgorithm): string {
   const hash = createHash(algorithm)
   if (served.body !== undefined) {
     hash.update(served.body)
@@ -404,15 +402,15 @@ function compressVariants(
   contentType: string,
   file: string | undefined,
   context: CompressContext,
-): Partial<Record<'br' | 'gzip', ManifestVariant>> | undefined {
+): Partial<Record<Encoding, ManifestVariant>> | undefined {
   if (!isCompressible(contentType) || served.size < MIN_COMPRESS_BYTES || served.size > MAX_COMPRESS_BYTES)
     return undefined
   const base = context.outDir ?? context.root
-  const recorded: Partial<Record<'br' | 'gzip', ManifestVariant>> = {}
+  const recorded: Partial<Record<Encoding, ManifestVariant>> = {}
   const reusable = context.previous?.assets[logicalPath]
   let bytes: Buffer | undefined
-  for (const encoding of ['br', 'gzip'] as const) {
-    const extension = encoding === 'br' ? '.br' : '.gz'
+  for (const encoding of ENCODINGS) {
+    const extension = encodingExtension(encoding)
     const target = (file ?? logicalPath) + extension
     const previousVariant = reusable?.hash === hash ? reusable.encodings?.[encoding] : undefined
     if (previousVariant !== undefined && previousVariant.file === target) {
@@ -465,10 +463,10 @@ function recordExistingVariants(
   file: string | undefined,
   warn: (message: string) => void,
   counts: { written: number },
-): Partial<Record<'br' | 'gzip', ManifestVariant>> | undefined {
+): Partial<Record<Encoding, ManifestVariant>> | undefined {
   const kept = checkVariants(candidates, served, options, warn)
   if (kept.length === 0) return undefined
-  const recorded: Partial<Record<'br' | 'gzip', ManifestVariant>> = {}
+  const recorded: Partial<Record<Encoding, ManifestVariant>> = {}
   for (const variant of kept) {
     const relative = path.relative(options.realRoot, variant.absolutePath).split(path.sep).join('/')
     let target = relative
@@ -477,7 +475,7 @@ function recordExistingVariants(
       writeFileAtomic(path.join(outDir, relative), bytes)
       counts.written++
       if (file !== undefined) {
-        target = file + (variant.encoding === 'br' ? '.br' : '.gz')
+        target = file + encodingExtension(variant.encoding)
         writeFileAtomic(path.join(outDir, target), bytes)
         counts.written++
       }
@@ -543,8 +541,7 @@ function removeDropped(
     entry: { file?: string; encodings?: ManifestEntry['encodings'] },
   ) => {
     inUse.add(logicalPath)
-    inUse.add(`${logicalPath}.br`)
-    inUse.add(`${logicalPath}.gz`)
+    for (const encoding of ENCODINGS) inUse.add(logicalPath + encodingExtension(encoding))
     if (entry.file !== undefined) inUse.add(entry.file)
     for (const variant of Object.values(entry.encodings ?? {})) inUse.add(variant.file)
   }
@@ -566,8 +563,7 @@ function removeDropped(
   for (const [logicalPath, entry] of Object.entries(previous.assets)) {
     if (assets[logicalPath] !== undefined) continue
     candidates.add(logicalPath)
-    candidates.add(`${logicalPath}.br`)
-    candidates.add(`${logicalPath}.gz`)
+    for (const encoding of ENCODINGS) candidates.add(logicalPath + encodingExtension(encoding))
     for (const variant of Object.values(entry.encodings ?? {})) candidates.add(variant.file)
   }
   const removed: string[] = []

@@ -7,8 +7,15 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { StaticConfigError } from '../errors.js'
-import type { Versioning } from '../http/versioned-path.js'
+import { isEncoding } from '../http/encoding.js'
 import { toLogicalPath } from '../options.js'
+import {
+  type Encoding,
+  INTEGRITY_ALGORITHMS,
+  type IntegrityAlgorithm,
+  VERSIONINGS,
+  type Versioning,
+} from '../types.js'
 
 /** The schema version this release writes and reads. */
 export const MANIFEST_VERSION = 1
@@ -40,7 +47,7 @@ export interface ManifestEntry {
   readonly fingerprinted?: boolean
   /** Logical paths this file references. */
   readonly references?: readonly string[]
-  readonly encodings?: Readonly<Partial<Record<'br' | 'gzip', ManifestVariant>>>
+  readonly encodings?: Readonly<Partial<Record<Encoding, ManifestVariant>>>
 }
 
 /** A file of an earlier build kept in the output directory (`--keep`). */
@@ -50,7 +57,7 @@ export interface RetainedFile {
   readonly size: number
   readonly hash: string
   readonly contentType: string
-  readonly encodings?: Readonly<Partial<Record<'br' | 'gzip', ManifestVariant>>>
+  readonly encodings?: Readonly<Partial<Record<Encoding, ManifestVariant>>>
 }
 
 /** An earlier build whose files are still in the output directory. */
@@ -75,7 +82,7 @@ export interface Manifest {
     readonly versioning: Versioning
     readonly hash: 'sha256'
     readonly tokenLength: number
-    readonly integrity: 'sha256' | 'sha384' | 'sha512'
+    readonly integrity: IntegrityAlgorithm
     /** `source`: entries are the files of the root. `out-dir`: the root holds fingerprinted copies. */
     readonly layout: 'source' | 'out-dir'
   }
@@ -133,10 +140,10 @@ export function parseManifest(text: string, source: string): Manifest {
   if (
     !isRecord(options) ||
     typeof options.prefix !== 'string' ||
-    (options.versioning !== 'query' && options.versioning !== 'filename') ||
+    !VERSIONINGS.includes(options.versioning as Versioning) ||
     options.hash !== 'sha256' ||
     typeof options.tokenLength !== 'number' ||
-    !['sha256', 'sha384', 'sha512'].includes(options.integrity as string) ||
+    !INTEGRITY_ALGORITHMS.includes(options.integrity as IntegrityAlgorithm) ||
     (options.layout !== 'source' && options.layout !== 'out-dir')
   ) {
     return fail('has a malformed "options" object')
@@ -207,8 +214,7 @@ function checkEntry(logicalPath: string, entry: unknown): string | undefined {
   if (entry.encodings !== undefined) {
     if (!isRecord(entry.encodings)) return 'has malformed "encodings"'
     for (const [encoding, variant] of Object.entries(entry.encodings)) {
-      if (encoding !== 'br' && encoding !== 'gzip')
-        return `has an unknown encoding ${JSON.stringify(encoding)}`
+      if (!isEncoding(encoding)) return `has an unknown encoding ${JSON.stringify(encoding)}`
       if (
         !isRecord(variant) ||
         typeof variant.file !== 'string' ||

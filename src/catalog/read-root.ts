@@ -10,7 +10,7 @@ import { type ResolvedFile, resolveGraph, type SourceFile } from '../rewrite/ass
 import type { Asset } from '../types.js'
 import { createAsset } from './asset.js'
 import { type ReadFile, readSourceSync, toGraphOptions } from './read.js'
-import { type ScannedFile, scanRoot, splitVariants } from './scan.js'
+import { type ScannedFile, scanRoot, splitVariants, type VariantFile } from './scan.js'
 import { checkVariants } from './variants.js'
 
 /** One file of the root as read, and what the graph made of it. */
@@ -26,7 +26,7 @@ export interface RootContents {
   /** Files served on their own, in logical-path order. */
   readonly files: readonly RootFile[]
   /** Precompressed siblings by the logical path of the file they sit beside, not checked yet. */
-  readonly variants: ReadonlyMap<string, ReadonlyArray<{ encoding: 'br' | 'gzip'; file: ScannedFile }>>
+  readonly variants: ReadonlyMap<string, readonly VariantFile[]>
 }
 
 /** Options of {@link readRoot}. */

@@ -5,6 +5,8 @@
 import { existsSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import fg from 'fast-glob'
+import { ENCODINGS, encodingExtension } from '../http/encoding.js'
+import type { Dotfiles, Encoding } from '../types.js'
 
 /** A file found under the root. */
 export interface ScannedFile {
@@ -16,7 +18,7 @@ export interface ScannedFile {
 
 /** What the walk may include. */
 export interface ScanPolicy {
-  readonly dotfiles: 'ignore' | 'allow'
+  readonly dotfiles: Dotfiles
   readonly followSymlinksOutsideRoot: boolean
 }
 
@@ -77,7 +79,7 @@ export function scanRoot(
 }
 
 /** True when no segment of the logical path is hidden by the dotfile policy. */
-export function isAllowedPath(logicalPath: string, dotfiles: 'ignore' | 'allow'): boolean {
+export function isAllowedPath(logicalPath: string, dotfiles: Dotfiles): boolean {
   if (dotfiles === 'allow') return true
   const segments = logicalPath.split('/')
   // .well-known is allowed as the first segment only, and only as a directory.
@@ -94,29 +96,30 @@ export function isInside(realPath: string, realRoot: string): boolean {
   )
 }
 
-/** Precompressed siblings and their Content-Encoding. */
-export const VARIANT_EXTENSIONS: ReadonlyArray<readonly ['br' | 'gzip', string]> = [
-  ['br', '.br'],
-  ['gzip', '.gz'],
-]
+/** A precompressed file found beside the file it compresses. */
+export interface VariantFile {
+  readonly encoding: Encoding
+  readonly file: ScannedFile
+}
 
 /** Separates `x.br` / `x.gz` files that sit next to an `x` from the files served on their own. */
 export function splitVariants(files: readonly ScannedFile[]): {
   originals: ScannedFile[]
-  variants: Map<string, Array<{ encoding: 'br' | 'gzip'; file: ScannedFile }>>
+  variants: Map<string, VariantFile[]>
 } {
   const names = new Set(files.map((file) => file.logicalPath))
   const originals: ScannedFile[] = []
-  const variants = new Map<string, Array<{ encoding: 'br' | 'gzip'; file: ScannedFile }>>()
+  const variants = new Map<string, VariantFile[]>()
   for (const file of files) {
-    const match = VARIANT_EXTENSIONS.find(([, extension]) => file.logicalPath.endsWith(extension))
-    const original = match === undefined ? undefined : file.logicalPath.slice(0, -match[1].length)
-    if (match === undefined || original === undefined || !names.has(original)) {
+    const encoding = ENCODINGS.find((name) => file.logicalPath.endsWith(encodingExtension(name)))
+    const original =
+      encoding === undefined ? undefined : file.logicalPath.slice(0, -encodingExtension(encoding).length)
+    if (encoding === undefined || original === undefined || !names.has(original)) {
       originals.push(file)
       continue
     }
     const list = variants.get(original) ?? []
-    list.push({ encoding: match[0], file })
+    list.push({ encoding, file })
     variants.set(original, list)
   }
   return { originals, variants }

@@ -7,7 +7,8 @@ import { closeSync } from 'node:fs'
 import path from 'node:path'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { hashContent, hashOpenFile, toEtag } from '../hash.js'
-import type { EncodedVariant } from '../types.js'
+import { byPreference, ENCODINGS } from '../http/encoding.js'
+import type { EncodedVariant, Encoding } from '../types.js'
 import type { ManifestVariant } from './manifest.js'
 import {
   identityOf,
@@ -17,7 +18,13 @@ import {
   type RootRule,
   readExactlySync,
 } from './open-file.js'
-import type { ScannedFile } from './scan.js'
+import type { VariantFile } from './scan.js'
+
+/** The decompressor of each coding of the table in `http/encoding.ts`, stopping at `maxOutputLength`. */
+const DECOMPRESS: Readonly<Record<Encoding, (compressed: Buffer, maxOutputLength: number) => Buffer>> = {
+  br: (compressed, maxOutputLength) => brotliDecompressSync(compressed, { maxOutputLength }),
+  gzip: (compressed, maxOutputLength) => gunzipSync(compressed, { maxOutputLength }),
+}
 
 /**
  * Keeps the variants whose decompressed bytes are exactly the bytes served (`servedSize` bytes
@@ -25,7 +32,7 @@ import type { ScannedFile } from './scan.js'
  * served, so a decompression bomb costs no more than the file it sits beside.
  */
 export function checkVariants(
-  candidates: ReadonlyArray<{ encoding: 'br' | 'gzip'; file: ScannedFile }>,
+  candidates: readonly VariantFile[],
   served: { readonly hash: string; readonly size: number },
   rule: RootRule,
   onWarning: (message: string) => void,
@@ -37,8 +44,7 @@ export function checkVariants(
     try {
       const compressed = readExactlySync(opened.fd, opened.stats.size)
       if (compressed === undefined) continue
-      const decompress = encoding === 'br' ? brotliDecompressSync : gunzipSync
-      const plain = safely(() => decompress(compressed, { maxOutputLength: Math.max(served.size, 1) }))
+      const plain = safely(() => DECOMPRESS[encoding](compressed, Math.max(served.size, 1)))
       if (plain === undefined || plain.length !== served.size || hashContent(plain) !== served.hash) {
         onWarning(
           `${file.logicalPath} does not decompress to the file it sits beside (stale or not ${encoding}); not served as ${encoding}`,
@@ -58,16 +64,16 @@ export function checkVariants(
       closeSync(opened.fd)
     }
   }
-  return kept.sort((a, b) => (a.encoding === 'br' ? -1 : 0) - (b.encoding === 'br' ? -1 : 0))
+  return kept.sort(byPreference)
 }
 
 /** The variants a manifest records for one asset, not read yet. */
 export function toVariants(
-  recorded: Readonly<Partial<Record<'br' | 'gzip', ManifestVariant>>> | undefined,
+  recorded: Readonly<Partial<Record<Encoding, ManifestVariant>>> | undefined,
   root: string,
 ): EncodedVariant[] {
   const variants: EncodedVariant[] = []
-  for (const encoding of ['br', 'gzip'] as const) {
+  for (const encoding of ENCODINGS) {
     const variant = recorded?.[encoding]
     if (variant === undefined) continue
     variants.push({

@@ -4,6 +4,7 @@
  */
 import cliProgress from 'cli-progress'
 import { type BuildProgress, type BuildSummary, buildManifest } from '../build/build.js'
+import type { Dotfiles, IntegrityAlgorithm, Versioning } from '../types.js'
 import {
   type Command,
   type OptionTable,
@@ -85,11 +86,11 @@ async function runBuild(args: readonly string[], io: CliIo): Promise<number> {
     out: values.out,
     outDir: values['out-dir'],
     keep: parseOptionalWhole('--keep', values.keep),
-    versioning: values.versioning as 'query' | 'filename' | undefined,
+    versioning: values.versioning as Versioning | undefined,
     prefix: values.prefix,
     compress: values.compress,
-    integrity: values.integrity as 'sha256' | 'sha384' | 'sha512' | undefined,
-    dotfiles: values.dotfiles as 'ignore' | 'allow' | undefined,
+    integrity: values.integrity as IntegrityAlgorithm | undefined,
+    dotfiles: values.dotfiles as Dotfiles | undefined,
     fingerprinted: parseFingerprinted(values.fingerprinted),
     onWarning:
       values.quiet || values.json ? undefined : (message) => io.stderr(`vstatic: warning: ${message}\n`),

@@ -3,6 +3,7 @@
  * @module
  */
 import { availableParallelism } from 'node:os'
+import type { Dotfiles, Versioning } from '../types.js'
 import {
   type Command,
   type OptionTable,
@@ -131,9 +132,9 @@ function toSettings({ values, positionals }: ParsedArgs<typeof OPTIONS>): ServeS
       index: values['no-index'] ? false : values.index,
       dev: values.dev,
       maxAge: parseOptionalWhole('--max-age', values['max-age']),
-      dotfiles: values.dotfiles as 'ignore' | 'allow' | undefined,
+      dotfiles: values.dotfiles as Dotfiles | undefined,
       manifest: values.manifest,
-      versioning: values.versioning as 'query' | 'filename' | undefined,
+      versioning: values.versioning as Versioning | undefined,
     },
   }
 }

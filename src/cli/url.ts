@@ -4,6 +4,7 @@
  */
 import { createStatic } from '../create-static.js'
 import { MissingAssetError } from '../errors.js'
+import type { Versioning } from '../types.js'
 import { type Command, type OptionTable, parseCommand, UsageError } from './args.js'
 import type { CliIo } from './io.js'
 
@@ -40,7 +41,7 @@ async function printUrls(args: readonly string[], io: CliIo): Promise<number> {
     root: values.root,
     prefix: values.prefix,
     manifest: values.manifest,
-    versioning: values.versioning as 'query' | 'filename' | undefined,
+    versioning: values.versioning as Versioning | undefined,
   })
   let status = 0
   for (const path of positionals) {

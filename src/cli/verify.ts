@@ -3,6 +3,7 @@
  * @module
  */
 import { verifyManifest } from '../build/build.js'
+import type { Dotfiles } from '../types.js'
 import { type Command, type OptionTable, onePositional, parseCommand } from './args.js'
 import type { CliIo } from './io.js'
 
@@ -31,7 +32,7 @@ function runVerify(args: readonly string[], io: CliIo): number {
   if (parsed === undefined) return 0
   const { values, positionals } = parsed
   const root = onePositional(positionals, 'verify')
-  const result = verifyManifest(root, values.manifest, values.dotfiles as 'ignore' | 'allow' | undefined)
+  const result = verifyManifest(root, values.manifest, values.dotfiles as Dotfiles | undefined)
   const lines = [
     ...result.added.map((file) => `added    ${file}`),
     ...result.removed.map((file) => `removed  ${file}`),

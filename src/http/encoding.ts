@@ -1,19 +1,57 @@
 /**
- * negotiateEncoding(): Accept-Encoding (RFC 9110 §12.5.3) against the variants an asset has. Pure.
+ * The content codings vstatic serves precompressed, and negotiateEncoding(): Accept-Encoding
+ * (RFC 9110 §12.5.3) against the variants an asset has. Pure.
  * @module
  */
+import type { Encoding } from '../types.js'
 
-/** Preference among equally acceptable codings: the smaller first. */
-const PREFERENCE = ['br', 'gzip', 'identity'] as const
-
-/** A coding vstatic can send. */
-export type Coding = (typeof PREFERENCE)[number]
+/** What the protocol needs to know about one coding. */
+interface EncodingFacts {
+  /** Suffix of the precompressed file beside the original: `app.css` → `app.css.br`. */
+  readonly extension: string
+  /** Other names a client may use for it in Accept-Encoding. */
+  readonly aliases: readonly string[]
+}
 
 /**
- * Picks the coding to send: the highest q-value among those available, ties broken by
- * br > gzip > identity. `*` covers codings the header does not name; `identity` stays acceptable
- * unless excluded with q=0 (and if nothing is acceptable, identity is sent anyway: a 406 for a
- * static file helps nobody).
+ * The one table of codings, in preference order: among equally acceptable codings the smaller
+ * output comes first. Adding a coding starts here; its codecs are looked up by name in
+ * `catalog/variants.ts` (decompress) and `build/compress.ts` (compress).
+ */
+const ENCODING_TABLE: Readonly<Record<Encoding, EncodingFacts>> = {
+  br: { extension: '.br', aliases: [] },
+  gzip: { extension: '.gz', aliases: ['x-gzip'] },
+}
+
+/** Every coding served precompressed, best first. */
+export const ENCODINGS: readonly Encoding[] = Object.freeze(Object.keys(ENCODING_TABLE) as Encoding[])
+
+/** The suffix of a coding's file: `br` → `.br`, `gzip` → `.gz`. */
+export function encodingExtension(encoding: Encoding): string {
+  return ENCODING_TABLE[encoding].extension
+}
+
+/** True when `name` is a coding vstatic serves precompressed (the manifest's keys, for one). */
+export function isEncoding(name: string): name is Encoding {
+  return Object.hasOwn(ENCODING_TABLE, name)
+}
+
+/** Orders variants best first. */
+export function byPreference(a: { encoding: Encoding }, b: { encoding: Encoding }): number {
+  return ENCODINGS.indexOf(a.encoding) - ENCODINGS.indexOf(b.encoding)
+}
+
+/** A coding vstatic can send: a precompressed one, or the file as it is. */
+export type Coding = Encoding | 'identity'
+
+/** Preference among equally acceptable codings. */
+const PREFERENCE: readonly Coding[] = [...ENCODINGS, 'identity']
+
+/**
+ * Picks the coding to send: the highest q-value among those available, ties broken by the table's
+ * order (br > gzip), then identity. `*` covers codings the header does not name; `identity` stays
+ * acceptable unless excluded with q=0 (and if nothing is acceptable, identity is sent anyway: a 406
+ * for a static file helps nobody).
  */
 export function negotiateEncoding(
   acceptEncoding: string | undefined,
@@ -26,7 +64,7 @@ export function negotiateEncoding(
   let bestWeight = -1
   for (const coding of PREFERENCE) {
     if (coding !== 'identity' && !available.has(coding)) continue
-    let weight = weights.get(coding) ?? (coding === 'gzip' ? weights.get('x-gzip') : undefined) ?? star
+    let weight = weights.get(coding) ?? aliasWeight(weights, coding) ?? star
     if (weight === undefined) weight = coding === 'identity' ? 0.001 : 0
     if (weight > bestWeight) {
       best = coding
@@ -37,6 +75,15 @@ export function negotiateEncoding(
 }
 
 // --- internal ---
+
+function aliasWeight(weights: ReadonlyMap<string, number>, coding: Coding): number | undefined {
+  if (coding === 'identity') return undefined
+  for (const alias of ENCODING_TABLE[coding].aliases) {
+    const weight = weights.get(alias)
+    if (weight !== undefined) return weight
+  }
+  return undefined
+}
 
 /** Coding → q-value. Malformed members are skipped; the header is read once, linearly. */
 function parseAcceptEncoding(header: string): Map<string, number> {

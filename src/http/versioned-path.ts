@@ -53,9 +53,6 @@ function safeDecode(value: string): string {
   }
 }
 
-/** How a version token is put into URLs. */
-export type Versioning = 'query' | 'filename'
-
 const TOKEN_PATTERN = new RegExp(`^[0-9a-f]{${TOKEN_LENGTH}}$`)
 
 /**

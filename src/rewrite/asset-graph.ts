@@ -6,7 +6,7 @@
  * @module
  */
 import { hashContent, toToken } from '../hash.js'
-import type { Versioning } from '../http/versioned-path.js'
+import type { Versioning } from '../types.js'
 import {
   applyReplacements,
   type FoundReference,

@@ -12,7 +12,8 @@ import {
   isTokenURL,
   tokenize,
 } from '@csstools/css-tokenizer'
-import { formatVersionedPath, type Versioning } from '../http/versioned-path.js'
+import { formatVersionedPath } from '../http/versioned-path.js'
+import type { Versioning } from '../types.js'
 
 /** One reference found in a text asset. */
 export interface FoundReference {
