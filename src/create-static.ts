@@ -11,7 +11,7 @@ import { createScannedIndex } from './catalog/scanned-index.js'
 import { MissingAssetError, StaticConfigError } from './errors.js'
 import { createCachePolicies } from './http/cache-control.js'
 import type { StaticResponse } from './http/plan.js'
-import { formatUrlPath, formatVersionedPath, formatVersionedUrl } from './http/versioned-path.js'
+import { formatAssetPath } from './http/versioned-path.js'
 import { type ResolvedOptions, resolveHost, resolveOptions, toLogicalPath } from './options.js'
 import { createBodyCache } from './serve/body-cache.js'
 import type { PreparedResponse } from './serve/node-io.js'
@@ -228,7 +228,7 @@ function createUrl(options: ResolvedOptions, index: AssetIndex): StaticAssets['u
         `static asset ${JSON.stringify(path)} is not in ${options.root}; using an unversioned URL`,
       )
     }
-    return options.prefix + formatUrlPath(logicalPath)
+    return formatAssetPath(options.prefix, logicalPath, undefined, options.versioning)
   }
 
   return function url(path: string, urlOptions?: UrlOptions): string {
@@ -243,7 +243,7 @@ function createUrl(options: ResolvedOptions, index: AssetIndex): StaticAssets['u
           : resolveHost('host', urlOptions.host)
     if (asset === undefined) return host + missing(path, logicalPath)
     if (urlOptions?.version === false || asset.fingerprinted)
-      return host + options.prefix + formatUrlPath(asset.logicalPath)
+      return host + formatAssetPath(options.prefix, asset.logicalPath, undefined, options.versioning)
     if (urlOptions?.host !== undefined) return host + versionedPath(asset)
     let value = built.get(asset)
     if (value === undefined) {
@@ -254,8 +254,6 @@ function createUrl(options: ResolvedOptions, index: AssetIndex): StaticAssets['u
   }
 
   function versionedPath(asset: Asset): string {
-    return options.versioning === 'filename'
-      ? options.prefix + formatUrlPath(formatVersionedPath(asset.logicalPath, asset.token))
-      : formatVersionedUrl(options.prefix + formatUrlPath(asset.logicalPath), asset.token)
+    return formatAssetPath(options.prefix, asset.logicalPath, asset.token, options.versioning)
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { hashContent } from '../src/hash.js'
 import { resolveGraph, type SourceFile } from '../src/rewrite/asset-graph.js'
-import { findReferences, formatReference, resolveReference } from '../src/rewrite/references.js'
+import { findReferences, resolveReference } from '../src/rewrite/references.js'
 
 function values(logicalPath: string, text: string): string[] {
   return findReferences(logicalPath, text).map((reference) => reference.value)
@@ -64,20 +64,6 @@ describe('resolveReference', () => {
 
   it.each(['../../outside.png', '/elsewhere/a.png', '%zz.png'])('%j is unresolvable', (value) => {
     expect(resolveReference('css/app.css', value, '/static/').kind).toBe('unresolvable')
-  })
-})
-
-describe('formatReference', () => {
-  const token = '0123456789abcdef'
-  it.each([
-    ['query', '../img/a.png', '', '../img/a.png?v=0123456789abcdef'],
-    ['query', 'f.woff2', '?v=4.7#iefix', 'f.woff2?v=0123456789abcdef&v=4.7#iefix'],
-    ['query', 'f.eot', '?#iefix', 'f.eot?v=0123456789abcdef#iefix'],
-    ['query', 'i.svg', '#icon', 'i.svg?v=0123456789abcdef#icon'],
-    ['filename', '../img/a.png', '', '../img/a.0123456789abcdef.png'],
-    ['filename', 'f.woff2', '?#iefix', 'f.0123456789abcdef.woff2?#iefix'],
-  ] as const)('%s: %s%s', (versioning, pathText, suffix, expected) => {
-    expect(formatReference(pathText, suffix, token, versioning)).toBe(expected)
   })
 })
 

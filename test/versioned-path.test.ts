@@ -1,5 +1,13 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { formatVersionedPath, parseVersionedPath, parseVersionToken } from '../src/http/versioned-path.js'
+import {
+  formatAssetPath,
+  formatVersionedPath,
+  formatVersionedUrl,
+  parseAssetPath,
+  parseVersionedPath,
+  parseVersionToken,
+} from '../src/http/versioned-path.js'
 
 const TOKEN = '0123456789abcdef'
 
@@ -37,5 +45,62 @@ describe('parseVersionToken', () => {
     ['v=%zz', '%zz'],
   ])('%j → %j', (query, token) => {
     expect(parseVersionToken(query)).toBe(token)
+  })
+})
+
+describe('formatAssetPath', () => {
+  it.each([
+    ['query', 'css/app.css', TOKEN, '/static/css/app.css?v=0123456789abcdef'],
+    ['filename', 'css/app.css', TOKEN, '/static/css/app.0123456789abcdef.css'],
+    ['filename', 'a?b#c.txt', TOKEN, '/static/a%3Fb%23c.0123456789abcdef.txt'],
+    ['filename', '.htaccess', TOKEN, '/static/.htaccess.0123456789abcdef'],
+    ['query', 'with space.txt', undefined, '/static/with%20space.txt'],
+    ['filename', 'css/app.css', undefined, '/static/css/app.css'],
+  ] as const)('%s: %s %s → %s', (versioning, logicalPath, token, expected) => {
+    expect(formatAssetPath('/static/', logicalPath, token, versioning)).toBe(expected)
+  })
+
+  // Any logical path (any Unicode name, dots anywhere, nested or not), any token, any prefix:
+  // the path and token read back from the URL are the ones that went in.
+  const segment = fc
+    .string({ unit: 'grapheme', minLength: 1, maxLength: 8 })
+    .filter((name) => !name.includes('/') && name !== '.' && name !== '..')
+  const logicalPath = fc.array(segment, { minLength: 1, maxLength: 4 }).map((segments) => segments.join('/'))
+  const token = fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 16, maxLength: 16 })
+  const prefix = fc.constantFrom('/static/', '/', '/v1.2/assets/')
+
+  it('round-trips through parseAssetPath in both schemes (fast-check)', () => {
+    fc.assert(
+      fc.property(prefix, logicalPath, token, (prefix, logicalPath, token) => {
+        const query = parseAssetPath(prefix, formatAssetPath(prefix, logicalPath, token, 'query'))
+        expect(query?.[0]).toEqual({ logicalPath, token })
+        const filename = parseAssetPath(prefix, formatAssetPath(prefix, logicalPath, token, 'filename'))
+        expect(filename).toContainEqual({ logicalPath, token })
+        expect(parseAssetPath(prefix, formatAssetPath(prefix, logicalPath, undefined, 'query'))?.[0]).toEqual(
+          {
+            logicalPath,
+            token: undefined,
+          },
+        )
+      }),
+    )
+  })
+
+  it('reads nothing outside the prefix or from a malformed escape', () => {
+    expect(parseAssetPath('/static/', '/other/app.css?v=0123456789abcdef')).toBeUndefined()
+    expect(parseAssetPath('/static/', '/static/%zz.css')).toBeUndefined()
+  })
+})
+
+describe('formatVersionedUrl keeps the query and fragment a reference had', () => {
+  it.each([
+    ['query', '../img/a.png', '', '../img/a.png?v=0123456789abcdef'],
+    ['query', 'f.woff2', '?v=4.7#iefix', 'f.woff2?v=0123456789abcdef&v=4.7#iefix'],
+    ['query', 'f.eot', '?#iefix', 'f.eot?v=0123456789abcdef#iefix'],
+    ['query', 'i.svg', '#icon', 'i.svg?v=0123456789abcdef#icon'],
+    ['filename', '../img/a.png', '', '../img/a.0123456789abcdef.png'],
+    ['filename', 'f.woff2', '?#iefix', 'f.0123456789abcdef.woff2?#iefix'],
+  ] as const)('%s: %s%s', (versioning, urlPath, suffix, expected) => {
+    expect(formatVersionedUrl(urlPath, TOKEN, versioning, suffix)).toBe(expected)
   })
 })

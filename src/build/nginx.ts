@@ -6,7 +6,7 @@
 
 import type { Manifest } from '../catalog/manifest.js'
 import { StaticConfigError } from '../errors.js'
-import { formatUrlPath, formatVersionedPath, formatVersionedUrl } from '../http/versioned-path.js'
+import { formatAssetPath } from '../http/versioned-path.js'
 import { DEFAULT_ALIASES, ONE_YEAR_SECONDS } from '../options.js'
 
 /** Options of {@link formatNginxConfig}. */
@@ -51,18 +51,14 @@ export function formatNginxConfig(manifest: Manifest, options: NginxOptions): st
   const known: string[] = []
   const retained: Array<[string, string]> = []
   const types = new Map<string, string>()
-
-  const versionedUrl = (logicalPath: string, token: string) =>
-    manifest.options.versioning === 'filename'
-      ? prefix + formatUrlPath(formatVersionedPath(logicalPath, token))
-      : formatVersionedUrl(prefix + formatUrlPath(logicalPath), token)
+  const versioning = manifest.options.versioning
 
   for (const [logicalPath, entry] of Object.entries(manifest.assets)) {
     if (/[\n\r"\\]/.test(logicalPath)) continue // cannot be written into nginx's configuration; never served
     known.push(prefix + logicalPath)
     if (entry.file !== undefined) known.push(prefix + entry.file)
     immutable.push(
-      entry.fingerprinted ? prefix + formatUrlPath(logicalPath) : versionedUrl(logicalPath, entry.token),
+      formatAssetPath(prefix, logicalPath, entry.fingerprinted ? undefined : entry.token, versioning),
     )
     const extension = extensionOf(logicalPath)
     if (extension !== undefined && !types.has(extension)) types.set(extension, entry.contentType)
@@ -71,10 +67,11 @@ export function formatNginxConfig(manifest: Manifest, options: NginxOptions): st
     for (const [file, old] of Object.entries(build.files)) {
       if (/[\n\r"\\]/.test(file)) continue
       known.push(prefix + file)
-      if (manifest.options.versioning === 'filename') {
-        immutable.push(prefix + formatUrlPath(file))
+      if (versioning === 'filename') {
+        // The retained copy's own name is its versioned path.
+        immutable.push(formatAssetPath(prefix, file, undefined, versioning))
       } else {
-        const url = versionedUrl(old.logicalPath, old.token)
+        const url = formatAssetPath(prefix, old.logicalPath, old.token, versioning)
         immutable.push(url)
         retained.push([url, prefix + file])
       }

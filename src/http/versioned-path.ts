@@ -3,6 +3,7 @@
  * @module
  */
 import { TOKEN_LENGTH } from '../hash.js'
+import type { Versioning } from '../types.js'
 
 /** Percent-encodes each segment of a logical path for use in a URL path (`?`, `#`, `%`, spaces, non-ASCII). */
 export function formatUrlPath(logicalPath: string): string {
@@ -18,9 +19,63 @@ export function formatUrlPath(logicalPath: string): string {
   }
 }
 
-/** Appends the version query to a URL path: `css/app.css` + token → `css/app.css?v=<token>`. */
-export function formatVersionedUrl(urlPath: string, token: string): string {
-  return `${urlPath}?v=${token}`
+/**
+ * The URL path of a file of the root: the prefix, the percent-encoded logical path, and the token
+ * where `versioning` puts it; without a token, the plain URL path. The one place a versioned URL is
+ * spelled: `url()`, the nginx generator and the rewritten references all come here.
+ * @example formatAssetPath('/static/', 'css/app.css', '3f2a9c1b7d0e4a51', 'query') // → '/static/css/app.css?v=3f2a9c1b7d0e4a51'
+ */
+export function formatAssetPath(
+  prefix: string,
+  logicalPath: string,
+  token: string | undefined,
+  versioning: Versioning,
+): string {
+  const urlPath = prefix + formatUrlPath(logicalPath)
+  return token === undefined ? urlPath : formatVersionedUrl(urlPath, token, versioning)
+}
+
+/**
+ * The inverse of {@link formatAssetPath}: the readings of a URL path (with its query) under `prefix`,
+ * most likely first. The path as it is, with the query's `v` as its token; then the filename
+ * readings ({@link parseVersionedPath}). A resolver takes the first reading that names an indexed
+ * file. Undefined outside the prefix or for malformed percent-encoding.
+ */
+export function parseAssetPath(
+  prefix: string,
+  url: string,
+): Array<{ logicalPath: string; token: string | undefined }> | undefined {
+  const questionMark = url.indexOf('?')
+  const rawPath = questionMark === -1 ? url : url.slice(0, questionMark)
+  if (!rawPath.startsWith(prefix)) return undefined
+  let path: string
+  try {
+    path = decodeURIComponent(rawPath.slice(prefix.length))
+  } catch {
+    return undefined
+  }
+  const token = questionMark === -1 ? undefined : parseVersionToken(url.slice(questionMark + 1))
+  return [{ logicalPath: path, token }, ...parseVersionedPath(path)]
+}
+
+/**
+ * Puts a token into a path already in URL form (`/static/css/app.css`, or `../img/a.png` as written
+ * in a stylesheet), keeping `suffix`, the query and fragment it had (`?x=1#f`). Filename mode inserts
+ * the token before the extension; query mode makes it the first parameter, so it is the `v` a server
+ * reads.
+ */
+export function formatVersionedUrl(
+  urlPath: string,
+  token: string,
+  versioning: Versioning,
+  suffix = '',
+): string {
+  if (versioning === 'filename') return formatVersionedPath(urlPath, token) + suffix
+  if (suffix === '' || suffix.startsWith('#')) return `${urlPath}?v=${token}${suffix}`
+  const rest = suffix.slice(1)
+  return rest === '' || rest.startsWith('#')
+    ? `${urlPath}?v=${token}${rest}`
+    : `${urlPath}?v=${token}&${rest}`
 }
 
 /**

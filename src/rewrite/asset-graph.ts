@@ -6,12 +6,12 @@
  * @module
  */
 import { hashContent, toToken } from '../hash.js'
+import { formatVersionedUrl } from '../http/versioned-path.js'
 import type { Versioning } from '../types.js'
 import {
   applyReplacements,
   type FoundReference,
   findReferences,
-  formatReference,
   hasReferences,
   resolveReference,
   serializeReference,
@@ -146,7 +146,7 @@ export function rewrite(
   for (const edge of fileEdges) {
     const token = tokenOf(edge.target)
     if (token === undefined) continue
-    const value = formatReference(edge.pathText, edge.suffix, token, options.versioning)
+    const value = formatVersionedUrl(edge.pathText, token, options.versioning, edge.suffix)
     replacements.push({
       start: edge.reference.start,
       end: edge.reference.end,

@@ -12,8 +12,6 @@ import {
   isTokenURL,
   tokenize,
 } from '@csstools/css-tokenizer'
-import { formatVersionedPath } from '../http/versioned-path.js'
-import type { Versioning } from '../types.js'
 
 /** One reference found in a text asset. */
 export interface FoundReference {
@@ -101,25 +99,6 @@ export function resolveReference(fromLogicalPath: string, value: string, prefix:
     return { kind: 'unresolvable', reason: `${JSON.stringify(value)} does not name a file inside the root` }
   }
   return { kind: 'file', logicalPath, pathText, suffix }
-}
-
-/**
- * The versioned spelling of a reference: the path as written with the token added, and the original
- * query and fragment kept. In query mode the token goes first, so it is the `v` a server reads.
- */
-export function formatReference(
-  pathText: string,
-  suffix: string,
-  token: string,
-  versioning: Versioning,
-): string {
-  if (versioning === 'filename') return formatVersionedPath(pathText, token) + suffix
-  if (suffix === '') return `${pathText}?v=${token}`
-  if (suffix.startsWith('#')) return `${pathText}?v=${token}${suffix}`
-  const rest = suffix.slice(1)
-  return rest === '' || rest.startsWith('#')
-    ? `${pathText}?v=${token}${rest}`
-    : `${pathText}?v=${token}&${rest}`
 }
 
 /** Re-spells `value` in the form the reference had, escaping what that form needs. */
