@@ -5,6 +5,7 @@
 import { realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { StaticConfigError } from './errors.js'
+import { toLogicalPath } from './logical-path.js'
 import {
   CROSS_ORIGINS,
   type CrossOrigin,
@@ -132,30 +133,6 @@ export function resolveOptions(options: StaticOptions): ResolvedOptions {
     memoryBudget: bytes('memoryBudget', options.memoryBudget, 64 * 1024 * 1024),
     onWarning: optionalFunction('onWarning', options.onWarning) ?? defaultWarning,
   })
-}
-
-/**
- * Normalises a logical path given by a caller (`/img/a.png` → `img/a.png`).
- * Returns undefined for paths that can never name a file of the root.
- */
-export function toLogicalPath(input: string): string | undefined {
-  const trimmed = input.charCodeAt(0) === 47 /* / */ ? input.slice(1) : input
-  if (trimmed === '' || trimmed.includes('\0')) return undefined
-  // One pass, no allocation: no empty, "." or ".." segment.
-  let segmentStart = 0
-  for (let position = 0; position <= trimmed.length; position++) {
-    if (position < trimmed.length && trimmed.charCodeAt(position) !== 47) continue
-    const length = position - segmentStart
-    if (length === 0) return undefined
-    if (
-      trimmed.charCodeAt(segmentStart) === 46 /* . */ &&
-      (length === 1 || (length === 2 && trimmed.charCodeAt(segmentStart + 1) === 46))
-    ) {
-      return undefined
-    }
-    segmentStart = position + 1
-  }
-  return trimmed
 }
 
 // --- internal ---

@@ -318,10 +318,11 @@ export function verifyManifest(root: string, manifestPath: string, dotfiles?: Do
   const resolved = resolveGraph(sources, toGraphOptions(options))
   const added: string[] = []
   const changed: string[] = []
-  for (const [logicalPath, result] of [...resolved].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const logicalPath of [...resolved.keys()].sort()) {
     const entry = manifest.assets[logicalPath]
+    const result = resolved.get(logicalPath)
     if (entry === undefined) added.push(logicalPath)
-    else if (entry.hash !== result.hash || entry.token !== result.token) changed.push(logicalPath)
+    else if (entry.hash !== result?.hash || entry.token !== result.token) changed.push(logicalPath)
   }
   const removed = Object.keys(manifest.assets)
     .filter((logicalPath) => !resolved.has(logicalPath))

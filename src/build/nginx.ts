@@ -150,8 +150,8 @@ export function formatNginxConfig(manifest: Manifest, options: NginxOptions): st
   lines.push('')
   lines.push('    # Content types as vstatic sends them (mime-db, charset=utf-8 on text types).')
   lines.push('    types {')
-  for (const [extension, type] of [...types].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    lines.push(`        ${quote(type)} ${quote(extension)};`)
+  for (const extension of [...types.keys()].sort()) {
+    lines.push(`        ${quote(types.get(extension) ?? '')} ${quote(extension)};`)
   }
   lines.push('    }')
   lines.push('    default_type application/octet-stream;')

@@ -29,8 +29,3 @@ export function addDirectories(directories: Set<string>, logicalPath: string): v
     slash = directory.lastIndexOf('/')
   }
 }
-
-/** Orders assets by logical path. */
-export function byLogicalPath(a: Asset, b: Asset): number {
-  return a.logicalPath < b.logicalPath ? -1 : a.logicalPath > b.logicalPath ? 1 : 0
-}

@@ -8,10 +8,11 @@
  */
 import { statSync } from 'node:fs'
 import path from 'node:path'
+import { byLogicalPath } from '../logical-path.js'
 import type { ResolvedOptions } from '../options.js'
 import type { Asset } from '../types.js'
 import { createAsset } from './asset.js'
-import { type AssetIndex, addDirectories, byLogicalPath } from './asset-index.js'
+import { type AssetIndex, addDirectories } from './asset-index.js'
 import type { Manifest, RetainedFile } from './manifest.js'
 import { type RereadRules, toGraphOptions } from './read.js'
 import { rereadAsset } from './refresh.js'

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import path from 'node:path'
 import { StaticConfigError } from '../errors.js'
 import { isEncoding } from '../http/encoding.js'
-import { toLogicalPath } from '../options.js'
+import { toLogicalPath } from '../logical-path.js'
 import {
   type Encoding,
   INTEGRITY_ALGORITHMS,

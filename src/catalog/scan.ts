@@ -6,6 +6,7 @@ import { existsSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import fg from 'fast-glob'
 import { ENCODINGS, encodingExtension } from '../http/encoding.js'
+import { byLogicalPath } from '../logical-path.js'
 import type { Dotfiles, Encoding } from '../types.js'
 
 /** A file found under the root. */
@@ -74,7 +75,7 @@ export function scanRoot(
       if (target !== undefined) files.push({ logicalPath, absolutePath: target })
     }
   }
-  files.sort((a, b) => (a.logicalPath < b.logicalPath ? -1 : a.logicalPath > b.logicalPath ? 1 : 0))
+  files.sort(byLogicalPath)
   return files
 }
 

@@ -5,8 +5,9 @@
  * that reference it are rewritten with its new token.
  * @module
  */
+import { byLogicalPath } from '../logical-path.js'
 import type { ResolvedOptions } from '../options.js'
-import { type AssetIndex, addDirectories, byLogicalPath } from './asset-index.js'
+import { type AssetIndex, addDirectories } from './asset-index.js'
 import { type RereadRules, toGraphOptions } from './read.js'
 import { readRoot, toRootAsset } from './read-root.js'
 import { rereadAsset } from './refresh.js'

@@ -3,6 +3,7 @@
  * Decoding, NUL and traversal rejection, the prefix, root aliases and directory index live here.
  * @module
  */
+import { hasOnlyNamedSegments } from '../logical-path.js'
 import type { Asset, CacheKind } from '../types.js'
 import { parseVersionedPath, parseVersionToken } from './versioned-path.js'
 
@@ -115,23 +116,6 @@ function resolveDirectory(directory: string, context: ResolveContext): Target {
   const logicalPath = directory === '' ? context.indexFile : `${directory}/${context.indexFile}`
   const asset = context.index.get(logicalPath)
   return asset === undefined ? NOT_FOUND : { kind: 'asset', asset, cacheKind: 'plain' }
-}
-
-/** True when no segment is empty, `.` or `..` (one pass, no allocation: this runs on every request). */
-function hasOnlyNamedSegments(logicalPath: string): boolean {
-  let segmentStart = 0
-  const length = logicalPath.length
-  for (let position = 0; position <= length; position++) {
-    if (position < length && logicalPath.charCodeAt(position) !== 47 /* / */) continue
-    const segmentLength = position - segmentStart
-    if (segmentLength === 0) return false
-    if (logicalPath.charCodeAt(segmentStart) === 46 /* . */) {
-      if (segmentLength === 1) return false
-      if (segmentLength === 2 && logicalPath.charCodeAt(segmentStart + 1) === 46) return false
-    }
-    segmentStart = position + 1
-  }
-  return true
 }
 
 /**
