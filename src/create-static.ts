@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AssetIndex } from './catalog/asset-index.js'
 import { createLiveIndex } from './catalog/dev-index.js'
+import { computeIntegrity } from './catalog/integrity.js'
 import { type Manifest, readManifest } from './catalog/manifest.js'
 import { createManifestIndex } from './catalog/manifest-index.js'
 import { createScannedIndex } from './catalog/scanned-index.js'
@@ -18,7 +19,7 @@ import { createBodyCache } from './serve/body-cache.js'
 import type { PreparedResponse } from './serve/node-io.js'
 import { createBodySource } from './serve/open-body.js'
 import { createPipeline, type NextFunction } from './serve/pipeline.js'
-import { renderTag, type TagKind, toIntegrity } from './tags.js'
+import { renderTag, type TagKind } from './tags.js'
 import type { Asset, RequestInfo, StaticOptions, TagAttributes, UrlOptions, Versioning } from './types.js'
 
 export type { NextFunction } from './serve/pipeline.js'
@@ -173,7 +174,7 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
     const asset = requireAsset(path)
     let value = asset.integrity ?? integrities.get(asset)
     if (value === undefined) {
-      value = toIntegrity(asset, options.integrity)
+      value = computeIntegrity(asset, options.integrity)
       integrities.set(asset, value)
     }
     return value

@@ -193,7 +193,8 @@ export function resolveHost(name: string, value: unknown): string | undefined {
   return parsed.origin
 }
 
-function resolveCors(value: unknown): string | undefined {
+/** The Access-Control-Allow-Origin value of the `cors` option (`true` or `*` → `*`, or one origin); undefined for none. */
+export function resolveCors(value: unknown): string | undefined {
   if (value === undefined || value === false) return undefined
   if (value === true || value === '*') return '*'
   return resolveHost('cors', value)

@@ -1,19 +1,11 @@
 /**
- * Subresource Integrity values and the `<script>` / `<link>` tags that carry them.
+ * The `<script>` / `<link>` tags that carry a versioned URL and its Subresource Integrity value.
  * @module
  */
-import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import type { Asset, CrossOrigin, IntegrityAlgorithm, TagAttributes } from './types.js'
+import type { CrossOrigin, TagAttributes } from './types.js'
 
 /** The tags vstatic renders. */
 export type TagKind = 'script' | 'stylesheet'
-
-/** The SRI value (`sha384-<base64>`) of the exact bytes an asset serves (identity encoding). */
-export function toIntegrity(asset: Asset, algorithm: IntegrityAlgorithm): string {
-  const bytes = asset.body ?? readFileSync(asset.absolutePath)
-  return `${algorithm}-${createHash(algorithm).update(bytes).digest('base64')}`
-}
 
 /** Renders a script or stylesheet tag; every attribute value is escaped for HTML. */
 export function renderTag(

@@ -4,22 +4,11 @@
  * earlier builds for rolling deploys, and writes the manifest last, atomically.
  * @module
  */
-import { createHash } from 'node:crypto'
-import {
-  closeSync,
-  copyFileSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  rmSync,
-  statSync,
-  utimesSync,
-} from 'node:fs'
+import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { contentTypeFor, isCompressible } from '../catalog/asset.js'
+import { computeIntegrity } from '../catalog/integrity.js'
 import {
   MANIFEST_VERSION,
   type Manifest,
@@ -42,6 +31,7 @@ import { type ResolvedOptions, resolveOptions } from '../options.js'
 import { resolveGraph, type SourceFile } from '../rewrite/asset-graph.js'
 import type { Dotfiles, Encoding, IntegrityAlgorithm, Versioning } from '../types.js'
 import { compress, isWorthKeeping, MIN_COMPRESS_BYTES } from './compress.js'
+import { readPackageVersion } from './package-version.js'
 
 /** Options of {@link buildManifest}. */
 export interface BuildOptions {
@@ -224,7 +214,7 @@ export async function buildManifest(build: BuildOptions): Promise<BuildSummary> 
       size: served.size,
       hash: result.hash,
       token: result.token,
-      integrity: integrityOf(served, options.integrity),
+      integrity: computeIntegrity(served, options.integrity),
       contentType,
       ...(file === undefined ? {} : { file }),
       ...(result.body === undefined ? {} : { rewritten: true }),
@@ -250,7 +240,7 @@ export async function buildManifest(build: BuildOptions): Promise<BuildSummary> 
   const removed = outDir === undefined ? [] : removeDropped(outDir, previous, assets, history, keep)
   const manifest: Manifest = {
     version: MANIFEST_VERSION,
-    generator: `vstatic ${readOwnVersion()}`,
+    generator: `vstatic ${readPackageVersion()}`,
     builtAt,
     buildId,
     options: {
@@ -367,23 +357,6 @@ function writeServed(served: Served, target: string, immutable: boolean): number
   }
   keepMtime(target, served.mtimeMs)
   return 1
-}
-
-function integrityOf(served: Served, algorithm: IntegrityAlgorithm): string {
-  const hash = createHash(algorithm)
-  if (served.body !== undefined) {
-    hash.update(served.body)
-  } else {
-    const buffer = Buffer.allocUnsafe(256 * 1024)
-    const fd = openSync(served.absolutePath, 'r')
-    try {
-      for (let read = readSync(fd, buffer); read > 0; read = readSync(fd, buffer))
-        hash.update(buffer.subarray(0, read))
-    } finally {
-      closeSync(fd)
-    }
-  }
-  return `${algorithm}-${hash.digest('base64')}`
 }
 
 interface CompressContext {
@@ -598,13 +571,4 @@ function sourceDateEpoch(): Date | undefined {
   const value = process.env.SOURCE_DATE_EPOCH
   if (value === undefined || !/^\d+$/.test(value)) return undefined
   return new Date(Number(value) * 1000)
-}
-
-function readOwnVersion(): string {
-  try {
-    const packageJson = new URL('../../package.json', import.meta.url)
-    return (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version
-  } catch {
-    return 'unknown'
-  }
 }

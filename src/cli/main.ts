@@ -3,8 +3,9 @@
  * The `vstatic` entry: finds the command named by the first argument and runs it.
  * @module
  */
-import { readFileSync, realpathSync } from 'node:fs'
+import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { readPackageVersion } from '../build/package-version.js'
 import { type Command, UsageError } from './args.js'
 import { build } from './build.js'
 import { formatOverview } from './help.js'
@@ -35,7 +36,7 @@ export async function main(argv: readonly string[], io: CliIo = DEFAULT_IO): Pro
         return name === undefined ? 2 : 0
       case '-v':
       case '--version':
-        io.stdout(`${readVersion()}\n`)
+        io.stdout(`${readPackageVersion()}\n`)
         return 0
       default:
         throw new UsageError(`unknown command ${JSON.stringify(name)}`)
@@ -43,12 +44,6 @@ export async function main(argv: readonly string[], io: CliIo = DEFAULT_IO): Pro
   } catch (error) {
     return reportFailure(error, io, command === undefined ? undefined : name)
   }
-}
-
-function readVersion(): string {
-  // From src/cli/ or dist/cli/ alike, the package root is two levels up.
-  const packageJson = new URL('../../package.json', import.meta.url)
-  return (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version
 }
 
 function isEntryPoint(): boolean {

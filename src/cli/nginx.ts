@@ -5,7 +5,7 @@
 import path from 'node:path'
 import { formatNginxConfig } from '../build/nginx.js'
 import { readManifest } from '../catalog/manifest.js'
-import { DEFAULT_ALIASES, resolveHost } from '../options.js'
+import { DEFAULT_ALIASES, resolveCors } from '../options.js'
 import {
   type Command,
   type OptionTable,
@@ -93,14 +93,10 @@ function runNginx(args: readonly string[], io: CliIo): number {
       serverName: values['server-name'],
       aliases: { ...DEFAULT_ALIASES, ...parseAliases(values.alias) },
       maxAge: parseOptionalWhole('--max-age', values['max-age']),
-      cors: values.cors === undefined ? undefined : (resolveCorsFlag(values.cors) ?? undefined),
+      cors: resolveCors(values.cors),
       brotli: values.brotli,
       hashSizes: !values['no-hash-sizes'],
     }),
   )
   return 0
-}
-
-function resolveCorsFlag(value: string): string | undefined {
-  return value === '*' ? '*' : resolveHost('cors', value)
 }

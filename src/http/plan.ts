@@ -174,6 +174,21 @@ export function planError(
   }
 }
 
+/** 404: no servable file at the URL (and no `next()` to pass the request to). Never mutate it. */
+export function planNotFound(method: string): StaticResponse {
+  if (method === 'GET') return NOT_FOUND
+  if (method === 'HEAD') return NOT_FOUND_HEAD
+  return planError(404, 'Not Found', method, {})
+}
+
+const NOT_FOUND = planError(404, 'Not Found', 'GET', {})
+const NOT_FOUND_HEAD = planError(404, 'Not Found', 'HEAD', {})
+
+/** 503 with Retry-After: out of file descriptors, or a file that kept changing while it was opened. */
+export function planBusy(method: string): StaticResponse {
+  return planError(503, 'Service Unavailable', method, { 'retry-after': '1' })
+}
+
 /** 301 to the slash form of a directory URL. */
 export function planRedirect(location: string, method: string): StaticResponse {
   return planError(301, `Redirecting to ${location}`, method, { location, 'cache-control': 'no-cache' })

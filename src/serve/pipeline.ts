@@ -9,7 +9,9 @@ import type { AssetIndex } from '../catalog/asset-index.js'
 import {
   type FileBody,
   type PlanContext,
+  planBusy,
   planError,
+  planNotFound,
   planRedirect,
   planResponse,
   type StaticResponse,
@@ -174,17 +176,4 @@ function writePlan(res: ServerResponse, plan: StaticResponse, bodies: BodySource
   const body = plan.body
   res.writeHead(plan.status, plan.headers)
   res.end(body === null ? undefined : typeof body === 'string' ? body : bodyInMemory(body, bodies))
-}
-
-const NOT_FOUND = planError(404, 'Not Found', 'GET', {})
-const NOT_FOUND_HEAD = planError(404, 'Not Found', 'HEAD', {})
-
-function planNotFound(method: string): StaticResponse {
-  if (method === 'GET') return NOT_FOUND
-  if (method === 'HEAD') return NOT_FOUND_HEAD
-  return planError(404, 'Not Found', method, {})
-}
-
-function planBusy(method: string): StaticResponse {
-  return planError(503, 'Service Unavailable', method, { 'retry-after': '1' })
 }
