@@ -1,8 +1,10 @@
 /**
  * Logical paths (`css/app.css`: relative to the root, `/`-separated): the one check that a path
- * names a file of the root, and the one order they are listed in.
+ * names a file of the root, the one order they are listed in, and the logical path of a file found
+ * below the root.
  * @module
  */
+import path from 'node:path'
 
 /**
  * Normalises a logical path given by a caller (`/img/a.png` → `img/a.png`).
@@ -40,4 +42,9 @@ export function byLogicalPath(
   b: { readonly logicalPath: string },
 ): number {
   return a.logicalPath < b.logicalPath ? -1 : a.logicalPath > b.logicalPath ? 1 : 0
+}
+
+/** The logical path of a file below `root`: `path.relative` with `/` separators. */
+export function relativeLogicalPath(root: string, absolutePath: string): string {
+  return path.relative(root, absolutePath).split(path.sep).join('/')
 }

@@ -1,37 +1,35 @@
 /**
- * buildManifest(): `vstatic build`. Scans and hashes the root, rewrites references, computes SRI,
- * optionally compresses and writes fingerprinted copies to an output directory, keeps the files of
- * earlier builds for rolling deploys, and writes the manifest last, atomically.
+ * buildManifest(): `vstatic build`. Reads the root through the pipeline the runtime uses (scan, read,
+ * rewrite references), records each file with its SRI and variants, writes fingerprinted copies to
+ * an output directory while keeping the files of earlier builds for rolling deploys, and writes the
+ * manifest last, atomically. verifyManifest(): `vstatic verify`, the same reading compared with a
+ * manifest.
  * @module
  */
-import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { contentTypeFor, isCompressible } from '../catalog/asset.js'
-import { computeIntegrity } from '../catalog/integrity.js'
 import {
   MANIFEST_VERSION,
   type Manifest,
   type ManifestBuild,
   type ManifestEntry,
-  type ManifestVariant,
-  type RetainedFile,
   readManifest,
-  writeFileAtomic,
   writeManifest,
 } from '../catalog/manifest.js'
-import { readSourceSync, toGraphOptions } from '../catalog/read.js'
-import { isInside, scanRoot, splitVariants } from '../catalog/scan.js'
-import { checkVariants } from '../catalog/variants.js'
+import { type RootContents, readRoot } from '../catalog/read-root.js'
+import { isInside } from '../catalog/scan.js'
 import { StaticConfigError } from '../errors.js'
-import { createScratch, hashContent, TOKEN_LENGTH } from '../hash.js'
-import { ENCODINGS, encodingExtension } from '../http/encoding.js'
-import { formatVersionedPath } from '../http/versioned-path.js'
+import { hashContent, TOKEN_LENGTH } from '../hash.js'
+import { relativeLogicalPath } from '../logical-path.js'
 import { type ResolvedOptions, resolveOptions } from '../options.js'
-import { resolveGraph, type SourceFile } from '../rewrite/asset-graph.js'
 import type { Dotfiles, Encoding, IntegrityAlgorithm, Versioning } from '../types.js'
-import { compress, isWorthKeeping, MIN_COMPRESS_BYTES } from './compress.js'
+import { bytesRead, type EntryContext, recordEntries } from './entries.js'
+import { readPrevious, removeDropped, retainedBuilds } from './history.js'
 import { readPackageVersion } from './package-version.js'
+import { type BuildProgress, type BuildReport, createReport, findCaseCollisions } from './report.js'
+
+export type { BuildProgress } from './report.js'
 
 /** Options of {@link buildManifest}. */
 export interface BuildOptions {
@@ -57,15 +55,6 @@ export interface BuildOptions {
   readonly now?: Date
 }
 
-/** Progress of a build, reported every few files. */
-export interface BuildProgress {
-  readonly phase: 'hash' | 'write'
-  readonly files: number
-  readonly totalFiles: number
-  readonly bytes: number
-  readonly totalBytes: number
-}
-
 /** What a build did. */
 export interface BuildSummary {
   readonly manifestPath: string
@@ -74,7 +63,8 @@ export interface BuildSummary {
   readonly files: number
   readonly bytes: number
   readonly rewritten: number
-  readonly compressed: { readonly br: number; readonly gzip: number; readonly reused: number }
+  /** Variants compressed by coding, and those reused from the previous build. */
+  readonly compressed: Readonly<Record<Encoding, number>> & { readonly reused: number }
   /** Files written to the output directory. */
   readonly written: number
   /** Files of older builds removed from the output directory. */
@@ -88,11 +78,82 @@ export interface BuildSummary {
 /** Builds the manifest (and the output directory) for `options.root`. */
 export async function buildManifest(build: BuildOptions): Promise<BuildSummary> {
   const started = performance.now()
-  const warnings: string[] = []
-  const warn = (message: string) => {
-    warnings.push(message)
-    build.onWarning?.(message)
+  const report = createReport(build.onWarning, build.onProgress)
+  const settings = resolveBuildSettings(build, report.warn)
+  const { options, manifestPath, outDir, keep } = settings
+  const previous = readPrevious(manifestPath, report.warn)
+  const contents = readSources(options, settings.ignore, report)
+  const caseCollisions = findCaseCollisions(contents.files.map((rootFile) => rootFile.file.logicalPath))
+  for (const group of caseCollisions) report.warn(`paths differ only in case: ${group.join(', ')}`)
+  const context: EntryContext = { options, outDir, previous, report, compress: build.compress === true }
+  const assets = recordEntries(contents, context)
+  const buildId = toBuildId(assets)
+  const history = outDir === undefined ? [] : retainedBuilds(previous, buildId, keep)
+  const removed = outDir === undefined ? [] : removeDropped(outDir, previous, assets, history, keep)
+  // The manifest goes last: a build interrupted before this line leaves the previous one in force.
+  writeManifest(manifestPath, toManifest(settings, buildId, assets, history, build.now))
+  const { counts } = report
+  return {
+    manifestPath,
+    outDir,
+    buildId,
+    files: contents.files.length,
+    bytes: bytesRead(contents),
+    rewritten: counts.rewritten,
+    compressed: { ...counts.compressed, reused: counts.reused },
+    written: counts.written,
+    removed,
+    warnings: report.warnings,
+    caseCollisions,
+    durationMs: Math.round(performance.now() - started),
   }
+}
+
+/** Files added, removed or changed in `root` since `manifestPath` was built. */
+export interface VerifyResult {
+  readonly added: readonly string[]
+  readonly removed: readonly string[]
+  readonly changed: readonly string[]
+}
+
+/** Compares the root with a manifest: what `vstatic verify` reports. */
+export function verifyManifest(root: string, manifestPath: string, dotfiles?: Dotfiles): VerifyResult {
+  const manifest = readManifest(path.resolve(manifestPath))
+  const options = resolveOptions({
+    root,
+    prefix: manifest.options.prefix,
+    versioning: manifest.options.versioning,
+    dotfiles,
+    onWarning: () => {},
+  })
+  const { files } = readRoot(options, { ignore: ignoredPaths(options, [path.resolve(manifestPath)]) })
+  const added: string[] = []
+  const changed: string[] = []
+  for (const { file, resolved } of files) {
+    const entry = manifest.assets[file.logicalPath]
+    if (entry === undefined) added.push(file.logicalPath)
+    else if (entry.hash !== resolved.hash || entry.token !== resolved.token) changed.push(file.logicalPath)
+  }
+  const found = new Set(files.map(({ file }) => file.logicalPath))
+  const removed = Object.keys(manifest.assets)
+    .filter((logicalPath) => !found.has(logicalPath))
+    .sort()
+  return { added, removed, changed }
+}
+
+// --- internal ---
+
+/** The build's options, resolved and checked once. */
+interface BuildSettings {
+  readonly options: ResolvedOptions
+  readonly manifestPath: string
+  readonly outDir: string | undefined
+  readonly keep: number
+  /** Logical paths the build leaves out: its own manifest and output directory, when inside the root. */
+  readonly ignore: readonly string[]
+}
+
+function resolveBuildSettings(build: BuildOptions, warn: (message: string) => void): BuildSettings {
   const options = resolveOptions({
     root: build.root,
     prefix: build.prefix,
@@ -118,130 +179,48 @@ export async function buildManifest(build: BuildOptions): Promise<BuildSummary> 
       `must not be the root or contain it, got ${JSON.stringify(build.outDir)}`,
     )
   }
-  const ignore = [manifestPath, outDir]
-    .filter((file): file is string => file !== undefined && isInside(file, options.realRoot))
-    .map((file) => path.relative(options.realRoot, file).split(path.sep).join('/'))
   if (isInside(manifestPath, options.realRoot)) {
     warn(`the manifest ${manifestPath} is inside the root; it is left out of the index, but keep it outside`)
   }
-  const previous = readPrevious(manifestPath, warn)
+  const ignore = ignoredPaths(options, [manifestPath, outDir])
+  return { options, manifestPath, outDir, keep, ignore }
+}
 
-  // 1. Read and hash every file.
-  const { originals, variants: variantFiles } = splitVariants(scanRoot(options.realRoot, options, ignore))
-  const scratch = createScratch()
-  const sources = new Map<string, SourceFile>()
-  const absolutePaths = new Map<string, string>()
-  const sizes = new Map<string, number>()
-  const mtimes = new Map<string, number>()
-  const totalBytes = originals.reduce(
-    (sum, file) => sum + (statSync(file.absolutePath, { throwIfNoEntry: false })?.size ?? 0),
-    0,
-  )
-  let bytesRead = 0
-  for (const [position, file] of originals.entries()) {
-    const read = readSourceSync(
-      file.logicalPath,
-      file.absolutePath,
-      scratch,
-      options.isFingerprinted,
-      options,
-    )
-    if (read === undefined) continue
-    sources.set(file.logicalPath, read.source)
-    absolutePaths.set(file.logicalPath, file.absolutePath)
-    sizes.set(file.logicalPath, read.size)
-    mtimes.set(file.logicalPath, read.mtimeMs)
-    bytesRead += read.size
-    if (position % 50 === 0 || position === originals.length - 1) {
-      build.onProgress?.({
-        phase: 'hash',
-        files: position + 1,
-        totalFiles: originals.length,
-        bytes: bytesRead,
-        totalBytes,
-      })
-    }
-  }
+/** The logical paths of those of `absolutePaths` that lie inside the root. */
+function ignoredPaths(options: ResolvedOptions, absolutePaths: ReadonlyArray<string | undefined>): string[] {
+  return absolutePaths
+    .filter((file): file is string => file !== undefined && isInside(file, options.realRoot))
+    .map((file) => relativeLogicalPath(options.realRoot, file))
+}
 
-  // 2. Rewrite references, dependencies first.
-  const resolved = resolveGraph(sources, toGraphOptions(options))
-  const caseCollisions = findCaseCollisions([...sources.keys()])
-  for (const group of caseCollisions) warn(`paths differ only in case: ${group.join(', ')}`)
+/** Step 1: read, hash and rewrite every file, reporting progress as files are read. */
+function readSources(options: ResolvedOptions, ignore: readonly string[], report: BuildReport): RootContents {
+  let totalBytes = 0
+  let bytes = 0
+  return readRoot(options, {
+    ignore,
+    onScan(files) {
+      for (const file of files) totalBytes += statSize(file.absolutePath)
+    },
+    onRead(position, totalFiles, _file, size) {
+      bytes += size
+      report.progress({ phase: 'hash', files: position + 1, totalFiles, bytes, totalBytes })
+    },
+  })
+}
 
-  // 3. Entries, variants and the output directory.
-  const assets: Record<string, ManifestEntry> = {}
-  const counts = { br: 0, gzip: 0, reused: 0, written: 0, rewritten: 0 }
-  const logicalPaths = [...resolved.keys()].sort()
-  let bytesWritten = 0
-  for (const [position, logicalPath] of logicalPaths.entries()) {
-    const result = resolved.get(logicalPath)
-    const absolutePath = absolutePaths.get(logicalPath)
-    if (result === undefined || absolutePath === undefined) continue
-    const served: Served = {
-      absolutePath,
-      body: result.body,
-      size: result.body?.length ?? sizes.get(logicalPath) ?? 0,
-      mtimeMs: mtimes.get(logicalPath) ?? Date.now(),
-    }
-    const contentType = contentTypeFor(logicalPath)
-    const fingerprinted = options.isFingerprinted(logicalPath)
-    const file =
-      outDir === undefined || fingerprinted ? undefined : formatVersionedPath(logicalPath, result.token)
-    if (result.body !== undefined) counts.rewritten++
-
-    if (outDir !== undefined) {
-      counts.written += writeServed(served, path.join(outDir, logicalPath), false)
-      if (file !== undefined) counts.written += writeServed(served, path.join(outDir, file), true)
-    }
-    const encodings = build.compress
-      ? compressVariants(logicalPath, result.hash, served, contentType, file, {
-          outDir,
-          root: options.root,
-          previous,
-          counts,
-        })
-      : recordExistingVariants(
-          variantFiles.get(logicalPath) ?? [],
-          { hash: result.hash, size: served.size },
-          options,
-          outDir,
-          file,
-          warn,
-          counts,
-        )
-
-    assets[logicalPath] = {
-      size: served.size,
-      hash: result.hash,
-      token: result.token,
-      integrity: computeIntegrity(served, options.integrity),
-      contentType,
-      ...(file === undefined ? {} : { file }),
-      ...(result.body === undefined ? {} : { rewritten: true }),
-      ...(fingerprinted ? { fingerprinted: true } : {}),
-      ...(result.references.length === 0 ? {} : { references: [...result.references] }),
-      ...(encodings === undefined ? {} : { encodings }),
-    }
-    bytesWritten += served.size
-    if (outDir !== undefined && (position % 50 === 0 || position === logicalPaths.length - 1)) {
-      build.onProgress?.({
-        phase: 'write',
-        files: position + 1,
-        totalFiles: logicalPaths.length,
-        bytes: bytesWritten,
-        totalBytes: bytesRead,
-      })
-    }
-  }
-
-  const buildId = toBuildId(assets)
-  const builtAt = (build.now ?? sourceDateEpoch() ?? new Date()).toISOString()
-  const history = outDir === undefined ? [] : retainedBuilds(previous, buildId, keep)
-  const removed = outDir === undefined ? [] : removeDropped(outDir, previous, assets, history, keep)
-  const manifest: Manifest = {
+/** Step 3: the manifest document. */
+function toManifest(
+  { options, outDir }: BuildSettings,
+  buildId: string,
+  assets: Record<string, ManifestEntry>,
+  history: ManifestBuild[],
+  now: Date | undefined,
+): Manifest {
+  return {
     version: MANIFEST_VERSION,
     generator: `vstatic ${readPackageVersion()}`,
-    builtAt,
+    builtAt: (now ?? sourceDateEpoch() ?? new Date()).toISOString(),
     buildId,
     options: {
       prefix: options.prefix,
@@ -254,310 +233,10 @@ export async function buildManifest(build: BuildOptions): Promise<BuildSummary> 
     assets,
     history,
   }
-  // The manifest goes last: a build interrupted before this line leaves the previous one in force.
-  writeManifest(manifestPath, manifest)
-  return {
-    manifestPath,
-    outDir,
-    buildId,
-    files: logicalPaths.length,
-    bytes: bytesRead,
-    rewritten: counts.rewritten,
-    compressed: { br: counts.br, gzip: counts.gzip, reused: counts.reused },
-    written: counts.written,
-    removed,
-    warnings,
-    caseCollisions,
-    durationMs: Math.round(performance.now() - started),
-  }
 }
 
-/** Files added, removed or changed in `root` since `manifestPath` was built. */
-export interface VerifyResult {
-  readonly added: readonly string[]
-  readonly removed: readonly string[]
-  readonly changed: readonly string[]
-}
-
-/** Compares the root with a manifest: what `vstatic verify` reports. */
-export function verifyManifest(root: string, manifestPath: string, dotfiles?: Dotfiles): VerifyResult {
-  const manifest = readManifest(path.resolve(manifestPath))
-  const options = resolveOptions({
-    root,
-    prefix: manifest.options.prefix,
-    versioning: manifest.options.versioning,
-    dotfiles,
-    onWarning: () => {},
-  })
-  const ignore = [path.resolve(manifestPath)]
-    .filter((file) => isInside(file, options.realRoot))
-    .map((file) => path.relative(options.realRoot, file).split(path.sep).join('/'))
-  const { originals } = splitVariants(scanRoot(options.realRoot, options, ignore))
-  const scratch = createScratch()
-  const sources = new Map<string, SourceFile>()
-  for (const file of originals) {
-    const read = readSourceSync(
-      file.logicalPath,
-      file.absolutePath,
-      scratch,
-      options.isFingerprinted,
-      options,
-    )
-    if (read !== undefined) sources.set(file.logicalPath, read.source)
-  }
-  const resolved = resolveGraph(sources, toGraphOptions(options))
-  const added: string[] = []
-  const changed: string[] = []
-  for (const logicalPath of [...resolved.keys()].sort()) {
-    const entry = manifest.assets[logicalPath]
-    const result = resolved.get(logicalPath)
-    if (entry === undefined) added.push(logicalPath)
-    else if (entry.hash !== result?.hash || entry.token !== result.token) changed.push(logicalPath)
-  }
-  const removed = Object.keys(manifest.assets)
-    .filter((logicalPath) => !resolved.has(logicalPath))
-    .sort()
-  return { added, removed, changed }
-}
-
-// --- internal ---
-
-interface Served {
-  readonly absolutePath: string
-  readonly body: Buffer | undefined
-  readonly size: number
-  /** The source file's mtime: copies and variants keep it, so every server sends the same Last-Modified. */
-  readonly mtimeMs: number
-}
-
-function keepMtime(target: string, mtimeMs: number): void {
-  const seconds = mtimeMs / 1000
-  utimesSync(target, seconds, seconds)
-}
-
-function servedBytes(served: Served): Buffer {
-  return served.body ?? readFileSync(served.absolutePath)
-}
-
-/** Writes the served bytes to `target` atomically; an immutable (fingerprinted) target that exists is kept. */
-function writeServed(served: Served, target: string, immutable: boolean): number {
-  if (immutable && statSync(target, { throwIfNoEntry: false })?.size === served.size) return 0
-  if (served.body !== undefined) {
-    writeFileAtomic(target, served.body)
-  } else {
-    mkdirSync(path.dirname(target), { recursive: true })
-    const temporary = `${target}.${process.pid}.copy.tmp`
-    try {
-      copyFileSync(served.absolutePath, temporary)
-      renameSync(temporary, target)
-    } catch (error) {
-      rmSync(temporary, { force: true })
-      throw error
-    }
-  }
-  keepMtime(target, served.mtimeMs)
-  return 1
-}
-
-interface CompressContext {
-  readonly outDir: string | undefined
-  readonly root: string
-  readonly previous: Manifest | undefined
-  readonly counts: { br: number; gzip: number; reused: number; written: number }
-}
-
-/** Largest file compressed (it is compressed in memory). */
-const MAX_COMPRESS_BYTES = 64 * 1024 * 1024
-
-function compressVariants(
-  logicalPath: string,
-  hash: string,
-  served: Served,
-  contentType: string,
-  file: string | undefined,
-  context: CompressContext,
-): Partial<Record<Encoding, ManifestVariant>> | undefined {
-  if (!isCompressible(contentType) || served.size < MIN_COMPRESS_BYTES || served.size > MAX_COMPRESS_BYTES)
-    return undefined
-  const base = context.outDir ?? context.root
-  const recorded: Partial<Record<Encoding, ManifestVariant>> = {}
-  const reusable = context.previous?.assets[logicalPath]
-  let bytes: Buffer | undefined
-  for (const encoding of ENCODINGS) {
-    const extension = encodingExtension(encoding)
-    const target = (file ?? logicalPath) + extension
-    const previousVariant = reusable?.hash === hash ? reusable.encodings?.[encoding] : undefined
-    if (previousVariant !== undefined && previousVariant.file === target) {
-      const existing = statSync(path.join(base, target), { throwIfNoEntry: false })
-      if (existing?.size === previousVariant.size) {
-        // Same content as last time and its variant is still there: no need to compress again.
-        recorded[encoding] = previousVariant
-        if (context.outDir !== undefined && file !== undefined) {
-          copyVariant(
-            path.join(base, target),
-            path.join(base, logicalPath + extension),
-            served.mtimeMs,
-            context,
-          )
-        }
-        context.counts.reused++
-        continue
-      }
-    }
-    bytes ??= servedBytes(served)
-    const compressed = compress(bytes, encoding)
-    if (!isWorthKeeping(compressed.length, served.size)) continue
-    writeFileAtomic(path.join(base, target), compressed)
-    keepMtime(path.join(base, target), served.mtimeMs)
-    if (context.outDir !== undefined && file !== undefined) {
-      writeFileAtomic(path.join(base, logicalPath + extension), compressed)
-      keepMtime(path.join(base, logicalPath + extension), served.mtimeMs)
-    }
-    context.counts.written += context.outDir === undefined ? 0 : file === undefined ? 1 : 2
-    context.counts[encoding]++
-    recorded[encoding] = { file: target, size: compressed.length, hash: hashContent(compressed) }
-  }
-  return Object.keys(recorded).length === 0 ? undefined : recorded
-}
-
-function copyVariant(from: string, to: string, mtimeMs: number, context: CompressContext): void {
-  if (statSync(to, { throwIfNoEntry: false })?.size !== statSync(from).size) {
-    writeFileAtomic(to, readFileSync(from))
-    context.counts.written++
-  }
-  keepMtime(to, mtimeMs)
-}
-
-/** Without --compress: records variants that already sit next to a file and decompress to it. */
-function recordExistingVariants(
-  candidates: Parameters<typeof checkVariants>[0],
-  served: { readonly hash: string; readonly size: number },
-  options: ResolvedOptions,
-  outDir: string | undefined,
-  file: string | undefined,
-  warn: (message: string) => void,
-  counts: { written: number },
-): Partial<Record<Encoding, ManifestVariant>> | undefined {
-  const kept = checkVariants(candidates, served, options, warn)
-  if (kept.length === 0) return undefined
-  const recorded: Partial<Record<Encoding, ManifestVariant>> = {}
-  for (const variant of kept) {
-    const relative = path.relative(options.realRoot, variant.absolutePath).split(path.sep).join('/')
-    let target = relative
-    if (outDir !== undefined) {
-      const bytes = readFileSync(variant.absolutePath)
-      writeFileAtomic(path.join(outDir, relative), bytes)
-      counts.written++
-      if (file !== undefined) {
-        target = file + encodingExtension(variant.encoding)
-        writeFileAtomic(path.join(outDir, target), bytes)
-        counts.written++
-      }
-    }
-    recorded[variant.encoding] = { file: target, size: variant.size, hash: variant.hash }
-  }
-  return recorded
-}
-
-function readPrevious(manifestPath: string, warn: (message: string) => void): Manifest | undefined {
-  if (statSync(manifestPath, { throwIfNoEntry: false }) === undefined) return undefined
-  try {
-    return readManifest(manifestPath)
-  } catch (error) {
-    warn(
-      `the previous manifest cannot be read (${(error as Error).message}); its history is not carried over`,
-    )
-    return undefined
-  }
-}
-
-/** Earlier builds to keep, newest first: the previous build, then its own history, up to `keep - 1`. */
-function retainedBuilds(previous: Manifest | undefined, buildId: string, keep: number): ManifestBuild[] {
-  if (previous === undefined || previous.options.layout !== 'out-dir') return []
-  const candidates = [toRetainedBuild(previous), ...previous.history].filter(
-    (build) => build.buildId !== buildId,
-  )
-  return candidates.slice(0, keep - 1)
-}
-
-function toRetainedBuild(manifest: Manifest): ManifestBuild {
-  const files: Record<string, RetainedFile> = {}
-  for (const [logicalPath, entry] of Object.entries(manifest.assets)) {
-    if (entry.file === undefined) continue
-    files[entry.file] = {
-      logicalPath,
-      token: entry.token,
-      size: entry.size,
-      hash: entry.hash,
-      contentType: entry.contentType,
-      ...(entry.encodings === undefined ? {} : { encodings: entry.encodings }),
-    }
-  }
-  return { buildId: manifest.buildId, builtAt: manifest.builtAt, files }
-}
-
-/**
- * Removes from the output directory the files that only builds older than the kept ones named,
- * and the plain copies of files that no longer exist. Driven by the manifests, never by listing
- * or emptying the directory.
- */
-function removeDropped(
-  outDir: string,
-  previous: Manifest | undefined,
-  assets: Readonly<Record<string, ManifestEntry>>,
-  kept: readonly ManifestBuild[],
-  keep: number,
-): string[] {
-  if (previous === undefined || previous.options.layout !== 'out-dir') return []
-  const inUse = new Set<string>()
-  const addEntryFiles = (
-    logicalPath: string,
-    entry: { file?: string; encodings?: ManifestEntry['encodings'] },
-  ) => {
-    inUse.add(logicalPath)
-    for (const encoding of ENCODINGS) inUse.add(logicalPath + encodingExtension(encoding))
-    if (entry.file !== undefined) inUse.add(entry.file)
-    for (const variant of Object.values(entry.encodings ?? {})) inUse.add(variant.file)
-  }
-  for (const [logicalPath, entry] of Object.entries(assets)) addEntryFiles(logicalPath, entry)
-  for (const build of kept) {
-    for (const [file, retained] of Object.entries(build.files)) {
-      inUse.add(file)
-      for (const variant of Object.values(retained.encodings ?? {})) inUse.add(variant.file)
-    }
-  }
-  const candidates = new Set<string>()
-  const allBuilds = [toRetainedBuild(previous), ...previous.history]
-  for (const build of allBuilds.slice(Math.max(0, keep - 1))) {
-    for (const [file, retained] of Object.entries(build.files)) {
-      candidates.add(file)
-      for (const variant of Object.values(retained.encodings ?? {})) candidates.add(variant.file)
-    }
-  }
-  for (const [logicalPath, entry] of Object.entries(previous.assets)) {
-    if (assets[logicalPath] !== undefined) continue
-    candidates.add(logicalPath)
-    for (const encoding of ENCODINGS) candidates.add(logicalPath + encodingExtension(encoding))
-    for (const variant of Object.values(entry.encodings ?? {})) candidates.add(variant.file)
-  }
-  const removed: string[] = []
-  for (const file of [...candidates].sort()) {
-    if (inUse.has(file)) continue
-    const target = path.join(outDir, file)
-    if (!isInside(target, outDir) || statSync(target, { throwIfNoEntry: false })?.isFile() !== true) continue
-    rmSync(target, { force: true })
-    removed.push(file)
-  }
-  return removed
-}
-
-function findCaseCollisions(logicalPaths: readonly string[]): string[][] {
-  const byLowerCase = new Map<string, string[]>()
-  for (const logicalPath of logicalPaths) {
-    const key = logicalPath.toLowerCase()
-    byLowerCase.set(key, [...(byLowerCase.get(key) ?? []), logicalPath])
-  }
-  return [...byLowerCase.values()].filter((group) => group.length > 1).map((group) => group.sort())
+function statSize(absolutePath: string): number {
+  return statSync(absolutePath, { throwIfNoEntry: false })?.size ?? 0
 }
 
 function toBuildId(assets: Readonly<Record<string, ManifestEntry>>): string {

@@ -33,6 +33,8 @@ export interface RootContents {
 export interface ReadRootOptions {
   /** Logical paths (files or directories) to leave out: the manifest and output directory of a build. */
   readonly ignore?: readonly string[]
+  /** Called once with the files about to be read, before the first is read (a build's progress total). */
+  readonly onScan?: (files: readonly ScannedFile[]) => void
   /** Called after each file is read, with its place in the list and its size. */
   readonly onRead?: (position: number, total: number, file: ScannedFile, size: number) => void
 }
@@ -40,6 +42,7 @@ export interface ReadRootOptions {
 /** Scans and reads the root, then resolves references. Files that vanish or turn out not allowed are left out. */
 export function readRoot(options: ResolvedOptions, readOptions: ReadRootOptions = {}): RootContents {
   const { originals, variants } = splitVariants(scanRoot(options.realRoot, options, readOptions.ignore))
+  readOptions.onScan?.(originals)
   const scratch = createScratch()
   const reads = new Map<string, { file: ScannedFile; read: ReadFile }>()
   for (const [position, file] of originals.entries()) {

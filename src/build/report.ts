@@ -1,0 +1,71 @@
+/**
+ * What a build tells as it goes: its warnings, its progress every few files, and the counts its
+ * summary reports.
+ * @module
+ */
+import { ENCODINGS } from '../http/encoding.js'
+import type { Encoding } from '../types.js'
+
+/** Progress of a build, reported every few files. */
+export interface BuildProgress {
+  readonly phase: 'hash' | 'write'
+  readonly files: number
+  readonly totalFiles: number
+  readonly bytes: number
+  readonly totalBytes: number
+}
+
+/** What a build counts as it goes. */
+export interface BuildCounts {
+  /** Files served with their references rewritten. */
+  rewritten: number
+  /** Files written to the output directory. */
+  written: number
+  /** Variants of the previous build used again instead of compressing once more. */
+  reused: number
+  /** Variants compressed, by coding. */
+  readonly compressed: Record<Encoding, number>
+}
+
+/** The warnings and counts of one build, and its progress callback. */
+export interface BuildReport {
+  readonly warnings: readonly string[]
+  readonly counts: BuildCounts
+  warn(message: string): void
+  /** Passes `progress` on for the first file, every 50th and the last. */
+  progress(progress: BuildProgress): void
+}
+
+/** How often progress is passed on, in files. */
+const PROGRESS_EVERY_FILES = 50
+
+/** A report that collects warnings and passes them, and throttled progress, to the given callbacks. */
+export function createReport(
+  onWarning: ((message: string) => void) | undefined,
+  onProgress: ((progress: BuildProgress) => void) | undefined,
+): BuildReport {
+  const warnings: string[] = []
+  const compressed = Object.fromEntries(ENCODINGS.map((encoding) => [encoding, 0]))
+  return {
+    warnings,
+    counts: { rewritten: 0, written: 0, reused: 0, compressed: compressed as Record<Encoding, number> },
+    warn(message) {
+      warnings.push(message)
+      onWarning?.(message)
+    },
+    progress(progress) {
+      if ((progress.files - 1) % PROGRESS_EVERY_FILES === 0 || progress.files === progress.totalFiles)
+        onProgress?.(progress)
+    },
+  }
+}
+
+/** Groups of logical paths that differ only in case (they collide on case-insensitive file systems). */
+export function findCaseCollisions(logicalPaths: Iterable<string>): string[][] {
+  const byLowerCase = new Map<string, string[]>()
+  for (const logicalPath of logicalPaths) {
+    const key = logicalPath.toLowerCase()
+    byLowerCase.set(key, [...(byLowerCase.get(key) ?? []), logicalPath])
+  }
+  return [...byLowerCase.values()].filter((group) => group.length > 1).map((group) => group.sort())
+}
