@@ -8,7 +8,7 @@ import { readSync } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 
 /** Hash algorithm of the content hash. */
-export const HASH_ALGORITHM = 'sha256'
+const HASH_ALGORITHM = 'sha256'
 /** Characters of the hex digest kept in a version token (64 bits). */
 export const TOKEN_LENGTH = 16
 /** Characters of the hex digest kept in an ETag (128 bits). */

@@ -21,7 +21,7 @@ import {
   type Versioning,
 } from './types.js'
 
-export const DEFAULT_PREFIX = '/static/'
+const DEFAULT_PREFIX = '/static/'
 export const DEFAULT_ALIASES: Readonly<Record<string, string>> = Object.freeze({
   '/favicon.ico': 'favicon.ico',
   '/robots.txt': 'robots.txt',
@@ -31,7 +31,7 @@ export const ONE_YEAR_SECONDS = 31_536_000
  * Names a bundler already fingerprinted: Vite's `assets/<name>-<8 chars>.<ext>` and webpack's
  * `<name>.<20+ hex>.<ext>`.
  */
-export const DEFAULT_FINGERPRINTED = /(?:^|\/)assets\/[^/]+-[\w-]{8}\.\w+$|\.[0-9a-f]{20,}\.\w+$/
+const DEFAULT_FINGERPRINTED = /(?:^|\/)assets\/[^/]+-[\w-]{8}\.\w+$|\.[0-9a-f]{20,}\.\w+$/
 
 /** Options after validation: every field set, frozen. */
 export interface ResolvedOptions {

@@ -9,7 +9,7 @@ import type { Encoding } from '../types.js'
 /** Smallest file worth compressing, in bytes. */
 export const MIN_COMPRESS_BYTES = 1024
 /** A variant is kept only when it is at most this fraction of the original. */
-export const MAX_COMPRESSED_RATIO = 0.95
+const MAX_COMPRESSED_RATIO = 0.95
 
 /** The compressor of each coding of the table in `http/encoding.ts`. */
 const COMPRESS: Readonly<Record<Encoding, (bytes: Uint8Array) => Buffer>> = {

@@ -97,7 +97,7 @@ export function isCompressible(contentType: string): boolean {
  * An mtime as an IMF-fixdate. HTTP dates have one-second resolution (RFC 9110 §5.6.7), so the
  * milliseconds are dropped here and every comparison is made against this string's value.
  */
-export function toHttpDate(mtimeMs: number): string {
+function toHttpDate(mtimeMs: number): string {
   const second = Math.floor(mtimeMs / 1000)
   // Files of one tree share few distinct seconds: format each once.
   let text = HTTP_DATES.get(second)

@@ -112,7 +112,7 @@ export function readManifest(file: string): Manifest {
 }
 
 /** Parses and validates a manifest's text; `source` names it in errors. */
-export function parseManifest(text: string, source: string): Manifest {
+function parseManifest(text: string, source: string): Manifest {
   let data: unknown
   try {
     data = JSON.parse(text)
@@ -169,7 +169,7 @@ export function parseManifest(text: string, source: string): Manifest {
 }
 
 /** The manifest as text: two-space JSON with a final newline. Keys keep the order they were built in. */
-export function formatManifest(manifest: Manifest): string {
+function formatManifest(manifest: Manifest): string {
   return `${JSON.stringify(manifest, null, 2)}\n`
 }
 

@@ -149,7 +149,7 @@ export async function rereadFile(
 }
 
 /** Text of a buffer when it is valid UTF-8 (so rewriting it cannot alter other bytes); else undefined. */
-export function toText(bytes: Buffer): string | undefined {
+function toText(bytes: Buffer): string | undefined {
   const text = bytes.toString('utf8')
   return Buffer.from(text, 'utf8').equals(bytes) ? text : undefined
 }

@@ -41,7 +41,7 @@ export interface PlanContext {
 /** Responses kept for reuse; never mutate them. */
 export type ReusedResponses = WeakMap<Asset, Map<string, { second: number; response: StaticResponse }>>
 
-export const ALLOWED_METHODS = 'GET, HEAD'
+const ALLOWED_METHODS = 'GET, HEAD'
 
 /**
  * Decides the response for a request that resolved to `asset`.

@@ -5,20 +5,6 @@
 import { TOKEN_LENGTH } from '../hash.js'
 import type { Versioning } from '../types.js'
 
-/** Percent-encodes each segment of a logical path for use in a URL path (`?`, `#`, `%`, spaces, non-ASCII). */
-export function formatUrlPath(logicalPath: string): string {
-  let out = ''
-  let start = 0
-  for (;;) {
-    const slash = logicalPath.indexOf('/', start)
-    const segment = slash === -1 ? logicalPath.slice(start) : logicalPath.slice(start, slash)
-    out += encodeURIComponent(segment)
-    if (slash === -1) return out
-    out += '/'
-    start = slash + 1
-  }
-}
-
 /**
  * The URL path of a file of the root: the prefix, the percent-encoded logical path, and the token
  * where `versioning` puts it; without a token, the plain URL path. The one place a versioned URL is
@@ -97,19 +83,6 @@ export function parseVersionToken(query: string): string | undefined {
   return undefined
 }
 
-// --- internal ---
-
-function safeDecode(value: string): string {
-  if (!value.includes('%') && !value.includes('+')) return value
-  try {
-    return decodeURIComponent(value.replace(/\+/g, ' '))
-  } catch {
-    return value
-  }
-}
-
-const TOKEN_PATTERN = new RegExp(`^[0-9a-f]{${TOKEN_LENGTH}}$`)
-
 /**
  * Filename mode: inserts the token before the last extension of the last segment.
  * `css/site.css` → `css/site.<token>.css`; `archive.tar.gz` → `archive.tar.<token>.gz`;
@@ -148,4 +121,31 @@ export function parseVersionedPath(path: string): Array<{ logicalPath: string; t
     }
   }
   return readings
+}
+
+// --- internal ---
+
+function safeDecode(value: string): string {
+  if (!value.includes('%') && !value.includes('+')) return value
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '))
+  } catch {
+    return value
+  }
+}
+
+const TOKEN_PATTERN = new RegExp(`^[0-9a-f]{${TOKEN_LENGTH}}$`)
+
+/** Percent-encodes each segment of a logical path for use in a URL path (`?`, `#`, `%`, spaces, non-ASCII). */
+function formatUrlPath(logicalPath: string): string {
+  let out = ''
+  let start = 0
+  for (;;) {
+    const slash = logicalPath.indexOf('/', start)
+    const segment = slash === -1 ? logicalPath.slice(start) : logicalPath.slice(start, slash)
+    out += encodeURIComponent(segment)
+    if (slash === -1) return out
+    out += '/'
+    start = slash + 1
+  }
 }
