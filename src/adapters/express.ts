@@ -5,14 +5,10 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import type { StaticAssets } from '../index.js'
+import { type TemplateHelpers, templateHelpers } from './template-helpers.js'
 
 /** What views see on `res.locals`. */
-export interface StaticLocals {
-  staticUrl: StaticAssets['url']
-  staticScript: StaticAssets['script']
-  staticStylesheet: StaticAssets['stylesheet']
-  staticIntegrity: StaticAssets['integrity']
-}
+export type StaticLocals = TemplateHelpers
 
 /**
  * @example
@@ -21,12 +17,7 @@ export interface StaticLocals {
  * // in an EJS view: <link rel="stylesheet" href="<%= staticUrl('css/app.css') %>">
  */
 export function serveStatic(assets: StaticAssets): RequestHandler {
-  const locals: StaticLocals = {
-    staticUrl: assets.url,
-    staticScript: assets.script,
-    staticStylesheet: assets.stylesheet,
-    staticIntegrity: assets.integrity,
-  }
+  const locals: StaticLocals = templateHelpers(assets)
   return function vstatic(req: Request, res: Response, next: NextFunction): void {
     Object.assign(res.locals, locals)
     assets.handle(req, res, next)

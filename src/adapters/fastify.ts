@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
 import type { StaticAssets } from '../index.js'
+import { templateHelpers } from './template-helpers.js'
 
 /** Options of the plugin. */
 export interface FastifyStaticOptions {
@@ -28,12 +29,7 @@ async function plugin(fastify: FastifyInstance, options: FastifyStaticOptions): 
   fastify.decorate('staticUrl', assets.url)
   fastify.decorateReply('staticUrl', { getter: () => assets.url })
   // Template engines (@fastify/view) read reply.locals: put the helpers there on every request.
-  const helpers = {
-    staticUrl: assets.url,
-    staticScript: assets.script,
-    staticStylesheet: assets.stylesheet,
-    staticIntegrity: assets.integrity,
-  }
+  const helpers = templateHelpers(assets)
   if (!fastify.hasReplyDecorator('locals')) fastify.decorateReply('locals', null)
   fastify.addHook('onRequest', async (request, reply) => {
     const withLocals = reply as FastifyReply & { locals: Record<string, unknown> | null }

@@ -6,14 +6,10 @@
 import type { MiddlewareHandler } from 'hono'
 import type { StaticAssets } from '../index.js'
 import { toWebRequestInfo, toWebResponse } from '../serve/web.js'
+import { type TemplateHelpers, templateHelpers } from './template-helpers.js'
 
 /** Variables the middleware sets on the context (`c.get('staticUrl')`, `c.var.staticUrl`). */
-export interface StaticVariables {
-  staticUrl: StaticAssets['url']
-  staticScript: StaticAssets['script']
-  staticStylesheet: StaticAssets['stylesheet']
-  staticIntegrity: StaticAssets['integrity']
-}
+export type StaticVariables = TemplateHelpers
 
 /**
  * @example
@@ -22,11 +18,11 @@ export interface StaticVariables {
  * app.get('/', (c) => c.html(`<link rel="stylesheet" href="${c.var.staticUrl('css/app.css')}">`))
  */
 export function serveStatic(assets: StaticAssets): MiddlewareHandler<{ Variables: StaticVariables }> {
+  const helpers = Object.entries(templateHelpers(assets)) as Array<
+    [keyof StaticVariables, StaticVariables[keyof StaticVariables]]
+  >
   return async function vstatic(c, next) {
-    c.set('staticUrl', assets.url)
-    c.set('staticScript', assets.script)
-    c.set('staticStylesheet', assets.stylesheet)
-    c.set('staticIntegrity', assets.integrity)
+    for (const [name, helper] of helpers) c.set(name, helper)
     const prepared = await assets.prepare(toWebRequestInfo(c.req.raw))
     if (prepared === undefined) return next()
     return toWebResponse(prepared)

@@ -5,6 +5,7 @@
  */
 import type { Middleware } from 'koa'
 import type { StaticAssets } from '../index.js'
+import { templateHelpers } from './template-helpers.js'
 
 const EMPTY = Buffer.alloc(0)
 
@@ -14,11 +15,9 @@ const EMPTY = Buffer.alloc(0)
  * app.use(serveStatic(assets))
  */
 export function serveStatic(assets: StaticAssets): Middleware {
+  const helpers = templateHelpers(assets)
   return async function vstatic(ctx, next) {
-    ctx.state.staticUrl = assets.url
-    ctx.state.staticScript = assets.script
-    ctx.state.staticStylesheet = assets.stylesheet
-    ctx.state.staticIntegrity = assets.integrity
+    Object.assign(ctx.state, helpers)
     const prepared = await assets.prepare({
       method: ctx.method,
       url: ctx.originalUrl,
