@@ -31,11 +31,12 @@ import {
   writeFileAtomic,
   writeManifest,
 } from '../catalog/manifest.js'
+import { checkManifest } from '../catalog/manifest-check.js'
 import { readSourceSync, toGraphOptions } from '../catalog/read.js'
 import { isInside, scanRoot, splitVariants } from '../catalog/scan.js'
 import { checkVariants } from '../catalog/variants.js'
 import { StaticConfigError } from '../errors.js'
-import { createScratch, hashContent, TOKEN_LENGTH } from '../hash.js'
+import { createScratch, hashContent, TOKEN_LENGTH, toToken } from '../hash.js'
 import { formatVersionedPath, type Versioning } from '../http/versioned-path.js'
 import { type ResolvedOptions, resolveOptions } from '../options.js'
 import { resolveGraph, type SourceFile } from '../rewrite/asset-graph.js'
@@ -227,6 +228,8 @@ export async function buildManifest(build: BuildOptions): Promise<BuildSummary> 
       ...(file === undefined ? {} : { file }),
       ...(result.body === undefined ? {} : { rewritten: true }),
       ...(fingerprinted ? { fingerprinted: true } : {}),
+      // A reference cycle shares one version; the loader then does not expect the hash's own token.
+      ...(result.token === toToken(result.hash) ? {} : { cycle: true }),
       ...(result.references.length === 0 ? {} : { references: [...result.references] }),
       ...(encodings === undefined ? {} : { encodings }),
     }
@@ -258,6 +261,8 @@ export async function buildManifest(build: BuildOptions): Promise<BuildSummary> 
       tokenLength: TOKEN_LENGTH,
       integrity: options.integrity,
       layout: outDir === undefined ? 'source' : 'out-dir',
+      // Recorded so that loading the manifest against the source root can name the directory to pass.
+      ...(outDir === undefined ? {} : { outDir: toPortablePath(path.dirname(manifestPath), outDir) }),
     },
     assets,
     history,
@@ -301,6 +306,8 @@ export function verifyManifest(
     dotfiles,
     onWarning: () => {},
   })
+  // Paths and values are checked as a runtime would; missing files are what verify itself reports.
+  checkManifest(manifest, path.resolve(manifestPath), options, { matchRoot: false })
   const ignore = [path.resolve(manifestPath)]
     .filter((file) => isInside(file, options.realRoot))
     .map((file) => path.relative(options.realRoot, file).split(path.sep).join('/'))
@@ -518,6 +525,7 @@ function toRetainedBuild(manifest: Manifest): ManifestBuild {
       size: entry.size,
       hash: entry.hash,
       contentType: entry.contentType,
+      ...(entry.cycle === true ? { cycle: true } : {}),
       ...(entry.encodings === undefined ? {} : { encodings: entry.encodings }),
     }
   }
@@ -595,6 +603,11 @@ function toBuildId(assets: Readonly<Record<string, ManifestEntry>>): string {
     ([logicalPath, entry]) => `${logicalPath}\0${entry.token}\0${entry.hash}\n`,
   )
   return hashContent(Buffer.from(lines.join(''))).slice(0, TOKEN_LENGTH)
+}
+
+/** `to` relative to `from`, `/`-separated: the same on every machine that keeps the same layout. */
+function toPortablePath(from: string, to: string): string {
+  return path.relative(from, to).split(path.sep).join('/') || '.'
 }
 
 function sourceDateEpoch(): Date | undefined {

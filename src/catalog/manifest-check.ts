@@ -1,0 +1,316 @@
+/**
+ * checkManifest(): what a loaded manifest may name. Every entry, `file`, variant and history file
+ * must be a path the scan would index, its real path must stay inside the root and pass the dotfile
+ * rule, tokens must follow from hashes and content types must be valid header values; a manifest
+ * that does not match its root fails with the likely fix.
+ * @module
+ */
+import { lstatSync, realpathSync, type Stats, statSync } from 'node:fs'
+import path from 'node:path'
+import { StaticConfigError } from '../errors.js'
+import { TOKEN_LENGTH, toToken } from '../hash.js'
+import { toLogicalPath } from '../options.js'
+import { type Manifest, type ManifestVariant, readManifest } from './manifest.js'
+import { isAllowedPath, isInside } from './scan.js'
+
+/** The root a manifest is loaded against, and the scan rules its paths must pass. */
+export interface ManifestTarget {
+  /** The directory the manifest's files are served from. When it does not exist here, only the disk-free checks run. */
+  readonly root: string
+  /** @default 'ignore' */
+  readonly dotfiles?: 'ignore' | 'allow' | undefined
+  /** @default false */
+  readonly followSymlinksOutsideRoot?: boolean | undefined
+}
+
+/** Options of {@link checkManifest}. */
+export interface ManifestCheckOptions {
+  /**
+   * Also require `root` to hold the files the manifest lists (not mostly missing, not the source of
+   * an out-dir build). Off for `vstatic verify`, which compares a source root and reports differences itself.
+   * @default true
+   */
+  readonly matchRoot?: boolean
+}
+
+/** Reads a manifest and checks it against the root it will be served from. */
+export function loadManifest(file: string, target: ManifestTarget, options?: ManifestCheckOptions): Manifest {
+  const manifest = readManifest(file)
+  checkManifest(manifest, file, target, options)
+  return manifest
+}
+
+/**
+ * Checks every path, token and header value a manifest holds against `target`. Throws a
+ * {@link StaticConfigError} naming the manifest file, the entry and the fault.
+ */
+export function checkManifest(
+  manifest: Manifest,
+  source: string,
+  target: ManifestTarget,
+  options: ManifestCheckOptions = {},
+): void {
+  const fail = (where: string, fault: string): never => {
+    throw new StaticConfigError('manifest', `${JSON.stringify(source)} ${where}: ${fault}`)
+  }
+  if (manifest.options.tokenLength !== TOKEN_LENGTH) {
+    fail(
+      '"options"',
+      `has tokenLength ${manifest.options.tokenLength}; this vstatic writes ${TOKEN_LENGTH}. Rebuild it with "vstatic build"`,
+    )
+  }
+  const rules: PathRules = {
+    dotfiles: target.dotfiles === 'allow' ? 'allow' : 'ignore',
+    followSymlinksOutsideRoot: target.followSymlinksOutsideRoot === true,
+    disk: openDisk(target.root),
+  }
+  const assets = Object.entries(manifest.assets)
+  const cycleMembers = new Set(assets.filter(([, entry]) => entry.cycle === true).map(([key]) => key))
+  const missing: string[] = []
+  const sourceLooking: string[] = []
+  let withFile = 0
+  for (const [logicalPath, entry] of assets) {
+    const where = `entry ${JSON.stringify(logicalPath)}`
+    const fault = checkPath('', logicalPath, rules) ?? checkRecord(entry, rules)
+    if (fault !== undefined) fail(where, fault)
+    if (typeof entry.integrity !== 'string' || !INTEGRITY.test(entry.integrity)) {
+      fail(
+        where,
+        `has an invalid "integrity" ${JSON.stringify(entry.integrity)} (expected sha256-, sha384- or sha512-<base64>)`,
+      )
+    }
+    if (
+      entry.references !== undefined &&
+      (!Array.isArray(entry.references) || !entry.references.every((item) => typeof item === 'string'))
+    ) {
+      fail(where, 'has malformed "references" (expected a list of paths)')
+    }
+    if (entry.cycle === true && !(entry.references ?? []).some((item) => cycleMembers.has(item))) {
+      fail(where, 'is marked "cycle" but references no other member of a reference cycle')
+    }
+    if (entry.file !== undefined) {
+      const fileFault = checkPath('"file"', entry.file, rules)
+      if (fileFault !== undefined) fail(where, fileFault)
+      withFile++
+    }
+    // What the runtime opens, and, for an out-dir build, the plain copy beside it (nginx serves it).
+    const opened =
+      entry.file === undefined
+        ? inspect('', logicalPath, rules)
+        : inspect(`"file" ${JSON.stringify(entry.file)}`, entry.file, rules)
+    if (opened !== 'missing' && opened !== 'file') fail(where, opened)
+    const plain = entry.file === undefined ? opened : inspect('', logicalPath, rules)
+    if (plain !== 'missing' && plain !== 'file') fail(where, plain)
+    if (opened === 'missing') {
+      missing.push(logicalPath)
+      if (entry.file !== undefined && plain === 'file') sourceLooking.push(entry.file)
+    }
+  }
+  for (const build of manifest.history) {
+    for (const [file, retained] of Object.entries(build.files)) {
+      const where = `history file ${JSON.stringify(file)} (build ${JSON.stringify(build.buildId)})`
+      const fault =
+        checkPath('', file, rules) ??
+        checkPath('"logicalPath"', retained.logicalPath, rules) ??
+        checkRecord(retained, rules)
+      if (fault !== undefined) fail(where, fault)
+      const opened = inspect('', file, rules)
+      if (opened !== 'missing' && opened !== 'file') fail(where, opened)
+    }
+  }
+  if (options.matchRoot === false || rules.disk === undefined) return
+  if (withFile > 0 && sourceLooking.length * 2 > withFile) {
+    const outDir = manifest.options.outDir
+    const fix =
+      outDir === undefined
+        ? "pass the build's --out-dir as root"
+        : `pass root: ${JSON.stringify(displayPath(path.resolve(path.dirname(source), outDir)))}`
+    throw new StaticConfigError(
+      'manifest',
+      `${JSON.stringify(source)} was built with --out-dir, but root ${JSON.stringify(target.root)} looks like the source: ` +
+        `${sourceLooking.length} of ${withFile} fingerprinted files (${examples(sourceLooking)}) are missing there while their plain names exist; ${fix}`,
+    )
+  }
+  if (missing.length * 2 > assets.length) {
+    throw new StaticConfigError(
+      'manifest',
+      `${JSON.stringify(source)} does not match root ${JSON.stringify(target.root)}: ${missing.length} of ${assets.length} files it lists are missing there (${examples(missing)}); ` +
+        `pass the root it was built from${manifest.options.layout === 'out-dir' ? ' (its --out-dir)' : ''}, or rebuild it with "vstatic build"`,
+    )
+  }
+}
+
+/** True when `value` can be sent as a Content-Type: `type/subtype` and parameters, no control characters. */
+export function isValidContentType(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= 256 && MEDIA_TYPE.test(value)
+}
+
+// --- internal ---
+
+// RFC 9110 §8.3.1: media-type = type "/" subtype parameters; tokens and quoted strings of visible ASCII.
+const TCHARS = "[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+const QUOTED = '"(?:[\\t !#-\\[\\]-~]|\\\\[\\t -~])*"'
+const MEDIA_TYPE = new RegExp(
+  `^${TCHARS}/${TCHARS}(?:[ \\t]*;[ \\t]*(?:${TCHARS}=(?:${TCHARS}|${QUOTED}))?)*$`,
+)
+const INTEGRITY = /^sha(?:256|384|512)-[A-Za-z0-9+/]+={0,2}$/
+const HASH = /^[0-9a-f]{64}$/
+const TOKEN = new RegExp(`^[0-9a-f]{${TOKEN_LENGTH}}$`)
+
+interface PathRules {
+  readonly dotfiles: 'ignore' | 'allow'
+  readonly followSymlinksOutsideRoot: boolean
+  /** The root on disk; undefined when it is not on this machine. */
+  readonly disk: Disk | undefined
+}
+
+/** What an asset entry and a retained file of the history have in common. */
+interface FileRecord {
+  readonly size: unknown
+  readonly hash: unknown
+  readonly token: unknown
+  readonly contentType: unknown
+  readonly cycle?: unknown
+  readonly encodings?: unknown
+}
+
+/** The fault of one entry's own fields and variants (not its real path), or undefined. */
+function checkRecord(record: FileRecord, rules: PathRules): string | undefined {
+  if (!isSize(record.size))
+    return `has an invalid "size" ${JSON.stringify(record.size)} (expected a whole number of bytes)`
+  if (typeof record.hash !== 'string' || !HASH.test(record.hash)) {
+    return `has an invalid "hash" ${JSON.stringify(record.hash)} (expected 64 lowercase hex characters of SHA-256)`
+  }
+  if (typeof record.token !== 'string' || !TOKEN.test(record.token)) {
+    return `has an invalid "token" ${JSON.stringify(record.token)} (expected ${TOKEN_LENGTH} lowercase hex characters)`
+  }
+  // A reference cycle shares one version derived from all its members; every other token is its hash's.
+  if (record.cycle !== true && record.token !== toToken(record.hash)) {
+    return `has token ${JSON.stringify(record.token)}, but its hash gives ${JSON.stringify(toToken(record.hash))} (edited by hand?); rebuild it with "vstatic build"`
+  }
+  if (!isValidContentType(record.contentType)) {
+    return `has an invalid "contentType" ${JSON.stringify(record.contentType)} (expected type/subtype and parameters, without control characters)`
+  }
+  if (record.encodings === undefined) return undefined
+  if (record.encodings === null || typeof record.encodings !== 'object') return 'has malformed "encodings"'
+  for (const [encoding, variant] of Object.entries(record.encodings as Record<string, unknown>)) {
+    if (encoding !== 'br' && encoding !== 'gzip') return `has an unknown encoding ${JSON.stringify(encoding)}`
+    const fault = checkVariant(variant as Partial<ManifestVariant> | null, rules)
+    if (fault !== undefined) return `${encoding} variant: ${fault}`
+  }
+  return undefined
+}
+
+function checkVariant(variant: Partial<ManifestVariant> | null, rules: PathRules): string | undefined {
+  if (variant === null || typeof variant !== 'object') return 'is not an object'
+  if (!isSize(variant.size)) return `has an invalid "size" ${JSON.stringify(variant.size)}`
+  if (typeof variant.hash !== 'string' || !HASH.test(variant.hash)) {
+    return `has an invalid "hash" ${JSON.stringify(variant.hash)}`
+  }
+  const fault = checkPath('"file"', variant.file, rules)
+  if (fault !== undefined) return fault
+  const found = inspect(`"file" ${JSON.stringify(variant.file)}`, variant.file as string, rules)
+  return found === 'missing' || found === 'file' ? undefined : found
+}
+
+/** The fault of a path the manifest names, by its spelling: the scan's rules. `label` names a field ('' for the key). */
+function checkPath(label: string, value: unknown, rules: PathRules): string | undefined {
+  const subject = label === '' ? '' : `${label} ${JSON.stringify(value)} `
+  if (typeof value !== 'string' || toLogicalPath(value) !== value) {
+    return `${subject}is not a valid path inside the root`
+  }
+  if (!isAllowedPath(value, rules.dotfiles)) {
+    return `${subject}is a dotfile path (dotfiles: "ignore" serves none but .well-known/)`
+  }
+  return undefined
+}
+
+/**
+ * Looks at a path on disk: 'missing', 'file', or the fault (a real path outside the root, a dotfile
+ * reached through a symlink, something other than a regular file). `label` names a field ('' for the key).
+ */
+function inspect(label: string, relativePath: string, rules: PathRules): 'missing' | 'file' | string {
+  const disk = rules.disk
+  if (disk === undefined) return 'missing'
+  const found = disk.find(relativePath)
+  if (found === undefined) return 'missing'
+  const subject = label === '' ? '' : `${label} `
+  const inside = isInside(found.realPath, disk.realRoot)
+  if (!inside && !rules.followSymlinksOutsideRoot) {
+    return `${subject}leads outside the root (to ${JSON.stringify(found.realPath)})`
+  }
+  if (inside) {
+    const relative = path.relative(disk.realRoot, found.realPath).split(path.sep).join('/')
+    if (!isAllowedPath(relative, rules.dotfiles)) {
+      return `${subject}leads to ${JSON.stringify(relative)}, a dotfile path`
+    }
+  }
+  if (!found.stats.isFile()) return `${subject}is not a regular file`
+  return 'file'
+}
+
+interface Disk {
+  readonly realRoot: string
+  /** The real path and metadata of a path under the root; undefined when it does not exist. */
+  find(relativePath: string): { realPath: string; stats: Stats } | undefined
+}
+
+/** The root on disk, with each directory's real path resolved once: one lstat per file. */
+function openDisk(root: string): Disk | undefined {
+  let realRoot: string
+  try {
+    realRoot = realpathSync.native(path.resolve(root))
+  } catch {
+    return undefined
+  }
+  const directories = new Map<string, string | null>()
+  const realDirectory = (relativeDirectory: string): string | null => {
+    let known = directories.get(relativeDirectory)
+    if (known === undefined) {
+      try {
+        known = realpathSync.native(path.join(realRoot, relativeDirectory))
+      } catch {
+        known = null
+      }
+      directories.set(relativeDirectory, known)
+    }
+    return known
+  }
+  return {
+    realRoot,
+    find(relativePath) {
+      const slash = relativePath.lastIndexOf('/')
+      const directory = realDirectory(slash < 0 ? '' : relativePath.slice(0, slash))
+      if (directory === null) return undefined
+      const candidate = path.join(directory, relativePath.slice(slash + 1))
+      try {
+        const stats = lstatSync(candidate, { throwIfNoEntry: false })
+        if (stats === undefined) return undefined
+        if (!stats.isSymbolicLink()) return { realPath: candidate, stats }
+        const realPath = realpathSync.native(candidate)
+        return { realPath, stats: statSync(realPath) }
+      } catch {
+        return undefined // a dangling link, or a file where a directory was expected
+      }
+    },
+  }
+}
+
+function isSize(value: unknown): boolean {
+  return Number.isSafeInteger(value) && (value as number) >= 0
+}
+
+function examples(paths: readonly string[]): string {
+  const shown = paths.slice(0, 3).map((item) => JSON.stringify(item))
+  return `${paths.length > 3 ? 'e.g. ' : ''}${shown.join(', ')}`
+}
+
+/** A path as the user would type it: relative to the working directory when below it. */
+function displayPath(absolutePath: string): string {
+  const relative = path.relative(process.cwd(), absolutePath)
+  return relative === ''
+    ? '.'
+    : relative.startsWith('..') || path.isAbsolute(relative)
+      ? absolutePath
+      : relative
+}
