@@ -222,14 +222,17 @@ describe('a hand-edited manifest fails at startup, naming the file, the entry an
     expect((await startupError({ root, manifest: out })).message).toMatch(message)
   })
 
-  it('an entry that is a directory on disk', async () => {
+  it.each([
+    ['a directory', (file: string) => mkdirSync(file)],
+    ['a FIFO', (file: string) => spawnSync('mkfifo', [file])],
+  ])('an entry that is %s on disk', async (_kind, make) => {
     const { root, out } = await buildSite(SITE)
-    mkdirSync(path.join(root, 'folder.txt'))
+    make(path.join(root, 'other.txt'))
     edit(out, (manifest) => {
-      manifest.assets['folder.txt'] = entryFor('x')
+      manifest.assets['other.txt'] = entryFor('x')
     })
     expect((await startupError({ root, manifest: out })).message).toMatch(
-      /entry "folder\.txt": is not a regular file$/,
+      /entry "other\.txt": is not a regular file$/,
     )
   })
 })

@@ -5,13 +5,13 @@
  * that does not match its root fails with the likely fix.
  * @module
  */
-import { lstatSync, realpathSync, type Stats, statSync } from 'node:fs'
+import { type Dirent, readdirSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { StaticConfigError } from '../errors.js'
 import { TOKEN_LENGTH, toToken } from '../hash.js'
 import { toLogicalPath } from '../options.js'
-import { type Manifest, type ManifestVariant, readManifest } from './manifest.js'
-import { isAllowedPath, isInside } from './scan.js'
+import { type Manifest, type ManifestEntry, type ManifestVariant, readManifest } from './manifest.js'
+import { isAllowedPath } from './scan.js'
 
 /** The root a manifest is loaded against, and the scan rules its paths must pass. */
 export interface ManifestTarget {
@@ -70,37 +70,17 @@ export function checkManifest(
   const sourceLooking: string[] = []
   let withFile = 0
   for (const [logicalPath, entry] of assets) {
-    const where = `entry ${JSON.stringify(logicalPath)}`
-    const fault = checkPath('', logicalPath, rules) ?? checkRecord(entry, rules)
-    if (fault !== undefined) fail(where, fault)
-    if (typeof entry.integrity !== 'string' || !INTEGRITY.test(entry.integrity)) {
-      fail(
-        where,
-        `has an invalid "integrity" ${JSON.stringify(entry.integrity)} (expected sha256-, sha384- or sha512-<base64>)`,
-      )
-    }
-    if (
-      entry.references !== undefined &&
-      (!Array.isArray(entry.references) || !entry.references.every((item) => typeof item === 'string'))
-    ) {
-      fail(where, 'has malformed "references" (expected a list of paths)')
-    }
-    if (entry.cycle === true && !(entry.references ?? []).some((item) => cycleMembers.has(item))) {
-      fail(where, 'is marked "cycle" but references no other member of a reference cycle')
-    }
-    if (entry.file !== undefined) {
-      const fileFault = checkPath('"file"', entry.file, rules)
-      if (fileFault !== undefined) fail(where, fileFault)
-      withFile++
-    }
+    const fault =
+      checkPath('', logicalPath, rules) ?? checkRecord(entry, rules) ?? checkEntry(entry, rules, cycleMembers)
+    if (fault !== undefined) fail(`entry ${JSON.stringify(logicalPath)}`, fault)
     // What the runtime opens, and, for an out-dir build, the plain copy beside it (nginx serves it).
     const opened =
-      entry.file === undefined
-        ? inspect('', logicalPath, rules)
-        : inspect(`"file" ${JSON.stringify(entry.file)}`, entry.file, rules)
-    if (opened !== 'missing' && opened !== 'file') fail(where, opened)
+      entry.file === undefined ? inspect('', logicalPath, rules) : inspect('"file"', entry.file, rules)
     const plain = entry.file === undefined ? opened : inspect('', logicalPath, rules)
-    if (plain !== 'missing' && plain !== 'file') fail(where, plain)
+    for (const found of [opened, plain]) {
+      if (found !== 'missing' && found !== 'file') fail(`entry ${JSON.stringify(logicalPath)}`, found)
+    }
+    if (entry.file !== undefined) withFile++
     if (opened === 'missing') {
       missing.push(logicalPath)
       if (entry.file !== undefined && plain === 'file') sourceLooking.push(entry.file)
@@ -108,14 +88,14 @@ export function checkManifest(
   }
   for (const build of manifest.history) {
     for (const [file, retained] of Object.entries(build.files)) {
-      const where = `history file ${JSON.stringify(file)} (build ${JSON.stringify(build.buildId)})`
       const fault =
         checkPath('', file, rules) ??
         checkPath('"logicalPath"', retained.logicalPath, rules) ??
-        checkRecord(retained, rules)
-      if (fault !== undefined) fail(where, fault)
-      const opened = inspect('', file, rules)
-      if (opened !== 'missing' && opened !== 'file') fail(where, opened)
+        checkRecord(retained, rules) ??
+        inspectFault('', file, rules)
+      if (fault !== undefined) {
+        fail(`history file ${JSON.stringify(file)} (build ${JSON.stringify(build.buildId)})`, fault)
+      }
     }
   }
   if (options.matchRoot === false || rules.disk === undefined) return
@@ -201,16 +181,34 @@ function checkRecord(record: FileRecord, rules: PathRules): string | undefined {
   return undefined
 }
 
+/** The fault of the fields only a current entry has, or undefined. */
+function checkEntry(
+  entry: ManifestEntry,
+  rules: PathRules,
+  cycleMembers: ReadonlySet<string>,
+): string | undefined {
+  if (typeof entry.integrity !== 'string' || !INTEGRITY.test(entry.integrity)) {
+    return `has an invalid "integrity" ${JSON.stringify(entry.integrity)} (expected sha256-, sha384- or sha512-<base64>)`
+  }
+  if (
+    entry.references !== undefined &&
+    (!Array.isArray(entry.references) || !entry.references.every((item) => typeof item === 'string'))
+  ) {
+    return 'has malformed "references" (expected a list of paths)'
+  }
+  if (entry.cycle === true && !(entry.references ?? []).some((item) => cycleMembers.has(item))) {
+    return 'is marked "cycle" but references no other member of a reference cycle'
+  }
+  return entry.file === undefined ? undefined : checkPath('"file"', entry.file, rules)
+}
+
 function checkVariant(variant: Partial<ManifestVariant> | null, rules: PathRules): string | undefined {
   if (variant === null || typeof variant !== 'object') return 'is not an object'
   if (!isSize(variant.size)) return `has an invalid "size" ${JSON.stringify(variant.size)}`
   if (typeof variant.hash !== 'string' || !HASH.test(variant.hash)) {
     return `has an invalid "hash" ${JSON.stringify(variant.hash)}`
   }
-  const fault = checkPath('"file"', variant.file, rules)
-  if (fault !== undefined) return fault
-  const found = inspect(`"file" ${JSON.stringify(variant.file)}`, variant.file as string, rules)
-  return found === 'missing' || found === 'file' ? undefined : found
+  return checkPath('"file"', variant.file, rules) ?? inspectFault('"file"', variant.file as string, rules)
 }
 
 /** The fault of a path the manifest names, by its spelling: the scan's rules. `label` names a field ('' for the key). */
@@ -219,7 +217,7 @@ function checkPath(label: string, value: unknown, rules: PathRules): string | un
   if (typeof value !== 'string' || toLogicalPath(value) !== value) {
     return `${subject}is not a valid path inside the root`
   }
-  if (!isAllowedPath(value, rules.dotfiles)) {
+  if (isDotfilePath(value, rules.dotfiles)) {
     return `${subject}is a dotfile path (dotfiles: "ignore" serves none but .well-known/)`
   }
   return undefined
@@ -227,35 +225,43 @@ function checkPath(label: string, value: unknown, rules: PathRules): string | un
 
 /**
  * Looks at a path on disk: 'missing', 'file', or the fault (a real path outside the root, a dotfile
- * reached through a symlink, something other than a regular file). `label` names a field ('' for the key).
+ * reached through a symlink, something other than a regular file). `field` names it ('' for the key).
  */
-function inspect(label: string, relativePath: string, rules: PathRules): 'missing' | 'file' | string {
+function inspect(field: string, relativePath: string, rules: PathRules): 'missing' | 'file' | string {
   const disk = rules.disk
-  if (disk === undefined) return 'missing'
-  const found = disk.find(relativePath)
-  if (found === undefined) return 'missing'
-  const subject = label === '' ? '' : `${label} `
-  const inside = isInside(found.realPath, disk.realRoot)
+  const found = disk?.find(relativePath)
+  if (disk === undefined || found === undefined) return 'missing'
+  const subject = () => (field === '' ? '' : `${field} ${JSON.stringify(relativePath)} `)
+  const inside =
+    found.realPath.startsWith(disk.realRootPrefix) || `${found.realPath}${path.sep}` === disk.realRootPrefix
   if (!inside && !rules.followSymlinksOutsideRoot) {
-    return `${subject}leads outside the root (to ${JSON.stringify(found.realPath)})`
+    return `${subject()}leads outside the root (to ${JSON.stringify(found.realPath)})`
   }
-  if (inside) {
-    const relative = path.relative(disk.realRoot, found.realPath).split(path.sep).join('/')
-    if (!isAllowedPath(relative, rules.dotfiles)) {
-      return `${subject}leads to ${JSON.stringify(relative)}, a dotfile path`
-    }
+  // The dotfile rule on the real path, when a symlink made it differ from the path already checked.
+  const relative = found.realPath.slice(disk.realRootPrefix.length).split(path.sep).join('/')
+  if (inside && relative !== relativePath && isDotfilePath(relative, rules.dotfiles)) {
+    return `${subject()}leads to ${JSON.stringify(relative)}, a dotfile path`
   }
-  if (!found.stats.isFile()) return `${subject}is not a regular file`
-  return 'file'
+  return found.isFile ? 'file' : `${subject()}is not a regular file`
+}
+
+/** The fault {@link inspect} finds, or undefined for a regular file or a missing one. */
+function inspectFault(field: string, relativePath: string, rules: PathRules): string | undefined {
+  const found = inspect(field, relativePath, rules)
+  return found === 'missing' || found === 'file' ? undefined : found
 }
 
 interface Disk {
-  readonly realRoot: string
-  /** The real path and metadata of a path under the root; undefined when it does not exist. */
-  find(relativePath: string): { realPath: string; stats: Stats } | undefined
+  /** The real path of the root with a trailing separator: what every real path inside it starts with. */
+  readonly realRootPrefix: string
+  /** The real path of a path under the root and whether it is a regular file; undefined when it does not exist. */
+  find(relativePath: string): { readonly realPath: string; readonly isFile: boolean } | undefined
 }
 
-/** The root on disk, with each directory's real path resolved once: one lstat per file. */
+/**
+ * The root on disk, read one directory at a time: a `realpath` and a `readdir` per directory, and
+ * a `realpath` and a `stat` only for the symlinks among the files, so startup stays cheap.
+ */
 function openDisk(root: string): Disk | undefined {
   let realRoot: string
   try {
@@ -263,37 +269,77 @@ function openDisk(root: string): Disk | undefined {
   } catch {
     return undefined
   }
-  const directories = new Map<string, string | null>()
-  const realDirectory = (relativeDirectory: string): string | null => {
+  const directories = new Map<string, Directory | null>()
+  const readDirectory = (relativeDirectory: string): Directory | null => {
     let known = directories.get(relativeDirectory)
     if (known === undefined) {
+      known = null // missing, or a file where a directory was expected
       try {
-        known = realpathSync.native(path.join(realRoot, relativeDirectory))
-      } catch {
-        known = null
-      }
+        const realPath = realDirectoryPath(relativeDirectory)
+        if (realPath !== undefined) {
+          const entries = readdirSync(realPath, { withFileTypes: true })
+          known = { realPath, entries: new Map(entries.map((entry) => [entry.name, entry])) }
+        }
+      } catch {}
       directories.set(relativeDirectory, known)
     }
     return known
   }
+  // A directory's real path from its parent's listing: a syscall only for a symlinked directory.
+  const realDirectoryPath = (relativeDirectory: string): string | undefined => {
+    if (relativeDirectory === '') return realRoot
+    const slash = relativeDirectory.lastIndexOf('/')
+    const parent = readDirectory(slash < 0 ? '' : relativeDirectory.slice(0, slash))
+    const name = relativeDirectory.slice(slash + 1)
+    const entry = parent?.entries.get(name)
+    if (parent == null || entry === undefined) return undefined
+    const nominal = `${parent.realPath}${path.sep}${name}`
+    if (entry.isDirectory()) return nominal
+    return entry.isSymbolicLink() || isUnknownType(entry) ? realpathSync.native(nominal) : undefined
+  }
   return {
-    realRoot,
+    realRootPrefix: realRoot.endsWith(path.sep) ? realRoot : realRoot + path.sep,
     find(relativePath) {
       const slash = relativePath.lastIndexOf('/')
-      const directory = realDirectory(slash < 0 ? '' : relativePath.slice(0, slash))
-      if (directory === null) return undefined
-      const candidate = path.join(directory, relativePath.slice(slash + 1))
+      const directory = readDirectory(slash < 0 ? '' : relativePath.slice(0, slash))
+      const name = relativePath.slice(slash + 1)
+      const entry = directory?.entries.get(name)
+      if (directory == null || entry === undefined) return undefined
+      const candidate = `${directory.realPath}${path.sep}${name}`
+      if (entry.isFile()) return { realPath: candidate, isFile: true }
+      if (!entry.isSymbolicLink() && !isUnknownType(entry)) return { realPath: candidate, isFile: false }
       try {
-        const stats = lstatSync(candidate, { throwIfNoEntry: false })
-        if (stats === undefined) return undefined
-        if (!stats.isSymbolicLink()) return { realPath: candidate, stats }
         const realPath = realpathSync.native(candidate)
-        return { realPath, stats: statSync(realPath) }
+        return { realPath, isFile: statSync(realPath).isFile() }
       } catch {
-        return undefined // a dangling link, or a file where a directory was expected
+        return undefined // a dangling link
       }
     },
   }
+}
+
+interface Directory {
+  readonly realPath: string
+  readonly entries: ReadonlyMap<string, Dirent>
+}
+
+/** True when the file system did not say what the entry is (it is then looked up). */
+function isUnknownType(entry: Dirent): boolean {
+  return !(
+    entry.isFile() ||
+    entry.isDirectory() ||
+    entry.isSymbolicLink() ||
+    entry.isFIFO() ||
+    entry.isSocket() ||
+    entry.isBlockDevice() ||
+    entry.isCharacterDevice()
+  )
+}
+
+/** True when the dotfile rule hides the path; the common path without a dot segment is decided without splitting it. */
+function isDotfilePath(relativePath: string, dotfiles: 'ignore' | 'allow'): boolean {
+  if (relativePath.charCodeAt(0) !== 46 /* . */ && !relativePath.includes('/.')) return false
+  return !isAllowedPath(relativePath, dotfiles)
 }
 
 function isSize(value: unknown): boolean {
