@@ -142,6 +142,7 @@ export async function buildManifest(build: BuildOptions): Promise<BuildSummary> 
   const absolutePaths = new Map<string, string>()
   const sizes = new Map<string, number>()
   const mtimes = new Map<string, number>()
+  const utf8 = new Set<string>()
   const totalBytes = originals.reduce(
     (sum, file) => sum + (statSync(file.absolutePath, { throwIfNoEntry: false })?.size ?? 0),
     0,
@@ -160,6 +161,7 @@ export async function buildManifest(build: BuildOptions): Promise<BuildSummary> 
     absolutePaths.set(file.logicalPath, file.absolutePath)
     sizes.set(file.logicalPath, read.size)
     mtimes.set(file.logicalPath, read.mtimeMs)
+    if (read.utf8) utf8.add(file.logicalPath)
     bytesRead += read.size
     if (position % 50 === 0 || position === originals.length - 1) {
       build.onProgress?.({
@@ -192,7 +194,8 @@ export async function buildManifest(build: BuildOptions): Promise<BuildSummary> 
       size: result.body?.length ?? sizes.get(logicalPath) ?? 0,
       mtimeMs: mtimes.get(logicalPath) ?? Date.now(),
     }
-    const contentType = contentTypeFor(logicalPath)
+    // Decided from the bytes (the rewritten ones are UTF-8 exactly when their source is).
+    const contentType = contentTypeFor(logicalPath, utf8.has(logicalPath))
     const fingerprinted = options.isFingerprinted(logicalPath)
     const file =
       outDir === undefined || fingerprinted ? undefined : formatVersionedPath(logicalPath, result.token)
