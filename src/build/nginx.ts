@@ -50,7 +50,8 @@ export function formatNginxConfig(manifest: Manifest, options: NginxOptions): st
   const immutable: string[] = []
   const known: string[] = []
   const retained: Array<[string, string]> = []
-  const types = new Map<string, string>()
+  // URL path → Content-Type of every file nginx can serve, for the per-file exceptions below.
+  const served = new Map<string, string>()
 
   const versionedUrl = (logicalPath: string, token: string) =>
     manifest.options.versioning === 'filename'
@@ -64,13 +65,14 @@ export function formatNginxConfig(manifest: Manifest, options: NginxOptions): st
     immutable.push(
       entry.fingerprinted ? prefix + formatUrlPath(logicalPath) : versionedUrl(logicalPath, entry.token),
     )
-    const extension = extensionOf(logicalPath)
-    if (extension !== undefined && !types.has(extension)) types.set(extension, entry.contentType)
+    served.set(prefix + logicalPath, entry.contentType)
+    if (entry.file !== undefined) served.set(prefix + entry.file, entry.contentType)
   }
   for (const build of manifest.history) {
     for (const [file, old] of Object.entries(build.files)) {
       if (/[\n\r"\\]/.test(file)) continue
       known.push(prefix + file)
+      if (!served.has(prefix + file)) served.set(prefix + file, old.contentType)
       if (manifest.options.versioning === 'filename') {
         immutable.push(prefix + formatUrlPath(file))
       } else {
@@ -81,6 +83,9 @@ export function formatNginxConfig(manifest: Manifest, options: NginxOptions): st
     }
   }
 
+  const types = typesByExtension(manifest)
+  // A file whose type is not its extension's (text that is not UTF-8 has no charset) gets its own.
+  const exceptions = [...served].filter(([urlPath, type]) => type !== typeOfUrl(types, urlPath))
   const defaultCache = maxAge === 0 ? 'no-cache' : 'public'
   const defaultExpires = maxAge === 0 ? 'off' : String(maxAge)
   const cors =
@@ -151,7 +156,9 @@ export function formatNginxConfig(manifest: Manifest, options: NginxOptions): st
   lines.push(`    listen ${options.listen ?? '80'};`)
   lines.push(`    server_name ${options.serverName ?? '_'};`)
   lines.push('')
-  lines.push('    # Content types as vstatic sends them (mime-db, charset=utf-8 on text types).')
+  lines.push(
+    '    # Content types as vstatic sends them (mime-db; charset=utf-8 on text whose bytes are UTF-8).',
+  )
   lines.push('    types {')
   for (const [extension, type] of [...types].sort(([a], [b]) => (a < b ? -1 : 1))) {
     lines.push(`        ${quote(type)} ${quote(extension)};`)
@@ -185,6 +192,16 @@ export function formatNginxConfig(manifest: Manifest, options: NginxOptions): st
     '        # A token that is not current: serve the current file, with revalidation (never immutable).',
   )
   lines.push('        error_page 404 = @vstatic_current;')
+  if (exceptions.length > 0) {
+    lines.push(
+      "        # Files whose type is not their extension's, e.g. text that is not UTF-8 (sent without a charset).",
+    )
+    for (const [urlPath, type] of exceptions) {
+      lines.push(`        location = ${quote(urlPath)} {`)
+      lines.push(...exactType(type, '            '))
+      lines.push('        }')
+    }
+  }
   lines.push('    }')
   lines.push('    location @vstatic_current {')
   lines.push(
@@ -196,6 +213,9 @@ export function formatNginxConfig(manifest: Manifest, options: NginxOptions): st
     if (manifest.assets[logicalPath] === undefined || /[\s"\\;{}$]/.test(urlPath + logicalPath)) continue
     lines.push(`    location = ${urlPath} {`)
     lines.push(`        alias ${root}${logicalPath};`)
+    const type = manifest.assets[logicalPath]?.contentType
+    if (type !== undefined && type !== typeOfUrl(types, logicalPath))
+      lines.push(...exactType(type, '        '))
     lines.push(
       staticHeaders(quote(defaultCache)).replace('expires $vstatic_expires;', `expires ${defaultExpires};`),
     )
@@ -224,6 +244,36 @@ function quote(value: string): string {
 
 function escapeRegex(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+/** Each extension's type: the one most of its files have (the first, on a tie). */
+function typesByExtension(manifest: Manifest): Map<string, string> {
+  const counts = new Map<string, Map<string, number>>()
+  for (const [logicalPath, entry] of Object.entries(manifest.assets)) {
+    const extension = extensionOf(logicalPath)
+    if (extension === undefined) continue
+    const byType = counts.get(extension) ?? new Map<string, number>()
+    byType.set(entry.contentType, (byType.get(entry.contentType) ?? 0) + 1)
+    counts.set(extension, byType)
+  }
+  const types = new Map<string, string>()
+  for (const [extension, byType] of counts) {
+    let best: [string, number] | undefined
+    for (const candidate of byType) if (best === undefined || candidate[1] > best[1]) best = candidate
+    if (best !== undefined) types.set(extension, best[0])
+  }
+  return types
+}
+
+/** The type nginx gives a path from the `types` block, or its `default_type`. */
+function typeOfUrl(types: ReadonlyMap<string, string>, urlPath: string): string {
+  const extension = extensionOf(urlPath)
+  return (extension === undefined ? undefined : types.get(extension)) ?? 'application/octet-stream'
+}
+
+/** Directives that make a location send exactly `type`, whatever the extension. */
+function exactType(type: string, indent: string): string[] {
+  return [`${indent}types { }`, `${indent}default_type ${quote(type)};`]
 }
 
 function extensionOf(logicalPath: string): string | undefined {
