@@ -106,6 +106,15 @@ describe('a hand-edited manifest fails at startup, naming the file, the entry an
     await expect(
       createStatic({ root, manifest: out, followSymlinksOutsideRoot: true }),
     ).resolves.toBeDefined()
+    // Outside the root too, a link to a dotfile is refused.
+    writeFileSync(path.join(outside, '.hidden'), 'outside and hidden')
+    symlinkSync(path.join(outside, '.hidden'), path.join(root, 'hidden.txt'))
+    edit(out, (manifest) => {
+      manifest.assets['hidden.txt'] = entryFor('outside and hidden')
+    })
+    expect((await startupError({ root, manifest: out, followSymlinksOutsideRoot: true })).message).toMatch(
+      /entry "hidden\.txt": leads to a dotfile outside the root \(to ".*\.hidden"\)$/,
+    )
   })
 
   it('an entry that is a symlink to .env inside the root', async () => {

@@ -11,7 +11,8 @@ import { StaticConfigError } from '../errors.js'
 import { TOKEN_LENGTH, toToken } from '../hash.js'
 import { toLogicalPath } from '../options.js'
 import { type Manifest, type ManifestEntry, type ManifestVariant, readManifest } from './manifest.js'
-import { isAllowedPath } from './scan.js'
+import { isAllowedRealPath, type RootRule } from './open-file.js'
+import { isAllowedPath, isInside, type ScanPolicy } from './scan.js'
 
 /** The root a manifest is loaded against, and the scan rules its paths must pass. */
 export interface ManifestTarget {
@@ -59,11 +60,11 @@ export function checkManifest(
       `has tokenLength ${manifest.options.tokenLength}; this vstatic writes ${TOKEN_LENGTH}. Rebuild it with "vstatic build"`,
     )
   }
-  const rules: PathRules = {
+  const policy: ScanPolicy = {
     dotfiles: target.dotfiles === 'allow' ? 'allow' : 'ignore',
     followSymlinksOutsideRoot: target.followSymlinksOutsideRoot === true,
-    disk: openDisk(target.root),
   }
+  const rules: PathRules = { ...policy, disk: openDisk(target.root, policy) }
   const assets = Object.entries(manifest.assets)
   const cycleMembers = new Set(assets.filter(([, entry]) => entry.cycle === true).map(([key]) => key))
   const missing: string[] = []
@@ -137,9 +138,7 @@ const INTEGRITY = /^sha(?:256|384|512)-[A-Za-z0-9+/]+={0,2}$/
 const HASH = /^[0-9a-f]{64}$/
 const TOKEN = new RegExp(`^[0-9a-f]{${TOKEN_LENGTH}}$`)
 
-interface PathRules {
-  readonly dotfiles: 'ignore' | 'allow'
-  readonly followSymlinksOutsideRoot: boolean
+interface PathRules extends ScanPolicy {
   /** The root on disk; undefined when it is not on this machine. */
   readonly disk: Disk | undefined
 }
@@ -232,15 +231,14 @@ function inspect(field: string, relativePath: string, rules: PathRules): 'missin
   const found = disk?.find(relativePath)
   if (disk === undefined || found === undefined) return 'missing'
   const subject = () => (field === '' ? '' : `${field} ${JSON.stringify(relativePath)} `)
-  const inside =
-    found.realPath.startsWith(disk.realRootPrefix) || `${found.realPath}${path.sep}` === disk.realRootPrefix
-  if (!inside && !rules.followSymlinksOutsideRoot) {
-    return `${subject()}leads outside the root (to ${JSON.stringify(found.realPath)})`
-  }
-  // The dotfile rule on the real path, when a symlink made it differ from the path already checked.
-  const relative = found.realPath.slice(disk.realRootPrefix.length).split(path.sep).join('/')
-  if (inside && relative !== relativePath && isDotfilePath(relative, rules.dotfiles)) {
-    return `${subject()}leads to ${JSON.stringify(relative)}, a dotfile path`
+  // Without a symlink on the way, the real path is the path whose spelling was already checked.
+  if (found.viaLink && !isAllowedRealPath(found.realPath, disk.rule)) {
+    if (!isInside(found.realPath, disk.rule.realRoot)) {
+      const where = rules.followSymlinksOutsideRoot ? 'to a dotfile outside the root' : 'outside the root'
+      return `${subject()}leads ${where} (to ${JSON.stringify(found.realPath)})`
+    }
+    const relative = path.relative(disk.rule.realRoot, found.realPath).split(path.sep).join('/')
+    if (relative !== '') return `${subject()}leads to ${JSON.stringify(relative)}, a dotfile path`
   }
   return found.isFile ? 'file' : `${subject()}is not a regular file`
 }
@@ -252,17 +250,22 @@ function inspectFault(field: string, relativePath: string, rules: PathRules): st
 }
 
 interface Disk {
-  /** The real path of the root with a trailing separator: what every real path inside it starts with. */
-  readonly realRootPrefix: string
-  /** The real path of a path under the root and whether it is a regular file; undefined when it does not exist. */
-  find(relativePath: string): { readonly realPath: string; readonly isFile: boolean } | undefined
+  /** The root's real path and the rules for what may be opened under it, as every open applies them. */
+  readonly rule: RootRule
+  /**
+   * The real path of a path under the root, whether a symlink was followed on the way, and whether
+   * it is a regular file; undefined when it does not exist.
+   */
+  find(
+    relativePath: string,
+  ): { readonly realPath: string; readonly viaLink: boolean; readonly isFile: boolean } | undefined
 }
 
 /**
- * The root on disk, read one directory at a time: a `realpath` and a `readdir` per directory, and
- * a `realpath` and a `stat` only for the symlinks among the files, so startup stays cheap.
+ * The root on disk, read one directory at a time: a `readdir` per directory, and a `realpath` and
+ * a `stat` only for symlinks, so startup stays cheap.
  */
-function openDisk(root: string): Disk | undefined {
+function openDisk(root: string, policy: ScanPolicy): Disk | undefined {
   let realRoot: string
   try {
     realRoot = realpathSync.native(path.resolve(root))
@@ -275,10 +278,10 @@ function openDisk(root: string): Disk | undefined {
     if (known === undefined) {
       known = null // missing, or a file where a directory was expected
       try {
-        const realPath = realDirectoryPath(relativeDirectory)
-        if (realPath !== undefined) {
-          const entries = readdirSync(realPath, { withFileTypes: true })
-          known = { realPath, entries: new Map(entries.map((entry) => [entry.name, entry])) }
+        const located = locateDirectory(relativeDirectory)
+        if (located !== undefined) {
+          const entries = readdirSync(located.realPath, { withFileTypes: true })
+          known = { ...located, entries: new Map(entries.map((entry) => [entry.name, entry])) }
         }
       } catch {}
       directories.set(relativeDirectory, known)
@@ -286,19 +289,20 @@ function openDisk(root: string): Disk | undefined {
     return known
   }
   // A directory's real path from its parent's listing: a syscall only for a symlinked directory.
-  const realDirectoryPath = (relativeDirectory: string): string | undefined => {
-    if (relativeDirectory === '') return realRoot
+  const locateDirectory = (relativeDirectory: string): { realPath: string; viaLink: boolean } | undefined => {
+    if (relativeDirectory === '') return { realPath: realRoot, viaLink: false }
     const slash = relativeDirectory.lastIndexOf('/')
     const parent = readDirectory(slash < 0 ? '' : relativeDirectory.slice(0, slash))
     const name = relativeDirectory.slice(slash + 1)
     const entry = parent?.entries.get(name)
     if (parent == null || entry === undefined) return undefined
     const nominal = `${parent.realPath}${path.sep}${name}`
-    if (entry.isDirectory()) return nominal
-    return entry.isSymbolicLink() || isUnknownType(entry) ? realpathSync.native(nominal) : undefined
+    if (entry.isDirectory()) return { realPath: nominal, viaLink: parent.viaLink }
+    if (!entry.isSymbolicLink() && !isUnknownType(entry)) return undefined
+    return { realPath: realpathSync.native(nominal), viaLink: true }
   }
   return {
-    realRootPrefix: realRoot.endsWith(path.sep) ? realRoot : realRoot + path.sep,
+    rule: { ...policy, realRoot },
     find(relativePath) {
       const slash = relativePath.lastIndexOf('/')
       const directory = readDirectory(slash < 0 ? '' : relativePath.slice(0, slash))
@@ -306,11 +310,12 @@ function openDisk(root: string): Disk | undefined {
       const entry = directory?.entries.get(name)
       if (directory == null || entry === undefined) return undefined
       const candidate = `${directory.realPath}${path.sep}${name}`
-      if (entry.isFile()) return { realPath: candidate, isFile: true }
-      if (!entry.isSymbolicLink() && !isUnknownType(entry)) return { realPath: candidate, isFile: false }
+      if (!entry.isSymbolicLink() && !isUnknownType(entry)) {
+        return { realPath: candidate, viaLink: directory.viaLink, isFile: entry.isFile() }
+      }
       try {
         const realPath = realpathSync.native(candidate)
-        return { realPath, isFile: statSync(realPath).isFile() }
+        return { realPath, viaLink: true, isFile: statSync(realPath).isFile() }
       } catch {
         return undefined // a dangling link
       }
@@ -320,6 +325,8 @@ function openDisk(root: string): Disk | undefined {
 
 interface Directory {
   readonly realPath: string
+  /** True when a symlinked directory was followed to reach it. */
+  readonly viaLink: boolean
   readonly entries: ReadonlyMap<string, Dirent>
 }
 
