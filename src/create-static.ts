@@ -6,7 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AssetIndex } from './catalog/asset-index.js'
 import { createLiveIndex } from './catalog/dev-index.js'
 import { computeIntegrity } from './catalog/integrity.js'
-import { type Manifest, readManifest } from './catalog/manifest.js'
+import type { Manifest } from './catalog/manifest.js'
+import { loadManifest } from './catalog/manifest-check.js'
 import { createManifestIndex } from './catalog/manifest-index.js'
 import { createScannedIndex } from './catalog/scanned-index.js'
 import { MissingAssetError, StaticConfigError } from './errors.js'
@@ -114,7 +115,7 @@ export async function createStatic(options: StaticOptions): Promise<StaticAssets
         'cannot be used with dev: true (dev mode hashes files as they change)',
       )
     }
-    manifest = readManifest(resolved.manifest)
+    manifest = loadManifest(resolved.manifest, resolved)
     resolved = resolveOptions({
       ...options,
       prefix: options.prefix ?? manifest.options.prefix,

@@ -6,6 +6,7 @@ import * as crypto from 'node:crypto'
 import { createHash } from 'node:crypto'
 import { readSync } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
+import type { Utf8Check } from './utf8.js'
 
 /** Hash algorithm of the content hash. */
 const HASH_ALGORITHM = 'sha256'
@@ -44,9 +45,14 @@ export function createScratch(): Buffer {
 /**
  * Hashes the file open on `fd`, which fstat said is `size` bytes, with synchronous reads into
  * `scratch` (large files in chunks, never buffered whole). Returns undefined when the file no longer
- * has exactly `size` bytes: it changed while being read.
+ * has exactly `size` bytes: it changed while being read. The same reads feed `utf8`, when given.
  */
-export function hashOpenFileSync(fd: number, size: number, scratch: Buffer): string | undefined {
+export function hashOpenFileSync(
+  fd: number,
+  size: number,
+  scratch: Buffer,
+  utf8?: Utf8Check,
+): string | undefined {
   // Most files fit the scratch buffer: read them and hash in one shot.
   if (size < scratch.length) {
     let filled = 0
@@ -55,7 +61,9 @@ export function hashOpenFileSync(fd: number, size: number, scratch: Buffer): str
       if (bytesRead === 0) break
       filled += bytesRead
     }
-    return filled === size ? hashContent(scratch.subarray(0, filled)) : undefined
+    if (filled !== size) return undefined
+    utf8?.update(scratch.subarray(0, filled))
+    return hashContent(scratch.subarray(0, filled))
   }
   const hash = createHash(HASH_ALGORITHM)
   let total = 0
@@ -65,12 +73,17 @@ export function hashOpenFileSync(fd: number, size: number, scratch: Buffer): str
     total += bytesRead
     if (total > size) return undefined
     hash.update(scratch.subarray(0, bytesRead))
+    utf8?.update(scratch.subarray(0, bytesRead))
   }
   return total === size ? hash.digest('hex') : undefined
 }
 
 /** The asynchronous form of {@link hashOpenFileSync}, for refreshes inside a running server. */
-export async function hashOpenFile(handle: FileHandle, size: number): Promise<string | undefined> {
+export async function hashOpenFile(
+  handle: FileHandle,
+  size: number,
+  utf8?: Utf8Check,
+): Promise<string | undefined> {
   const hash = createHash(HASH_ALGORITHM)
   const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, size + 1))
   let total = 0
@@ -80,6 +93,7 @@ export async function hashOpenFile(handle: FileHandle, size: number): Promise<st
     total += bytesRead
     if (total > size) return undefined
     hash.update(chunk.subarray(0, bytesRead))
+    utf8?.update(chunk.subarray(0, bytesRead))
   }
   return total === size ? hash.digest('hex') : undefined
 }

@@ -76,7 +76,7 @@ export interface Asset {
   readonly tokenMatchesBytes: boolean
   /** Strong entity tag derived from the content hash, quoted: `"3f2a…"`. */
   readonly etag: string
-  /** Content-Type header value, with `charset=utf-8` on text types. */
+  /** Content-Type header value, with `charset=utf-8` on text types whose bytes are UTF-8. */
   readonly contentType: string
   /** Last-Modified header value: the mtime at whole-second precision as an IMF-fixdate. */
   readonly lastModified: string

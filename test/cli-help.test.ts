@@ -209,6 +209,7 @@ describe('vstatic --help', () => {
         --max-age <s>         max-age for unversioned responses (default 0: no-cache)
         --cors <origin>       Access-Control-Allow-Origin (* or an origin)
         --brotli              Serve .br variants (needs the ngx_brotli static module)
+        --dotfiles <policy>   ignore (default) or allow, as given to build
         --no-hash-sizes       Leave out map_hash_* (if nginx.conf sets them)
         -h, --help            Show this help
       "

@@ -1,5 +1,6 @@
-import { chmodSync, existsSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { buildManifest } from '../src/build/build.js'
 import { formatNginxConfig } from '../src/build/nginx.js'
@@ -10,8 +11,13 @@ import { listen, type RawResponse, request } from './helpers/http.js'
 import { BROTLI_MODULE, checkConfig, freePort, HAS_NGINX, startNginx } from './helpers/nginx.js'
 
 const padding = `/* ${'text that compresses well. '.repeat(60)} */\n`
+/** A stylesheet saved as ISO-8859-1: sent without a charset, by nginx as by vstatic. */
+const LATIN1 = readFileSync(fileURLToPath(new URL('../fixtures/charset/latin1.css', import.meta.url)))
+
 const SITE: Record<string, string | Buffer> = {
   'css/site.css': `${padding}@import "theme.css";\nbody { background: url(../img/dot.svg); }\n`,
+  'css/latin1.css': LATIN1,
+  'notes.txt': Buffer.from('caf\xe9', 'latin1'),
   'css/theme.css': `${padding}h1 { color: green }\n`,
   'img/dot.svg': '<svg xmlns="http://www.w3.org/2000/svg"/>',
   'img/photo.png': Buffer.alloc(3000, 7),
@@ -79,20 +85,28 @@ describe.skipIf(!HAS_NGINX)('vstatic nginx against a real nginx', () => {
 
       const brotli = existsSync(BROTLI_MODULE)
       const port = await freePort()
+      const aliases = {
+        '/favicon.ico': 'favicon.ico',
+        '/robots.txt': 'robots.txt',
+        '/notes.txt': 'notes.txt',
+      }
       const config = formatNginxConfig(manifest, {
         root: outDir,
         manifestPath: out,
         listen: `127.0.0.1:${port}`,
         brotli,
+        aliases,
       })
       const nginx = await startNginx(config, port, brotli)
-      const assets = await createStatic({ root: outDir, manifest: out })
+      const assets = await createStatic({ root: outDir, manifest: out, aliases })
       const { url: node } = await listen((req, res) => assets.handle(req, res))
 
       const current = (logicalPath: string) => assets.url(logicalPath)
       const oldToken = previous?.[1].token ?? ''
       const table: Array<{ path: string; headers?: Record<string, string>; method?: string }> = [
         { path: current('css/site.css') },
+        { path: current('css/latin1.css') },
+        { path: '/static/css/latin1.css' },
         { path: current('css/site.css'), headers: { 'accept-encoding': 'gzip' } },
         { path: current('js/app.js'), headers: { 'accept-encoding': 'gzip' } },
         { path: current('img/photo.png') },
@@ -112,6 +126,8 @@ describe.skipIf(!HAS_NGINX)('vstatic nginx against a real nginx', () => {
         },
         { path: '/favicon.ico' },
         { path: '/robots.txt' },
+        { path: '/notes.txt' },
+        { path: current('notes.txt') },
         { path: '/static/missing.css' },
         { path: '/static/.env' },
         { path: '/static/img/photo.png', headers: { range: 'bytes=100-199' } },

@@ -17,6 +17,7 @@ import {
   readManifest,
   writeManifest,
 } from '../catalog/manifest.js'
+import { checkManifest } from '../catalog/manifest-check.js'
 import { type RootContents, readRoot } from '../catalog/read-root.js'
 import { isInside } from '../catalog/scan.js'
 import { StaticConfigError } from '../errors.js'
@@ -126,6 +127,8 @@ export function verifyManifest(root: string, manifestPath: string, dotfiles?: Do
     dotfiles,
     onWarning: () => {},
   })
+  // Paths and values are checked as a runtime would; missing files are what verify itself reports.
+  checkManifest(manifest, path.resolve(manifestPath), options, { matchRoot: false })
   const { files } = readRoot(options, { ignore: ignoredPaths(options, [path.resolve(manifestPath)]) })
   const added: string[] = []
   const changed: string[] = []
@@ -211,7 +214,7 @@ function readSources(options: ResolvedOptions, ignore: readonly string[], report
 
 /** Step 3: the manifest document. */
 function toManifest(
-  { options, outDir }: BuildSettings,
+  { options, manifestPath, outDir }: BuildSettings,
   buildId: string,
   assets: Record<string, ManifestEntry>,
   history: ManifestBuild[],
@@ -229,6 +232,11 @@ function toManifest(
       tokenLength: TOKEN_LENGTH,
       integrity: options.integrity,
       layout: outDir === undefined ? 'source' : 'out-dir',
+      // Recorded so that loading the manifest against the source root can name the directory to pass.
+      // `/`-separated and relative, so it holds on every machine that keeps the same layout.
+      ...(outDir === undefined
+        ? {}
+        : { outDir: relativeLogicalPath(path.dirname(manifestPath), outDir) || '.' }),
     },
     assets,
     history,

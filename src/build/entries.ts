@@ -9,6 +9,7 @@ import { computeIntegrity } from '../catalog/integrity.js'
 import type { ManifestEntry } from '../catalog/manifest.js'
 import type { RootContents, RootFile } from '../catalog/read-root.js'
 import type { VariantFile } from '../catalog/scan.js'
+import { toToken } from '../hash.js'
 import { formatVersionedPath } from '../http/versioned-path.js'
 import { type Served, writeServed } from './out-dir.js'
 import { compressVariants, recordExistingVariants, type VariantContext } from './variants.js'
@@ -57,7 +58,8 @@ function recordEntry(
     size: resolved.body?.length ?? read.size,
     mtimeMs: read.mtimeMs,
   }
-  const contentType = contentTypeFor(logicalPath)
+  // Decided from the bytes (the rewritten ones are UTF-8 exactly when their source is).
+  const contentType = contentTypeFor(logicalPath, read.utf8)
   const fingerprinted = options.isFingerprinted(logicalPath)
   const file =
     outDir === undefined || fingerprinted ? undefined : formatVersionedPath(logicalPath, resolved.token)
@@ -79,6 +81,8 @@ function recordEntry(
     ...(file === undefined ? {} : { file }),
     ...(resolved.body === undefined ? {} : { rewritten: true }),
     ...(fingerprinted ? { fingerprinted: true } : {}),
+    // A reference cycle shares one version; the loader then does not expect the hash's own token.
+    ...(resolved.token === toToken(resolved.hash) ? {} : { cycle: true }),
     ...(resolved.references.length === 0 ? {} : { references: [...resolved.references] }),
     ...(encodings === undefined ? {} : { encodings }),
   }

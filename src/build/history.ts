@@ -78,6 +78,7 @@ function toRetainedBuild(manifest: Manifest): ManifestBuild {
       size: entry.size,
       hash: entry.hash,
       contentType: entry.contentType,
+      ...(entry.cycle === true ? { cycle: true } : {}),
       ...(entry.encodings === undefined ? {} : { encodings: entry.encodings }),
     }
   }

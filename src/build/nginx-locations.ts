@@ -1,6 +1,7 @@
 /**
  * The `server {}` block of the nginx configuration: content types, the protocol settings that make
- * nginx answer like vstatic, the location of the prefix, one per root alias, and the proxy to the app.
+ * nginx answer like vstatic, the location of the prefix (with an exact-match location for each file
+ * whose type is not its extension's), one per root alias, and the proxy to the app.
  * @module
  */
 import type { Manifest } from '../catalog/manifest.js'
@@ -26,8 +27,8 @@ export interface ServerSettings {
   readonly serverName: string
   /** URL path → logical path. */
   readonly aliases: Readonly<Record<string, string>>
-  /** File extension → Content-Type. */
-  readonly types: ReadonlyMap<string, string>
+  /** URL path → Content-Type of every file nginx can serve under the prefix. */
+  readonly served: ReadonlyMap<string, string>
   /** True when the maps list versions kept from earlier builds. */
   readonly retained: boolean
   readonly brotli: boolean
@@ -38,15 +39,18 @@ export interface ServerSettings {
 
 /** The `server {}` block. */
 export function serverLines(settings: ServerSettings): string[] {
+  const types = typesByExtension(settings.manifest)
+  // A file whose type is not its extension's (text that is not UTF-8 has no charset) gets its own.
+  const exceptions = [...settings.served].filter(([urlPath, type]) => type !== typeOfUrl(types, urlPath))
   return [
     'server {',
     `    listen ${settings.listen};`,
     `    server_name ${settings.serverName};`,
     '',
-    ...protocolLines(settings),
+    ...protocolLines(types, settings.brotli),
     '',
-    ...prefixLocationLines(settings),
-    ...aliasLocationLines(settings),
+    ...prefixLocationLines(settings, exceptions),
+    ...aliasLocationLines(settings, types),
     ...(settings.proxy ? proxyLocationLines() : []),
     '}',
   ]
@@ -59,10 +63,41 @@ export function quote(value: string): string {
 
 // --- internal ---
 
+/** Each extension's type: the one most of its files have (the first, on a tie). */
+function typesByExtension(manifest: Manifest): Map<string, string> {
+  const counts = new Map<string, Map<string, number>>()
+  for (const [logicalPath, entry] of Object.entries(manifest.assets)) {
+    const extension = extensionOf(logicalPath)
+    if (extension === undefined) continue
+    const byType = counts.get(extension) ?? new Map<string, number>()
+    byType.set(entry.contentType, (byType.get(entry.contentType) ?? 0) + 1)
+    counts.set(extension, byType)
+  }
+  const types = new Map<string, string>()
+  for (const [extension, byType] of counts) {
+    let best: [string, number] | undefined
+    for (const candidate of byType) if (best === undefined || candidate[1] > best[1]) best = candidate
+    if (best !== undefined) types.set(extension, best[0])
+  }
+  return types
+}
+
+/** The type nginx gives a path from the `types` block, or its `default_type`. */
+function typeOfUrl(types: ReadonlyMap<string, string>, urlPath: string): string {
+  const extension = extensionOf(urlPath)
+  return (extension === undefined ? undefined : types.get(extension)) ?? 'application/octet-stream'
+}
+
+function extensionOf(logicalPath: string): string | undefined {
+  const name = logicalPath.slice(logicalPath.lastIndexOf('/') + 1)
+  const dot = name.lastIndexOf('.')
+  return dot <= 0 ? undefined : name.slice(dot + 1).toLowerCase()
+}
+
 /** Types, validators, ranges and precompressed files as vstatic serves them. */
-function protocolLines({ types, brotli }: ServerSettings): string[] {
+function protocolLines(types: ReadonlyMap<string, string>, brotli: boolean): string[] {
   return [
-    '    # Content types as vstatic sends them (mime-db, charset=utf-8 on text types).',
+    '    # Content types as vstatic sends them (mime-db; charset=utf-8 on text whose bytes are UTF-8).',
     '    types {',
     ...[...types.keys()]
       .sort()
@@ -81,7 +116,10 @@ function protocolLines({ types, brotli }: ServerSettings): string[] {
 }
 
 /** The prefix: known files only, caching by the exact URL, and a stale token served from the current file. */
-function prefixLocationLines({ manifest, root, retained, caching }: ServerSettings): string[] {
+function prefixLocationLines(
+  { manifest, root, retained, caching }: ServerSettings,
+  exceptions: ReadonlyArray<readonly [string, string]>,
+): string[] {
   const { prefix, tokenLength } = manifest.options
   // At server level: a rewrite inside the aliased location is refused by nginx.
   const rewriteRetained = [
@@ -99,6 +137,7 @@ function prefixLocationLines({ manifest, root, retained, caching }: ServerSettin
     ...staticHeaderLines('$vstatic_cache_control', '$vstatic_expires', caching.cors),
     '        # A token that is not current: serve the current file, with revalidation (never immutable).',
     '        error_page 404 = @vstatic_current;',
+    ...exceptionLines(exceptions),
     '    }',
     '    location @vstatic_current {',
     `        rewrite "^${escapeRegex(prefix)}(.+)\\.[0-9a-f]{${tokenLength}}(\\.[^./]+)?$" ${prefix}$1$2 last;`,
@@ -107,14 +146,34 @@ function prefixLocationLines({ manifest, root, retained, caching }: ServerSettin
   ]
 }
 
+/** Inside the prefix location: an exact-match location for each file whose type is not its extension's. */
+function exceptionLines(exceptions: ReadonlyArray<readonly [string, string]>): string[] {
+  if (exceptions.length === 0) return []
+  return [
+    "        # Files whose type is not their extension's, e.g. text that is not UTF-8 (sent without a charset).",
+    ...exceptions.flatMap(([urlPath, type]) => [
+      `        location = ${quote(urlPath)} {`,
+      ...exactTypeLines(type, '            '),
+      '        }',
+    ]),
+  ]
+}
+
 /** One exact location per root alias whose file is in the build. */
-function aliasLocationLines({ manifest, root, aliases, caching }: ServerSettings): string[] {
+function aliasLocationLines(
+  { manifest, root, aliases, caching }: ServerSettings,
+  types: ReadonlyMap<string, string>,
+): string[] {
   const lines: string[] = []
   for (const [urlPath, logicalPath] of Object.entries(aliases)) {
-    if (manifest.assets[logicalPath] === undefined || /[\s"\\;{}$]/.test(urlPath + logicalPath)) continue
+    const entry = manifest.assets[logicalPath]
+    if (entry === undefined || /[\s"\\;{}$]/.test(urlPath + logicalPath)) continue
+    const ownType =
+      entry.contentType === typeOfUrl(types, logicalPath) ? [] : exactTypeLines(entry.contentType, '        ')
     lines.push(
       `    location = ${urlPath} {`,
       `        alias ${root}${logicalPath};`,
+      ...ownType,
       ...staticHeaderLines(quote(caching.defaultCache), caching.defaultExpires, caching.cors),
       '    }',
     )
@@ -134,6 +193,11 @@ function proxyLocationLines(): string[] {
     '        proxy_set_header X-Forwarded-Proto $scheme;',
     '    }',
   ]
+}
+
+/** Directives that make a location send exactly `type`, whatever the extension. */
+function exactTypeLines(type: string, indent: string): string[] {
+  return [`${indent}types { }`, `${indent}default_type ${quote(type)};`]
 }
 
 /** The headers of a static response: caching, nosniff, and CORS when configured. */

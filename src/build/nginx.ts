@@ -65,7 +65,7 @@ export function formatNginxConfig(manifest: Manifest, options: NginxOptions): st
       listen: options.listen ?? '80',
       serverName: options.serverName ?? '_',
       aliases: options.aliases ?? DEFAULT_ALIASES,
-      types: urls.types,
+      served: urls.served,
       retained: urls.retained.length > 0,
       brotli: options.brotli === true,
       proxy: upstreams.length > 0,
@@ -85,26 +85,27 @@ interface BuildUrls {
   readonly known: string[]
   /** Query-versioned URLs of retained builds → the URL path of their kept copy. */
   readonly retained: Array<[string, string]>
-  /** File extension → Content-Type, from the first file with that extension. */
-  readonly types: Map<string, string>
+  /** URL path → Content-Type of every file nginx can serve, for the per-file exceptions to the types. */
+  readonly served: Map<string, string>
 }
 
 function collectUrls(manifest: Manifest): BuildUrls {
   const { prefix, versioning } = manifest.options
-  const urls: BuildUrls = { immutable: [], known: [], retained: [], types: new Map() }
+  const urls: BuildUrls = { immutable: [], known: [], retained: [], served: new Map() }
   for (const [logicalPath, entry] of Object.entries(manifest.assets)) {
     if (/[\n\r"\\]/.test(logicalPath)) continue // cannot be written into nginx's configuration; never served
     urls.known.push(prefix + logicalPath)
     if (entry.file !== undefined) urls.known.push(prefix + entry.file)
     const token = entry.fingerprinted ? undefined : entry.token
     urls.immutable.push(formatAssetPath(prefix, logicalPath, token, versioning))
-    const extension = extensionOf(logicalPath)
-    if (extension !== undefined && !urls.types.has(extension)) urls.types.set(extension, entry.contentType)
+    urls.served.set(prefix + logicalPath, entry.contentType)
+    if (entry.file !== undefined) urls.served.set(prefix + entry.file, entry.contentType)
   }
   for (const build of manifest.history) {
     for (const [file, old] of Object.entries(build.files)) {
       if (/[\n\r"\\]/.test(file)) continue
       urls.known.push(prefix + file)
+      if (!urls.served.has(prefix + file)) urls.served.set(prefix + file, old.contentType)
       if (versioning === 'filename') {
         // The retained copy's own name is its versioned path.
         urls.immutable.push(formatAssetPath(prefix, file, undefined, versioning))
@@ -186,10 +187,4 @@ function upstreamLines(upstreams: readonly string[]): string[] {
     '}',
     '',
   ]
-}
-
-function extensionOf(logicalPath: string): string | undefined {
-  const name = logicalPath.slice(logicalPath.lastIndexOf('/') + 1)
-  const dot = name.lastIndexOf('.')
-  return dot <= 0 ? undefined : name.slice(dot + 1).toLowerCase()
 }

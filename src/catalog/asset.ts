@@ -22,8 +22,8 @@ export interface AssetSource {
   readonly fingerprinted?: boolean
   readonly integrity?: string | undefined
   readonly references?: readonly string[]
-  /** Content-Type from a manifest; defaults to the one derived from the name. */
-  readonly contentType?: string
+  /** Content-Type: from a manifest, or {@link contentTypeFor} the name and the bytes. */
+  readonly contentType: string
   /** The file the bytes were read from; undefined for a manifest entry not read yet. */
   readonly identity?: FileIdentity | undefined
   /**
@@ -44,7 +44,7 @@ export function createAsset(source: AssetSource): Asset {
     token: source.token ?? toToken(source.hash),
     tokenMatchesBytes: source.tokenMatchesBytes ?? true,
     etag: toEtag(source.hash),
-    contentType: source.contentType ?? contentTypeFor(source.logicalPath),
+    contentType: source.contentType,
     lastModified: toHttpDate(source.mtimeMs),
     body: source.body,
     encodings: frozenList(source.encodings),
@@ -61,22 +61,48 @@ function frozenList<T>(items: readonly T[] | undefined): readonly T[] {
   return items === undefined || items.length === 0 ? EMPTY : Object.freeze([...items])
 }
 
-/** Content-Type for a file name: mime-types' table, `charset=utf-8` on text types, octet-stream otherwise. */
-export function contentTypeFor(logicalPath: string): string {
+/**
+ * Content-Type of a file from its name and its bytes: mime-types' table (octet-stream when the
+ * extension is unknown), with `charset=utf-8` on a text type only when `utf8` says its bytes are
+ * UTF-8 text. Other text gets no charset, so the browser reads its `@charset`, BOM or meta tag
+ * instead of a header that contradicts them.
+ * @example contentTypeFor('css/app.css', true) // → 'text/css; charset=utf-8'
+ * @example contentTypeFor('css/latin1.css', false) // → 'text/css'
+ */
+export function contentTypeFor(logicalPath: string, utf8: boolean): string {
+  const type = mediaTypeOf(logicalPath)
+  return utf8 && type.utf8 !== undefined ? type.utf8 : type.bare
+}
+
+/** True when a file's type is text, so its charset is decided from its bytes (binary types are never checked). */
+export function isTextType(logicalPath: string): boolean {
+  return mediaTypeOf(logicalPath).utf8 !== undefined
+}
+
+/** A type without parameters, and with `charset=utf-8` when it is a text type (one that mime-db gives a charset). */
+interface MediaType {
+  readonly bare: string
+  readonly utf8: string | undefined
+}
+
+function mediaTypeOf(logicalPath: string): MediaType {
   const slash = logicalPath.lastIndexOf('/')
   const dot = logicalPath.lastIndexOf('.')
   const extension = dot > slash ? logicalPath.slice(dot + 1).toLowerCase() : ''
-  let contentType = CONTENT_TYPES.get(extension)
-  if (contentType === undefined) {
+  let known = MEDIA_TYPES.get(extension)
+  if (known === undefined) {
     const type = extension === '' ? false : mime.lookup(extension)
-    contentType = type === false ? 'application/octet-stream' : mime.contentType(type) || type
-    CONTENT_TYPES.set(extension, contentType)
+    known =
+      type === false
+        ? { bare: 'application/octet-stream', utf8: undefined }
+        : { bare: type, utf8: mime.charset(type) === false ? undefined : `${type}; charset=utf-8` }
+    MEDIA_TYPES.set(extension, known)
   }
-  return contentType
+  return known
 }
 
-/** Content-Type by lower-case extension, looked up in mime-db once each. */
-const CONTENT_TYPES = new Map<string, string>()
+/** Media types by lower-case extension, looked up in mime-db once each. */
+const MEDIA_TYPES = new Map<string, MediaType>()
 
 /** True when a Content-Type is worth compressing (text, JSON, JavaScript, SVG, XML, fonts that are not already compressed). */
 export function isCompressible(contentType: string): boolean {

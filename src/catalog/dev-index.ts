@@ -11,7 +11,7 @@ import { createScratch } from '../hash.js'
 import type { ResolvedOptions } from '../options.js'
 import { type Edge, findEdges, type GraphOptions, rewrite } from '../rewrite/asset-graph.js'
 import type { Asset } from '../types.js'
-import { createAsset } from './asset.js'
+import { contentTypeFor, createAsset } from './asset.js'
 import type { AssetIndex } from './asset-index.js'
 import { isAllowedRealPath } from './open-file.js'
 import { type ReadFile, readSourceSync, toGraphOptions } from './read.js'
@@ -192,6 +192,7 @@ export function createLiveIndex(options: ResolvedOptions): AssetIndex {
       body: result.body,
       fingerprinted: options.isFingerprinted(frame.logicalPath),
       references: result.references,
+      contentType: contentTypeFor(frame.logicalPath, file.utf8),
       identity: file.identity,
     })
     cache.set(frame.logicalPath, { asset, signature: frame.signature, dependencies })

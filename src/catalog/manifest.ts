@@ -45,6 +45,8 @@ export interface ManifestEntry {
   readonly rewritten?: boolean
   /** True for files a bundler already fingerprinted. */
   readonly fingerprinted?: boolean
+  /** True when the token is shared by a reference cycle, so it is not the token of this file's hash alone. */
+  readonly cycle?: boolean
   /** Logical paths this file references. */
   readonly references?: readonly string[]
   readonly encodings?: Readonly<Partial<Record<Encoding, ManifestVariant>>>
@@ -57,6 +59,8 @@ export interface RetainedFile {
   readonly size: number
   readonly hash: string
   readonly contentType: string
+  /** As on {@link ManifestEntry}. */
+  readonly cycle?: boolean
   readonly encodings?: Readonly<Partial<Record<Encoding, ManifestVariant>>>
 }
 
@@ -85,6 +89,8 @@ export interface Manifest {
     readonly integrity: IntegrityAlgorithm
     /** `source`: entries are the files of the root. `out-dir`: the root holds fingerprinted copies. */
     readonly layout: 'source' | 'out-dir'
+    /** `out-dir` builds: the output directory, relative to the manifest's own directory (`/`-separated). */
+    readonly outDir?: string
   }
   /** Logical path → entry, in sorted order. */
   readonly assets: Readonly<Record<string, ManifestEntry>>
@@ -144,7 +150,8 @@ function parseManifest(text: string, source: string): Manifest {
     options.hash !== 'sha256' ||
     typeof options.tokenLength !== 'number' ||
     !INTEGRITY_ALGORITHMS.includes(options.integrity as IntegrityAlgorithm) ||
-    (options.layout !== 'source' && options.layout !== 'out-dir')
+    (options.layout !== 'source' && options.layout !== 'out-dir') ||
+    (options.outDir !== undefined && typeof options.outDir !== 'string')
   ) {
     return fail('has a malformed "options" object')
   }

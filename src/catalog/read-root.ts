@@ -8,7 +8,7 @@ import { createScratch } from '../hash.js'
 import type { ResolvedOptions } from '../options.js'
 import { type ResolvedFile, resolveGraph, type SourceFile } from '../rewrite/asset-graph.js'
 import type { Asset } from '../types.js'
-import { createAsset } from './asset.js'
+import { contentTypeFor, createAsset } from './asset.js'
 import { type ReadFile, readSourceSync, toGraphOptions } from './read.js'
 import { type ScannedFile, scanRoot, splitVariants, type VariantFile } from './scan.js'
 import { checkVariants } from './variants.js'
@@ -83,6 +83,7 @@ export function toRootAsset(rootFile: RootFile, contents: RootContents, options:
     encodings: checkVariants(candidates, { hash: resolved.hash, size }, options, options.onWarning),
     fingerprinted: options.isFingerprinted(file.logicalPath),
     references: resolved.references,
+    contentType: contentTypeFor(file.logicalPath, read.utf8),
     identity: read.identity,
   })
 }

@@ -15,6 +15,8 @@ import {
   type SourceFile,
 } from '../rewrite/asset-graph.js'
 import type { FileIdentity } from '../types.js'
+import { createUtf8Check, isUtf8Text } from '../utf8.js'
+import { isTextType } from './asset.js'
 import {
   identityOf,
   openInRoot,
@@ -44,6 +46,8 @@ export interface ReadFile {
   readonly mtimeMs: number
   /** The file the bytes were read from, as fstat saw it on the handle. */
   readonly identity: FileIdentity
+  /** Whether the bytes are UTF-8 text, which decides the charset; checked for text types only (false for the rest). */
+  readonly utf8: boolean
 }
 
 /** A file read again inside a running server, its references rewritten. */
@@ -53,6 +57,8 @@ export interface RereadFile {
   readonly size: number
   readonly mtimeMs: number
   readonly identity: FileIdentity
+  /** As on {@link ReadFile}: from the bytes read, before any rewriting (which keeps them UTF-8 or leaves them alone). */
+  readonly utf8: boolean
 }
 
 /**
@@ -78,16 +84,20 @@ export function readSourceSync(
   try {
     const size = stats.size
     let source: SourceFile | undefined
+    let utf8 = false
     if (hasReferences(logicalPath) && !isFingerprinted(logicalPath) && size <= MAX_REWRITE_BYTES) {
       const bytes = readExactlySync(fd, size)
       if (bytes !== undefined) source = { logicalPath, hash: hashContent(bytes), text: toText(bytes) }
+      utf8 = bytes !== undefined && isUtf8Text(bytes)
     } else {
-      const hash = hashOpenFileSync(fd, size, scratch)
+      const check = isTextType(logicalPath) ? createUtf8Check() : undefined
+      const hash = hashOpenFileSync(fd, size, scratch, check)
       if (hash !== undefined) source = { logicalPath, hash, text: undefined }
+      utf8 = check?.end() ?? false
     }
     return source === undefined
       ? undefined
-      : { source, size, mtimeMs: stats.mtimeMs, identity: identityOf(stats) }
+      : { source, size, mtimeMs: stats.mtimeMs, identity: identityOf(stats), utf8 }
   } catch {
     return undefined
   } finally {
@@ -132,17 +142,19 @@ export async function rereadFile(
       !graphOptions.isFingerprinted(logicalPath) &&
       stats.size <= MAX_REWRITE_BYTES
     if (!rewritable) {
-      const hash = await hashOpenFile(handle, stats.size)
+      const check = isTextType(logicalPath) ? createUtf8Check() : undefined
+      const hash = await hashOpenFile(handle, stats.size, check)
       if (hash === undefined) return 'gone'
       const result: ResolvedFile = { hash, token: toToken(hash), body: undefined, references: [] }
-      return { result, size: stats.size, mtimeMs: stats.mtimeMs, identity }
+      return { result, size: stats.size, mtimeMs: stats.mtimeMs, identity, utf8: check?.end() ?? false }
     }
     const bytes = await readExactly(handle, stats.size)
     if (bytes === undefined) return 'gone'
     const source: SourceFile = { logicalPath, hash: hashContent(bytes), text: toText(bytes) }
     const edges = findEdges(source, (target) => tokenOf(target) !== undefined, graphOptions)
     const result = rewrite(source, edges, tokenOf, graphOptions)
-    return { result, size: result.body?.length ?? bytes.length, mtimeMs: stats.mtimeMs, identity }
+    const utf8 = isUtf8Text(bytes)
+    return { result, size: result.body?.length ?? bytes.length, mtimeMs: stats.mtimeMs, identity, utf8 }
   } finally {
     await handle.close()
   }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Asset } from '../types.js'
-import { createAsset } from './asset.js'
+import { contentTypeFor, createAsset } from './asset.js'
 import { type RereadRules, rereadFile } from './read.js'
 import type { Reread } from './tracker.js'
 import { recheckVariants } from './variants.js'
@@ -49,7 +49,8 @@ export async function rereadAsset(
     fingerprinted: unchanged && current.fingerprinted,
     integrity: unchanged ? current.integrity : undefined,
     references: reread.result.references,
-    contentType: current.contentType,
+    // New bytes may be in another encoding: their charset is decided again.
+    contentType: unchanged ? current.contentType : contentTypeFor(current.logicalPath, reread.utf8),
     identity: reread.identity,
   })
 }

@@ -10,6 +10,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildManifest } from '../build/build.js'
 import { readManifest } from '../catalog/manifest.js'
+import { loadManifest } from '../catalog/manifest-check.js'
 import type { CliIo } from './io.js'
 import type { ServerSettings } from './server.js'
 import { STOP_MESSAGE, WORKER_ENV, type WorkerOrder } from './worker.js'
@@ -141,7 +142,7 @@ class Primary {
     this.generation++
     const given = this.settings.options.manifest
     if (given !== undefined) {
-      readManifest(path.resolve(given))
+      loadManifest(path.resolve(given), { ...this.settings.options, root: this.settings.root })
       return path.resolve(given)
     }
     const out = path.join(tmpdir(), `vstatic-${process.pid}-${this.generation}.json`)

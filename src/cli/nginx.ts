@@ -4,8 +4,9 @@
  */
 import path from 'node:path'
 import { formatNginxConfig } from '../build/nginx.js'
-import { readManifest } from '../catalog/manifest.js'
+import { loadManifest } from '../catalog/manifest-check.js'
 import { DEFAULT_ALIASES, resolveCors } from '../options.js'
+import type { Dotfiles } from '../types.js'
 import {
   type Command,
   type OptionTable,
@@ -52,6 +53,7 @@ const OPTIONS = {
     default: false,
     help: 'Serve .br variants (needs the ngx_brotli static module)',
   },
+  dotfiles: { type: 'string', value: '<policy>', help: 'ignore (default) or allow, as given to build' },
   'no-hash-sizes': {
     type: 'boolean',
     default: false,
@@ -80,7 +82,11 @@ function runNginx(args: readonly string[], io: CliIo): number {
     throw new UsageError(`nginx takes no positional arguments, got ${positionals.join(' ')}`)
   if (values.manifest === undefined) throw new UsageError('nginx needs --manifest <file>')
   if (values.root === undefined) throw new UsageError('nginx needs --root <dir> (the directory nginx serves)')
-  const manifest = readManifest(path.resolve(values.manifest))
+  // Checked against --root when it exists on this machine (the configuration may be written elsewhere).
+  const manifest = loadManifest(path.resolve(values.manifest), {
+    root: values.root,
+    dotfiles: values.dotfiles as Dotfiles | undefined,
+  })
   if (values.prefix !== undefined && values.prefix !== manifest.options.prefix) {
     throw new UsageError(`--prefix ${values.prefix} differs from the manifest's ${manifest.options.prefix}`)
   }
