@@ -42,25 +42,57 @@ interface Frame {
 
 /** The live view of the disk that dev mode serves from. */
 export function createLiveIndex(options: ResolvedOptions): AssetIndex {
-  const cache = new Map<string, LiveEntry>()
-  const scratch = createScratch()
-  const warned = new Set<string>()
-  const graphOptions: GraphOptions = {
-    ...toGraphOptions(options),
-    onWarning(message) {
-      if (warned.has(message)) return
-      warned.add(message)
-      options.onWarning(message)
+  const disk = new LiveDisk(options)
+  return {
+    get: (logicalPath) => new Lookup(disk).resolve(logicalPath),
+    getRetained: () => undefined,
+    isDirectory(logicalPath) {
+      if (logicalPath === '') return true
+      return disk.locate(logicalPath)?.stats.isDirectory() ?? false
     },
+    // Every lookup just checked the disk; an open that finds another file asks for a refresh.
+    verify: (asset) => asset,
+    refresh: async (logicalPath) => new Lookup(disk).resolve(logicalPath),
+    assets() {
+      const found: Asset[] = []
+      for (const file of scanRoot(options.realRoot, options)) {
+        const asset = new Lookup(disk).resolve(file.logicalPath)
+        if (asset !== undefined) found.push(asset)
+      }
+      return found
+    },
+    count: () => scanRoot(options.realRoot, options).length,
+  }
+}
+
+/** The disk as dev mode sees it, and the entries it has rewritten so far. */
+class LiveDisk {
+  readonly options: ResolvedOptions
+  readonly cache = new Map<string, LiveEntry>()
+  readonly scratch = createScratch()
+  readonly graphOptions: GraphOptions
+  readonly #warned = new Set<string>()
+
+  constructor(options: ResolvedOptions) {
+    this.options = options
+    this.graphOptions = {
+      ...toGraphOptions(options),
+      onWarning: (message) => {
+        if (this.#warned.has(message)) return
+        this.#warned.add(message)
+        options.onWarning(message)
+      },
+    }
   }
 
-  function locate(logicalPath: string): { absolutePath: string; stats: Stats } | undefined {
+  /** The real path and stats of an allowed logical path, or undefined. */
+  locate(logicalPath: string): { absolutePath: string; stats: Stats } | undefined {
+    const { options } = this
     if (!isAllowedPath(logicalPath, options.dotfiles)) return undefined
-    const absolutePath = path.join(options.realRoot, logicalPath)
     try {
       // The dotfile and symlink rules hold on the real path (`config.txt -> .env` is refused); the
       // open that reads the file checks its real path again on the descriptor.
-      const realPath = realpathSync.native(absolutePath)
+      const realPath = realpathSync.native(path.join(options.realRoot, logicalPath))
       if (realPath !== options.realRoot && !isAllowedRealPath(realPath, options)) return undefined
       return { absolutePath: realPath, stats: statSync(realPath) }
     } catch {
@@ -68,120 +100,124 @@ export function createLiveIndex(options: ResolvedOptions): AssetIndex {
     }
   }
 
-  /**
-   * Resolves `logicalPath` and everything it depends on, depth first with an explicit stack. Each
-   * file is checked once per call; a reference back into the chain being resolved (a cycle) is left
-   * unversioned.
-   */
-  function get(logicalPath: string): Asset | undefined {
-    const resolved = new Map<string, Asset | undefined>()
-    /** Files whose resolution has started and waits for their dependencies: a reference to one is a cycle. */
-    const onPath = new Set<string>()
-    const stack: Frame[] = []
+  isFile(logicalPath: string): boolean {
+    return this.locate(logicalPath)?.stats.isFile() ?? false
+  }
+}
 
-    function enter(target: string): void {
-      if (resolved.has(target) || onPath.has(target)) return
-      const found = locate(target)
-      if (found === undefined || !found.stats.isFile()) {
-        cache.delete(target)
-        resolved.set(target, undefined)
+/**
+ * One lookup: resolves a logical path and everything it depends on, depth first with an explicit
+ * stack. Each file is checked once; a reference back into the chain being resolved (a cycle) is
+ * left unversioned.
+ */
+class Lookup {
+  readonly #disk: LiveDisk
+  readonly #resolved = new Map<string, Asset | undefined>()
+  /** Files whose resolution has started and waits for their dependencies. */
+  readonly #onPath = new Set<string>()
+  readonly #stack: Frame[] = []
+
+  constructor(disk: LiveDisk) {
+    this.#disk = disk
+  }
+
+  resolve(logicalPath: string): Asset | undefined {
+    this.#enter(logicalPath)
+    while (this.#stack.length > 0) this.#step(this.#stack[this.#stack.length - 1] as Frame)
+    return this.#resolved.get(logicalPath)
+  }
+
+  /** Advances the frame on top of the stack by one step. */
+  #step(frame: Frame): void {
+    if (this.#resolved.has(frame.logicalPath)) {
+      this.#stack.pop() // entered twice before its first resolution finished
+      return
+    }
+    this.#onPath.add(frame.logicalPath)
+    if (this.#enterDependencies(frame)) return
+    if (frame.cached !== undefined) {
+      if (isCurrent(frame.cached, this.#resolved, this.#onPath)) {
+        this.#finish(frame, frame.cached.asset)
         return
       }
-      const signature = toSignature(found.absolutePath, found.stats)
-      const cached = cache.get(target)
-      stack.push({
-        logicalPath: target,
-        absolutePath: found.absolutePath,
-        signature,
-        cached: cached?.signature === signature ? cached : undefined,
-        read: undefined,
-      })
+      frame.cached = undefined
     }
-
-    /** Pushes the unresolved dependencies of `frame`; true when there were any. */
-    function enterDependencies(frame: Frame): boolean {
-      const before = stack.length
-      if (frame.read !== undefined) for (const edge of frame.read.edges) enter(edge.target)
-      else if (frame.cached !== undefined)
-        for (const dependency of frame.cached.dependencies) enter(dependency.logicalPath)
-      return stack.length > before
+    if (frame.read !== undefined) {
+      this.#finish(frame, this.#rewrite(frame))
+      return
     }
-
-    function finish(frame: Frame, asset: Asset | undefined): void {
-      stack.pop()
-      onPath.delete(frame.logicalPath)
-      resolved.set(frame.logicalPath, asset)
-      if (asset === undefined) cache.delete(frame.logicalPath)
-    }
-
-    enter(logicalPath)
-    while (stack.length > 0) {
-      const frame = stack[stack.length - 1] as Frame
-      if (resolved.has(frame.logicalPath)) {
-        stack.pop() // entered twice before its first resolution finished
-        continue
-      }
-      onPath.add(frame.logicalPath)
-      if (enterDependencies(frame)) continue
-      if (frame.cached !== undefined) {
-        if (isCurrent(frame.cached, resolved, onPath)) {
-          finish(frame, frame.cached.asset)
-          continue
-        }
-        frame.cached = undefined
-      }
-      if (frame.read === undefined) {
-        const file = readSourceSync(
-          frame.logicalPath,
-          frame.absolutePath,
-          scratch,
-          options.isFingerprinted,
-          options,
-        )
-        if (file === undefined) finish(frame, undefined)
-        else frame.read = findFrameEdges(file)
-        continue
-      }
-      finish(frame, rewriteFrame(frame, resolved, onPath))
-    }
-    return resolved.get(logicalPath)
-  }
-
-  function findFrameEdges(file: ReadFile): NonNullable<Frame['read']> {
-    const missing: string[] = []
-    const edges = findEdges(
-      file.source,
-      (target) => {
-        const exists = locate(target)?.stats.isFile() ?? false
-        if (!exists) missing.push(target)
-        return exists
-      },
-      graphOptions,
+    const { options, scratch } = this.#disk
+    const file = readSourceSync(
+      frame.logicalPath,
+      frame.absolutePath,
+      scratch,
+      options.isFingerprinted,
+      options,
     )
-    return { file, edges, missing }
+    if (file === undefined) this.#finish(frame, undefined)
+    else frame.read = this.#findEdges(file)
   }
 
-  function rewriteFrame(
-    frame: Frame,
-    resolved: ReadonlyMap<string, Asset | undefined>,
-    onPath: ReadonlySet<string>,
-  ): Asset {
+  #enter(target: string): void {
+    if (this.#resolved.has(target) || this.#onPath.has(target)) return
+    const found = this.#disk.locate(target)
+    if (found === undefined || !found.stats.isFile()) {
+      this.#disk.cache.delete(target)
+      this.#resolved.set(target, undefined)
+      return
+    }
+    const signature = toSignature(found.absolutePath, found.stats)
+    const cached = this.#disk.cache.get(target)
+    this.#stack.push({
+      logicalPath: target,
+      absolutePath: found.absolutePath,
+      signature,
+      cached: cached?.signature === signature ? cached : undefined,
+      read: undefined,
+    })
+  }
+
+  /** Pushes the unresolved dependencies of `frame`; true when there were any. */
+  #enterDependencies(frame: Frame): boolean {
+    const before = this.#stack.length
+    const targets =
+      frame.read?.edges.map((edge) => edge.target) ??
+      frame.cached?.dependencies.map((dependency) => dependency.logicalPath) ??
+      []
+    for (const target of targets) this.#enter(target)
+    return this.#stack.length > before
+  }
+
+  #finish(frame: Frame, asset: Asset | undefined): void {
+    this.#stack.pop()
+    this.#onPath.delete(frame.logicalPath)
+    this.#resolved.set(frame.logicalPath, asset)
+    if (asset === undefined) this.#disk.cache.delete(frame.logicalPath)
+  }
+
+  #findEdges(file: ReadFile): NonNullable<Frame['read']> {
+    const missing: string[] = []
+    const isFile = (target: string) => {
+      const exists = this.#disk.isFile(target)
+      if (!exists) missing.push(target)
+      return exists
+    }
+    return { file, edges: findEdges(file.source, isFile, this.#disk.graphOptions), missing }
+  }
+
+  #rewrite(frame: Frame): Asset {
     const { file, edges, missing } = frame.read as NonNullable<Frame['read']>
     const dependencies = missing.map((target) => ({
       logicalPath: target,
       token: undefined as string | undefined,
     }))
-    const result = rewrite(
-      file.source,
-      edges,
-      (target) => {
-        if (onPath.has(target)) return undefined // a cycle: left unversioned
-        const token = resolved.get(target)?.token
-        dependencies.push({ logicalPath: target, token })
-        return token
-      },
-      graphOptions,
-    )
+    const tokenOf = (target: string) => {
+      if (this.#onPath.has(target)) return undefined // a cycle: left unversioned
+      const token = this.#resolved.get(target)?.token
+      dependencies.push({ logicalPath: target, token })
+      return token
+    }
+    const result = rewrite(file.source, edges, tokenOf, this.#disk.graphOptions)
     const asset = createAsset({
       logicalPath: frame.logicalPath,
       absolutePath: frame.absolutePath,
@@ -190,34 +226,13 @@ export function createLiveIndex(options: ResolvedOptions): AssetIndex {
       hash: result.hash,
       token: result.token,
       body: result.body,
-      fingerprinted: options.isFingerprinted(frame.logicalPath),
-      references: result.references,
       contentType: contentTypeFor(frame.logicalPath, file.utf8),
+      fingerprinted: this.#disk.options.isFingerprinted(frame.logicalPath),
+      references: result.references,
       identity: file.identity,
     })
-    cache.set(frame.logicalPath, { asset, signature: frame.signature, dependencies })
+    this.#disk.cache.set(frame.logicalPath, { asset, signature: frame.signature, dependencies })
     return asset
-  }
-
-  return {
-    get: (logicalPath) => get(logicalPath),
-    getRetained: () => undefined,
-    isDirectory(logicalPath) {
-      if (logicalPath === '') return true
-      return locate(logicalPath)?.stats.isDirectory() ?? false
-    },
-    // Every lookup just checked the disk; an open that finds another file asks for a refresh.
-    verify: (asset) => asset,
-    refresh: async (logicalPath) => get(logicalPath),
-    assets() {
-      const found: Asset[] = []
-      for (const file of scanRoot(options.realRoot, options)) {
-        const asset = get(file.logicalPath)
-        if (asset !== undefined) found.push(asset)
-      }
-      return found
-    },
-    count: () => scanRoot(options.realRoot, options).length,
   }
 }
 

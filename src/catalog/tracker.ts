@@ -54,41 +54,77 @@ interface Entry {
 
 /** A tracker over `source`. */
 export function createTracker(source: TrackerSource): Tracker {
-  const entries = new Map<string, Entry>()
-  const nowSecond = () => Math.floor(Date.now() / 1000)
-  const keyOf = source.keyOf ?? ((asset: Asset) => asset.logicalPath)
-  for (const asset of source.initial ?? []) {
-    entries.set(keyOf(asset), { asset, checkedSecond: nowSecond(), trusted: true, pending: undefined })
+  return new AssetTracker(source)
+}
+
+const nowSecond = () => Math.floor(Date.now() / 1000)
+
+class AssetTracker implements Tracker {
+  readonly #source: TrackerSource
+  readonly #entries = new Map<string, Entry>()
+  readonly #keyOf: (asset: Asset) => string
+
+  constructor(source: TrackerSource) {
+    this.#source = source
+    this.#keyOf = source.keyOf ?? ((asset: Asset) => asset.logicalPath)
+    for (const asset of source.initial ?? []) {
+      this.#entries.set(this.#keyOf(asset), {
+        asset,
+        checkedSecond: nowSecond(),
+        trusted: true,
+        pending: undefined,
+      })
+    }
   }
 
-  function entryOf(key: string): Entry | undefined {
-    const known = entries.get(key)
-    if (known !== undefined || source.load === undefined) return known
-    const asset = source.load(key)
+  get(key: string): Asset | undefined {
+    const entry = this.#entryOf(key)
+    if (entry === undefined) return undefined
+    const second = nowSecond()
+    if (entry.checkedSecond !== second) {
+      entry.checkedSecond = second
+      if (entry.trusted && !isOnDisk(entry.asset)) {
+        entry.trusted = false
+        void this.#reread(entry)
+      }
+    }
+    return entry.asset
+  }
+
+  verify(asset: Asset): Asset | undefined | Promise<Asset | undefined> {
+    const entry = this.#entries.get(this.#keyOf(asset))
+    if (entry === undefined) return undefined
+    if (entry.asset !== asset) return entry.asset
+    return entry.trusted ? asset : this.#reread(entry)
+  }
+
+  refresh(key: string): Promise<Asset | undefined> {
+    const entry = this.#entryOf(key)
+    if (entry === undefined) return Promise.resolve(undefined)
+    entry.trusted = false
+    return this.#reread(entry)
+  }
+
+  values(): Asset[] {
+    return [...this.#entries.values()].map((entry) => entry.asset)
+  }
+
+  #entryOf(key: string): Entry | undefined {
+    const known = this.#entries.get(key)
+    if (known !== undefined || this.#source.load === undefined) return known
+    const asset = this.#source.load(key)
     if (asset === undefined) return undefined
     const entry: Entry = { asset, checkedSecond: nowSecond(), trusted: false, pending: undefined }
-    entries.set(key, entry)
+    this.#entries.set(key, entry)
     return entry
   }
 
-  function reread(entry: Entry): Promise<Asset | undefined> {
+  /** One re-read per entry at a time, however many callers ask. */
+  #reread(entry: Entry): Promise<Asset | undefined> {
     if (entry.pending !== undefined) return entry.pending
     const previous = entry.asset
-    const pending = source.reread(previous).then(
-      (next) => {
-        entry.pending = undefined
-        if (next === 'busy') throw busyError(previous.logicalPath)
-        if (next === 'gone') {
-          if (entries.get(keyOf(previous)) === entry) entries.delete(keyOf(previous))
-          return undefined
-        }
-        // A newer change may have been seen while this read ran: the next lookup checks again.
-        entry.asset = next
-        entry.trusted = true
-        entry.checkedSecond = nowSecond()
-        if (next.hash !== previous.hash) source.onReplaced?.(previous, next)
-        return next
-      },
+    const pending = this.#source.reread(previous).then(
+      (next) => this.#settle(entry, previous, next),
       (error: unknown) => {
         entry.pending = undefined
         throw error
@@ -100,33 +136,20 @@ export function createTracker(source: TrackerSource): Tracker {
     return pending
   }
 
-  return {
-    get(key) {
-      const entry = entryOf(key)
-      if (entry === undefined) return undefined
-      const second = nowSecond()
-      if (entry.checkedSecond !== second) {
-        entry.checkedSecond = second
-        if (entry.trusted && !isOnDisk(entry.asset)) {
-          entry.trusted = false
-          void reread(entry)
-        }
-      }
-      return entry.asset
-    },
-    verify(asset) {
-      const entry = entries.get(keyOf(asset))
-      if (entry === undefined) return undefined
-      if (entry.asset !== asset) return entry.asset
-      return entry.trusted ? asset : reread(entry)
-    },
-    refresh(key) {
-      const entry = entryOf(key)
-      if (entry === undefined) return Promise.resolve(undefined)
-      entry.trusted = false
-      return reread(entry)
-    },
-    values: () => [...entries.values()].map((entry) => entry.asset),
+  #settle(entry: Entry, previous: Asset, next: Reread): Asset | undefined {
+    entry.pending = undefined
+    if (next === 'busy') throw busyError(previous.logicalPath)
+    if (next === 'gone') {
+      const key = this.#keyOf(previous)
+      if (this.#entries.get(key) === entry) this.#entries.delete(key)
+      return undefined
+    }
+    // A newer change may have been seen while this read ran: the next lookup checks again.
+    entry.asset = next
+    entry.trusted = true
+    entry.checkedSecond = nowSecond()
+    if (next.hash !== previous.hash) this.#source.onReplaced?.(previous, next)
+    return next
   }
 }
 
