@@ -171,18 +171,36 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
     return asset
   }
 
-  function integrity(path: string): string {
-    const asset = requireAsset(path)
-    let value = asset.integrity ?? integrities.get(asset)
+  /** The SRI value of what the asset serves, read (once per asset) from bytes checked against its hash. */
+  function integrityOf(asset: Asset): string | undefined {
+    let value = integrities.get(asset)
     if (value === undefined) {
-      value = computeIntegrity(asset, options.integrity)
+      const computed = computeIntegrity(asset, options.integrity, options)
+      // A manifest's recorded value stands only for the bytes it was built from.
+      value = computed === undefined ? undefined : (asset.integrity ?? computed)
+      if (value === undefined) {
+        // The file no longer holds the asset's bytes: re-read it; the value is known again after that.
+        index.refresh(asset.logicalPath).catch(() => undefined)
+        return undefined
+      }
       integrities.set(asset, value)
     }
     return value
   }
 
+  function integrity(path: string): string {
+    const value = integrityOf(requireAsset(path))
+    if (value === undefined) {
+      throw new Error(
+        `${path} changed on disk since it was indexed; its integrity is known again once it has been re-read (within about a second)`,
+      )
+    }
+    return value
+  }
+
   function tag(kind: TagKind, path: string, attributes: TagAttributes | undefined): string {
-    return renderTag(kind, url(path), integrity(path), options.crossorigin, attributes)
+    // While a changed file is being re-read the tag goes without integrity rather than with a wrong one.
+    return renderTag(kind, url(path), integrityOf(requireAsset(path)), options.crossorigin, attributes)
   }
 
   return Object.freeze({

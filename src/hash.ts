@@ -9,7 +9,7 @@ import type { FileHandle } from 'node:fs/promises'
 import type { Utf8Check } from './utf8.js'
 
 /** Hash algorithm of the content hash. */
-const HASH_ALGORITHM = 'sha256'
+export const HASH_ALGORITHM = 'sha256'
 /** Characters of the hex digest kept in a version token (64 bits). */
 export const TOKEN_LENGTH = 16
 /** Characters of the hex digest kept in an ETag (128 bits). */

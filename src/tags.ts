@@ -11,7 +11,7 @@ export type TagKind = 'script' | 'stylesheet'
 export function renderTag(
   kind: TagKind,
   url: string,
-  integrity: string,
+  integrity: string | undefined,
   crossorigin: CrossOrigin | false,
   extra: TagAttributes | undefined,
 ): string {

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -182,5 +183,45 @@ describe('one read at a time', () => {
     expect(buffers.every((bytes) => Buffer.isBuffer(bytes) && bytes.equals(body))).toBe(true)
     // Every response holds the same bytes in memory: one read, not fifty.
     expect(new Set(buffers.map((bytes) => (bytes as Buffer).buffer)).size).toBe(1)
+  })
+})
+
+describe('integrity() and the tags', () => {
+  it('never blocks on a FIFO or reads a device, and never describes bytes other than those indexed', async () => {
+    const root = useTempRoot({ 'a.js': 'one()', 'b.js': 'two()' })
+    const assets = await createStatic({ root, onWarning: () => {} })
+    replaceWithLink(root, 'a.js', '/dev/zero')
+    rmSync(path.join(root, 'b.js'))
+    execFileSync('mkfifo', [path.join(root, 'b.js')])
+    for (const name of ['a.js', 'b.js']) {
+      expect(() => assets.integrity(name)).toThrow(/changed on disk since it was indexed/)
+      expect(assets.script(name)).not.toContain('integrity=')
+    }
+  })
+
+  it('gives the value of the new bytes once an edited file has been re-read', async () => {
+    const root = useTempRoot({ 'a.js': 'one()' })
+    const assets = await createStatic({ root, onWarning: () => {} })
+    const before = assets.integrity('a.js')
+    writeFileSync(path.join(root, 'a.js'), 'two()')
+    await nextSecond()
+    assets.url('a.js') // notices the change and re-reads the file
+    await assets.prepare({ method: 'GET', url: '/static/a.js', header: () => undefined })
+    const after = assets.integrity('a.js')
+    expect(after).not.toBe(before)
+    expect(after).toBe(`sha384-${createHash('sha384').update('two()').digest('base64')}`)
+  })
+
+  it("does not hand out a manifest's recorded value for a file edited after the build", async () => {
+    const root = useTempRoot({ 'a.js': 'built()' })
+    const out = path.join(useTempRoot(), 'manifest.json')
+    await buildManifest({ root, out })
+    writeFileSync(path.join(root, 'a.js'), 'hotfix()')
+    const assets = await createStatic({ root, manifest: out, onWarning: () => {} })
+    expect(() => assets.integrity('a.js')).toThrow(/changed on disk/)
+    await assets.prepare({ method: 'GET', url: assets.url('a.js'), header: () => undefined })
+    expect(assets.integrity('a.js')).toBe(
+      `sha384-${createHash('sha384').update('hotfix()').digest('base64')}`,
+    )
   })
 })

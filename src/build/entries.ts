@@ -5,12 +5,13 @@
  */
 import path from 'node:path'
 import { contentTypeFor } from '../catalog/asset.js'
-import { computeIntegrity } from '../catalog/integrity.js'
+import { computeIntegrity, type ServedBytes } from '../catalog/integrity.js'
 import type { ManifestEntry } from '../catalog/manifest.js'
 import type { RootContents, RootFile } from '../catalog/read-root.js'
 import type { VariantFile } from '../catalog/scan.js'
 import { toToken } from '../hash.js'
 import { formatVersionedPath } from '../http/versioned-path.js'
+import type { ResolvedOptions } from '../options.js'
 import { type Served, writeServed } from './out-dir.js'
 import { compressVariants, recordExistingVariants, type VariantContext } from './variants.js'
 
@@ -76,7 +77,7 @@ function recordEntry(
     size: served.size,
     hash: resolved.hash,
     token: resolved.token,
-    integrity: computeIntegrity(served, options.integrity),
+    integrity: integrityOrThrow(logicalPath, { ...served, hash: resolved.hash }, options),
     contentType,
     ...(file === undefined ? {} : { file }),
     ...(resolved.body === undefined ? {} : { rewritten: true }),
@@ -86,4 +87,12 @@ function recordEntry(
     ...(resolved.references.length === 0 ? {} : { references: [...resolved.references] }),
     ...(encodings === undefined ? {} : { encodings }),
   }
+}
+
+/** The SRI value of a file being built; it must still hold the bytes that were hashed. */
+function integrityOrThrow(logicalPath: string, served: ServedBytes, options: ResolvedOptions): string {
+  const value = computeIntegrity(served, options.integrity, options)
+  if (value === undefined)
+    throw new Error(`${logicalPath} changed while the build read it; run the build again`)
+  return value
 }
