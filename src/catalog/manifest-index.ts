@@ -13,7 +13,7 @@ import type { ResolvedOptions } from '../options.js'
 import type { Asset } from '../types.js'
 import { createAsset } from './asset.js'
 import { type AssetIndex, addDirectories } from './asset-index.js'
-import type { Manifest, RetainedFile } from './manifest.js'
+import type { Manifest, ManifestEntry, RetainedFile } from './manifest.js'
 import { type RereadRules, toGraphOptions } from './read.js'
 import { rereadAsset } from './refresh.js'
 import { createTracker } from './tracker.js'
@@ -39,24 +39,7 @@ export function createManifestIndex(options: ResolvedOptions, manifest: Manifest
     statSync(absolutePath, { throwIfNoEntry: false })?.mtimeMs ?? fallbackMs
 
   const tracker = createTracker({
-    load(logicalPath) {
-      const entry = entries.get(logicalPath)
-      if (entry === undefined) return undefined
-      const absolutePath = path.join(options.root, entry.file ?? logicalPath)
-      return createAsset({
-        logicalPath,
-        absolutePath,
-        size: entry.size,
-        mtimeMs: mtimeOf(absolutePath, builtAtMs),
-        hash: entry.hash,
-        token: entry.token,
-        encodings: toVariants(entry.encodings, options.root),
-        fingerprinted: entry.fingerprinted ?? false,
-        integrity: entry.integrity,
-        references: entry.references ?? [],
-        contentType: entry.contentType,
-      })
-    },
+    load: (logicalPath) => loadEntry(options, entries, logicalPath, mtimeOf, builtAtMs),
     reread(current) {
       const entry = entries.get(current.logicalPath)
       if (entry === undefined) return Promise.resolve('gone' as const)
@@ -83,6 +66,32 @@ export function createManifestIndex(options: ResolvedOptions, manifest: Manifest
         .sort(byLogicalPath),
     count: () => entries.size,
   }
+}
+
+/** The asset a manifest entry describes, not read yet: every claim is checked when the file is first read. */
+function loadEntry(
+  options: ResolvedOptions,
+  entries: ReadonlyMap<string, ManifestEntry>,
+  logicalPath: string,
+  mtimeOf: (absolutePath: string, fallbackMs: number) => number,
+  builtAtMs: number,
+): Asset | undefined {
+  const entry = entries.get(logicalPath)
+  if (entry === undefined) return undefined
+  const absolutePath = path.join(options.root, entry.file ?? logicalPath)
+  return createAsset({
+    logicalPath,
+    absolutePath,
+    size: entry.size,
+    mtimeMs: mtimeOf(absolutePath, builtAtMs),
+    hash: entry.hash,
+    token: entry.token,
+    encodings: toVariants(entry.encodings, options.root),
+    fingerprinted: entry.fingerprinted ?? false,
+    integrity: entry.integrity,
+    references: entry.references ?? [],
+    contentType: entry.contentType,
+  })
 }
 
 /** Files of earlier builds kept by `--keep`: immutable under their old token while their bytes are the ones recorded. */
