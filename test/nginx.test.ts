@@ -165,6 +165,36 @@ describe.skipIf(!HAS_NGINX)('vstatic nginx against a real nginx', () => {
     }, 30_000)
   }
 
+  it('keeps a "$" in a file name literal: no variable, no request header, reaches the rewrite', async () => {
+    const names = [`b$${'{x}'}.js`, 'a$http_x_evil.txt', 'plain.txt']
+    const root = useTempRoot(Object.fromEntries(names.map((name) => [name, `one ${name}`])))
+    const work = useTempRoot({})
+    chmodSync(root, 0o755)
+    chmodSync(work, 0o755)
+    const out = path.join(work, 'm.json')
+    const outDir = path.join(work, 'dist')
+    await buildManifest({ root, out, outDir })
+    const first = await createStatic({ root: outDir, manifest: out })
+    const oldUrls = names.map((name) => first.url(name))
+    for (const name of names) writeFileSync(path.join(root, name), `two ${name}`)
+    await buildManifest({ root, out, outDir, keep: 2 })
+    const port = await freePort()
+    const config = formatNginxConfig(readManifest(out), {
+      root: outDir,
+      manifestPath: out,
+      listen: `127.0.0.1:${port}`,
+    })
+    expect(() => checkConfig(config)).not.toThrow()
+    const nginx = await startNginx(config, port)
+    for (const [position, name] of names.entries()) {
+      const response = await request(nginx, oldUrls[position] as string, {
+        headers: { 'x-evil': '/plain.txt' },
+      })
+      expect(response.status, name).toBe(200)
+      expect(response.body.toString(), name).toBe(`one ${name}`)
+    }
+  })
+
   it('nginx -t accepts every configuration the command can print', async () => {
     const root = useTempRoot(SITE)
     const work = useTempRoot({})

@@ -158,11 +158,21 @@ function mapLines(urls: BuildUrls, caching: Caching): string[] {
     '}',
   ]
   if (urls.retained.length > 0) {
+    // A map's value is a template: a `$` from a file name would name a variable (a request
+    // header, even). nginx has no escape for it, so a `$` is spelled through a variable that holds one.
+    if (urls.retained.some(([, file]) => file.includes('$'))) {
+      lines.push(
+        '# A literal "$" for file names that contain one.',
+        'geo $vstatic_dollar {',
+        '    default "$";',
+        '}',
+      )
+    }
     lines.push(
       '# Versions kept from earlier builds (vstatic build --keep), still served immutable.',
       'map $request_uri $vstatic_retained {',
       '    default "";',
-      ...urls.retained.map(([url, file]) => `    ${quote(url)} ${quote(file)};`),
+      ...urls.retained.map(([url, file]) => `    ${quote(url)} ${quoteTemplate(file)};`),
       '}',
     )
   }
@@ -187,4 +197,12 @@ function upstreamLines(upstreams: readonly string[]): string[] {
     '}',
     '',
   ]
+}
+
+/** How a literal `$` is written where nginx expands variables. */
+const DOLLAR = ['$', '{vstatic_dollar}'].join('')
+
+/** A string as an nginx quoted string in a place where variables are expanded: every `$` stays literal. */
+function quoteTemplate(value: string): string {
+  return quote(value).replaceAll('$', DOLLAR)
 }
