@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { buildManifest } from '../src/build/build.js'
 import { createStatic, type StaticOptions } from '../src/index.js'
@@ -223,5 +224,26 @@ describe('integrity() and the tags', () => {
     expect(assets.integrity('a.js')).toBe(
       `sha384-${createHash('sha384').update('hotfix()').digest('base64')}`,
     )
+  })
+})
+
+describe('precompressed variants that are decompression bombs', () => {
+  it('are refused after inflating no more than the file they sit beside, at startup and in the build', async () => {
+    const inflated = Buffer.alloc(64 * 1024 * 1024)
+    const root = useTempRoot({
+      'app.css': 'a{color:red}',
+      'app.css.gz': gzipSync(inflated),
+      'app.css.br': brotliCompressSync(inflated, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 1 } }),
+    })
+    const warnings: string[] = []
+    const assets = await createStatic({ root, onWarning: (message) => warnings.push(message) })
+    expect(assets.get('app.css')?.encodings).toEqual([])
+    expect(warnings.filter((message) => message.includes('does not decompress'))).toHaveLength(2)
+    const out = path.join(useTempRoot(), 'manifest.json')
+    await buildManifest({ root, out, onWarning: () => {} })
+    const manifest = JSON.parse(readFileSync(out, 'utf8')) as {
+      assets: Record<string, { encodings?: unknown }>
+    }
+    expect(manifest.assets['app.css']?.encodings).toBeUndefined()
   })
 })
