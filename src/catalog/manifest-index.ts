@@ -8,13 +8,15 @@
  */
 import { statSync } from 'node:fs'
 import path from 'node:path'
+import { createScratch } from '../hash.js'
 import { byLogicalPath } from '../logical-path.js'
 import type { ResolvedOptions } from '../options.js'
+import { findEdges, rewrite } from '../rewrite/asset-graph.js'
 import type { Asset } from '../types.js'
-import { createAsset } from './asset.js'
+import { contentTypeFor, createAsset } from './asset.js'
 import { type AssetIndex, addDirectories } from './asset-index.js'
 import type { Manifest, ManifestEntry, RetainedFile } from './manifest.js'
-import { type RereadRules, toGraphOptions } from './read.js'
+import { type RereadRules, readSourceSync, toGraphOptions } from './read.js'
 import { rereadAsset } from './refresh.js'
 import { createTracker } from './tracker.js'
 import { toVariants } from './variants.js'
@@ -39,7 +41,15 @@ export function createManifestIndex(options: ResolvedOptions, manifest: Manifest
     statSync(absolutePath, { throwIfNoEntry: false })?.mtimeMs ?? fallbackMs
 
   const tracker = createTracker({
-    load: (logicalPath) => loadEntry(options, entries, logicalPath, mtimeOf, builtAtMs),
+    load(logicalPath) {
+      const entry = entries.get(logicalPath)
+      if (entry === undefined) return undefined
+      // Over the sources, a rewritten file's bytes exist only once rewritten: do it now, as the
+      // scan would, so its body, hash and integrity are those served from the first lookup on.
+      const rewritten =
+        sourceLayout && entry.rewritten === true ? rewriteEntry(options, entries, logicalPath) : undefined
+      return rewritten ?? loadEntry(options, entries, logicalPath, mtimeOf, builtAtMs)
+    },
     reread(current) {
       const entry = entries.get(current.logicalPath)
       if (entry === undefined) return Promise.resolve('gone' as const)
@@ -91,6 +101,48 @@ function loadEntry(
     integrity: entry.integrity,
     references: entry.references ?? [],
     contentType: entry.contentType,
+  })
+}
+
+/**
+ * The asset of a rewritten entry over the source layout, read (identity-checked) and rewritten with
+ * the manifest's tokens; undefined when the file cannot be read now (the first request tries again).
+ */
+function rewriteEntry(
+  options: ResolvedOptions,
+  entries: ReadonlyMap<string, ManifestEntry>,
+  logicalPath: string,
+): Asset | undefined {
+  const entry = entries.get(logicalPath)
+  if (entry === undefined) return undefined
+  const absolutePath = path.join(options.root, entry.file ?? logicalPath)
+  const read = readSourceSync(logicalPath, absolutePath, createScratch(), options.isFingerprinted, options)
+  if (read === undefined) return undefined
+  const graphOptions = { ...toGraphOptions(options), onWarning: () => {} }
+  const tokenOf = (target: string) => entries.get(target)?.token
+  const edges = findEdges(read.source, (target) => tokenOf(target) !== undefined, graphOptions)
+  const result = rewrite(read.source, edges, tokenOf, graphOptions)
+  const matches = result.hash === entry.hash
+  if (!matches) {
+    options.onWarning(
+      `${logicalPath} does not match ${options.manifest} (edited after the build?); it is served without immutable caching until you rebuild with "vstatic build"`,
+    )
+  }
+  return createAsset({
+    logicalPath,
+    absolutePath,
+    size: result.body?.length ?? read.size,
+    mtimeMs: read.mtimeMs,
+    hash: result.hash,
+    token: entry.token,
+    tokenMatchesBytes: matches,
+    body: result.body,
+    encodings: matches ? toVariants(entry.encodings, options.root) : [],
+    fingerprinted: matches && entry.fingerprinted === true,
+    integrity: matches ? entry.integrity : undefined,
+    references: result.references,
+    contentType: matches ? entry.contentType : contentTypeFor(logicalPath, read.utf8),
+    identity: read.identity,
   })
 }
 

@@ -33,7 +33,10 @@ export interface Tracker {
 export interface TrackerSource {
   /** Assets whose bytes were read just now (a scan); trusted until their file changes. */
   readonly initial?: Iterable<Asset>
-  /** Makes the asset of a key on first use, not yet read (a manifest entry); undefined if unknown. */
+  /**
+   * Makes the asset of a key on first use (a manifest entry); undefined if unknown. An asset with an
+   * identity was read from that file just now; one without is read before its first byte is served.
+   */
   readonly load?: (key: string) => Asset | undefined
   /** Reads the file of `current` again and makes the asset its bytes now give. */
   readonly reread: (current: Asset) => Promise<Reread>
@@ -114,7 +117,9 @@ class AssetTracker implements Tracker {
     if (known !== undefined || this.#source.load === undefined) return known
     const asset = this.#source.load(key)
     if (asset === undefined) return undefined
-    const entry: Entry = { asset, checkedSecond: nowSecond(), trusted: false, pending: undefined }
+    // An asset loaded with an identity was read just now: it is true to the disk until that changes.
+    const trusted = asset.identity !== undefined
+    const entry: Entry = { asset, checkedSecond: nowSecond(), trusted, pending: undefined }
     this.#entries.set(key, entry)
     return entry
   }
