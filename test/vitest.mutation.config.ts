@@ -13,6 +13,7 @@ export default defineConfig({
       'test/http-date.test.ts',
       'test/plan.test.ts',
       'test/range.test.ts',
+      'test/reference-spelling.test.ts',
       'test/references.test.ts',
       'test/resolve.test.ts',
       'test/respond.test.ts',
