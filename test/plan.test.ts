@@ -120,6 +120,22 @@ describe('Expires follows the clock', () => {
     expect(plan(asset, {}, { context }).status).toBe(200)
   })
 
+  it('answers each request of one second as if nothing were reused', () => {
+    const context = makeContext()
+    const asset = makeAsset({ encodings: [makeVariant('br', 40)] })
+    const other = makeAsset({ logicalPath: 'b.css', etag: '"b"' })
+    expect(plan(asset, {}, { context }).headers.etag).toBe('"a"')
+    expect(plan(other, {}, { context }).headers.etag).toBe('"b"')
+    expect(plan(asset, { 'accept-encoding': 'br' }, { context }).headers.etag).toBe('"br"')
+    expect(plan(asset, { range: 'bytes=0-0' }, { context }).status).toBe(206)
+    expect(plan(asset, { range: 'bytes=0-0' }, { context }).status).toBe(206)
+    expect(plan(asset, {}, { context }).status).toBe(200)
+    expect(plan(asset, { 'if-none-match': '"a"' }, { context }).status).toBe(304)
+    expect(plan(asset, { 'if-none-match': '"a"' }, { context, method: 'HEAD' }).status).toBe(304)
+    expect(plan(asset, {}, { context, method: 'HEAD' }).body).toBeNull()
+    expect(plan(asset, {}, { context }).body).not.toBeNull()
+  })
+
   it('runs setHeaders on every response, and its changes win', () => {
     const seen: Array<[string, number, CacheKind]> = []
     const setHeaders: SetHeaders = (headers, { logicalPath, status, cacheKind }) => {
