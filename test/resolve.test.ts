@@ -1,5 +1,6 @@
 // resolveRequest() against a small in-memory index: the prefix and its redirect, aliases,
 // directories, decoding and the caching each URL earns.
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { type AssetLookup, type ResolveContext, resolveRequest } from '../src/http/resolve.js'
 import type { Asset } from '../src/types.js'
@@ -17,6 +18,8 @@ const FILES = [
   'a b.txt',
   'a%20b.txt',
   'favicon.ico',
+  'q&v=0123456789abcdef',
+  'docs/false',
 ]
 const ASSETS = new Map<string, Asset>(FILES.map((logicalPath) => [logicalPath, makeAsset({ logicalPath })]))
 ASSETS.set('edited.css', makeAsset({ logicalPath: 'edited.css', tokenMatchesBytes: false }))
@@ -101,6 +104,11 @@ describe('absolute-form targets', () => {
     expect(resolve(url)).toBe(expected)
   })
 
+  it('reads only a scheme at the very start', () => {
+    expect(resolve('xhttp://a.css', { prefix: '/' })).toBe('none')
+    expect(resolve(' http://example.com/a.css', { prefix: '/' })).toBe('none')
+  })
+
   it('reads the origin form of a bare authority as the root', () => {
     expect(resolve('http://example.com', { prefix: '/' })).toBe('asset index.html plain')
     expect(resolve('http://example.com?v=1', { prefix: '/' })).toBe('asset index.html plain')
@@ -138,6 +146,9 @@ describe('files and the caching their URL earns', () => {
     ['/static/bundle-1a2b3c4d.js?v=0000000000000000', 'asset bundle-1a2b3c4d.js stale'],
     ['/static/nope.css', 'not-found'],
     [`/static/nope.${TOKEN}.css`, 'not-found'],
+    // `&v=` in the path is part of the name, not a token
+    ['/static/q&v=0123456789abcdef', 'asset q&v=0123456789abcdef plain'],
+    ['/static/q%26v=0123456789abcdef?v=0123456789abcdef', 'asset q&v=0123456789abcdef immutable'],
   ])('%s → %s', (url, expected) => {
     expect(resolve(url)).toBe(expected)
   })
@@ -185,9 +196,37 @@ describe('directories', () => {
     expect(resolve('/static/docs', { indexFile: false })).toBe('not-found')
   })
 
+  it('never takes index: false for a file name', () => {
+    expect(resolve('/static/docs', { indexFile: false })).toBe('not-found')
+    expect(resolve('/static/docs/', { indexFile: false })).toBe('not-found')
+  })
+
   it('uses the configured index file name', () => {
     expect(resolve('/static/docs/', { indexFile: 'guide.txt' })).toBe('asset docs/guide.txt plain')
     expect(resolve('/static/docs', { indexFile: 'guide.txt' })).toBe('redirect /static/docs/')
     expect(resolve('/static', { indexFile: 'a.css' })).toBe('redirect /static/')
+  })
+})
+
+describe('against a lookup that reads the disk (dev mode)', () => {
+  // Dev mode looks paths up on disk, where `a/../b` and `a/./b` name real files: only resolution
+  // stands between such a URL and the file.
+  const disk: AssetLookup = {
+    ...INDEX,
+    get: (logicalPath) => ASSETS.get(path.posix.normalize(logicalPath)),
+    isDirectory: (logicalPath) => INDEX.isDirectory(path.posix.normalize(logicalPath)),
+  }
+  it.each([
+    ['/static/docs/../a.css', 'not-found'],
+    ['/static/./a.css', 'not-found'],
+    ['/static/docs/./guide.txt', 'not-found'],
+    ['/static/docs//guide.txt', 'not-found'],
+    ['/static/%2e/a.css', 'not-found'],
+    ['/static/docs/./', 'not-found'],
+    ['/static/docs//', 'not-found'],
+    ['/static/./docs', 'not-found'],
+    ['/static/docs/guide.txt', 'asset docs/guide.txt plain'],
+  ])('%s → %s', (url, expected) => {
+    expect(resolve(url, { index: disk })).toBe(expected)
   })
 })
