@@ -177,7 +177,12 @@ describe('Vary and CORS', () => {
       vary: 'Accept-Encoding, Origin',
     },
   ])('$when → Vary $vary', ({ asset, cors, vary }) => {
-    for (const headers of [{}, { 'accept-encoding': 'br' }, { 'if-none-match': '"a"' }]) {
+    const requests: Array<Record<string, string>> = [
+      {},
+      { 'accept-encoding': 'br' },
+      { 'if-none-match': '"a"' },
+    ]
+    for (const headers of requests) {
       const response = plan(asset, headers, { context: makeContext({ cors }) })
       expect(response.headers.vary).toBe(vary)
       expect(response.headers['access-control-allow-origin']).toBe(cors)
