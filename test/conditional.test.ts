@@ -151,3 +151,104 @@ describe('isRangeCurrent (If-Range, RFC 9110 §13.1.5)', () => {
     expect(isRangeCurrent(value, validators)).toBe(current)
   })
 })
+
+describe('request Cache-Control: only a no-cache directive skips the 304', () => {
+  it.each([
+    { cacheControl: 'no-cache', result: 'proceed' },
+    { cacheControl: 'NO-CACHE', result: 'proceed' },
+    { cacheControl: 'max-age=0, no-cache', result: 'proceed' },
+    { cacheControl: 'max-age=0,no-cache', result: 'proceed' },
+    { cacheControl: 'no-cache, max-age=0', result: 'proceed' },
+    { cacheControl: 'no-cache,max-age=0', result: 'proceed' },
+    { cacheControl: ' \tno-cache\t ', result: 'proceed' },
+    { cacheControl: 'no-store, no-cache , max-age=0', result: 'proceed' },
+    { cacheControl: 'no-cache-please', result: 'not-modified' },
+    { cacheControl: 'x-no-cache', result: 'not-modified' },
+    { cacheControl: 'max-age=0 no-cache', result: 'not-modified' },
+    { cacheControl: 'no-cachex, max-age=0', result: 'not-modified' },
+    { cacheControl: 'private="no-cache"', result: 'not-modified' },
+    { cacheControl: 'no-store', result: 'not-modified' },
+    { cacheControl: '', result: 'not-modified' },
+  ])('$cacheControl → $result', ({ cacheControl, result }) => {
+    const headers = { 'cache-control': cacheControl }
+    expect(evaluatePreconditions(getter({ ...headers, 'if-none-match': ETAG }), validators, NOW)).toBe(result)
+    expect(
+      evaluatePreconditions(getter({ ...headers, 'if-modified-since': LAST_MODIFIED_TEXT }), validators, NOW),
+    ).toBe(result)
+  })
+
+  it('still fails If-Match and If-Unmodified-Since under no-cache', () => {
+    const noCache = { 'cache-control': 'no-cache' }
+    expect(evaluatePreconditions(getter({ ...noCache, 'if-match': '"x"' }), validators, NOW)).toBe(
+      'precondition-failed',
+    )
+    expect(
+      evaluatePreconditions(getter({ ...noCache, 'if-unmodified-since': EARLIER }), validators, NOW),
+    ).toBe('precondition-failed')
+  })
+})
+
+describe('If-Modified-Since and If-Unmodified-Since at their edges', () => {
+  it.each([
+    { when: 'IMS equal to now', since: NOW, result: 'not-modified' },
+    { when: 'IMS a second after now', since: NOW + 1000, result: 'proceed' },
+    { when: 'IMS a second before Last-Modified', since: LAST_MODIFIED - 1000, result: 'proceed' },
+    { when: 'IMS a second after Last-Modified', since: LAST_MODIFIED + 1000, result: 'not-modified' },
+  ])('$when → $result', ({ since, result }) => {
+    const header = { 'if-modified-since': new Date(since).toUTCString() }
+    expect(evaluatePreconditions(getter(header), validators, NOW)).toBe(result)
+  })
+
+  it.each([
+    { when: 'IUS a second after Last-Modified', since: LAST_MODIFIED + 1000, result: 'proceed' },
+    { when: 'IUS a second before Last-Modified', since: LAST_MODIFIED - 1000, result: 'precondition-failed' },
+  ])('$when → $result', ({ since, result }) => {
+    const header = { 'if-unmodified-since': new Date(since).toUTCString() }
+    expect(evaluatePreconditions(getter(header), validators, NOW)).toBe(result)
+  })
+
+  it('ignores If-Modified-Since when If-None-Match is present, even unmatched', () => {
+    const headers = { 'if-none-match': '"x"', 'if-modified-since': LAST_MODIFIED_TEXT }
+    expect(evaluatePreconditions(getter(headers), validators, NOW)).toBe('proceed')
+  })
+
+  it.each(['   ', '\t'])('treats an If-None-Match of only whitespace (%j) as absent', (blank) => {
+    const headers = { 'if-none-match': blank, 'if-modified-since': LAST_MODIFIED_TEXT }
+    expect(evaluatePreconditions(getter(headers), validators, NOW)).toBe('not-modified')
+    expect(evaluatePreconditions(getter({ 'if-none-match': blank }), validators, NOW)).toBe('proceed')
+  })
+})
+
+describe('malformed and padded entity-tag lists', () => {
+  it.each([
+    { field: 'x/"a"', weak: false, strong: false },
+    { field: 'w/"a"', weak: false, strong: false },
+    { field: 'W"a"', weak: false, strong: false },
+    { field: 'W/', weak: false, strong: false },
+    { field: '"b", x, "a"', weak: false, strong: false },
+    { field: '"b" x "a"', weak: false, strong: false },
+    { field: '  "a"  ', weak: true, strong: true },
+    { field: '\t"a"\t', weak: true, strong: true },
+    { field: '"b",*', weak: true, strong: true },
+    { field: ' *', weak: true, strong: true },
+    { field: '"b","a"', weak: true, strong: true },
+    { field: '"a""b"', weak: true, strong: true },
+    { field: '"b""a"', weak: true, strong: true },
+    { field: 'W/"b", W/"a"', weak: true, strong: false },
+    { field: '"", "a"', weak: true, strong: true },
+    { field: '"b', weak: false, strong: false },
+  ])('$field', ({ field, weak, strong }) => {
+    expect(matchesEntityTag(field, ETAG, 'weak')).toBe(weak)
+    expect(matchesEntityTag(field, ETAG, 'strong')).toBe(strong)
+  })
+
+  it.each([
+    { value: ' "a" ', current: true },
+    { value: `  ${LAST_MODIFIED_TEXT}\t`, current: true },
+    { value: 'W/"b"', current: false },
+    { value: '"a" ', current: true },
+    { value: 'Tue, 02 Jan 2024 03:04:06 GMT', current: false },
+  ])('If-Range $value → $current', ({ value, current }) => {
+    expect(isRangeCurrent(value, validators)).toBe(current)
+  })
+})

@@ -104,3 +104,80 @@ describe('formatVersionedUrl keeps the query and fragment a reference had', () =
     expect(formatVersionedUrl(urlPath, TOKEN, versioning, suffix)).toBe(expected)
   })
 })
+
+describe('readings of a name, exactly and in order', () => {
+  const OTHER = 'fedcba9876543210'
+  it.each([
+    ['css/app.0123456789abcdef.css', [{ logicalPath: 'css/app.css', token: TOKEN }]],
+    ['LICENSE.0123456789abcdef', [{ logicalPath: 'LICENSE', token: TOKEN }]],
+    ['.htaccess.0123456789abcdef', [{ logicalPath: '.htaccess', token: TOKEN }]],
+    ['conf/.htaccess.0123456789abcdef', [{ logicalPath: 'conf/.htaccess', token: TOKEN }]],
+    ['.0123456789abcdef', []],
+    ['dir/.0123456789abcdef', []],
+    ['0123456789abcdef', []],
+    ['a.b/0123456789abcdef', []],
+    ['a.0123456789abcdef/x.css', []],
+    [
+      `app.${TOKEN}.${OTHER}`,
+      [
+        { logicalPath: `app.${OTHER}`, token: TOKEN },
+        { logicalPath: `app.${TOKEN}`, token: OTHER },
+      ],
+    ],
+    ['archive.tar.0123456789abcdef.gz', [{ logicalPath: 'archive.tar.gz', token: TOKEN }]],
+  ])('%s', (path, readings) => {
+    expect(parseVersionedPath(path)).toEqual(readings)
+  })
+
+  it.each([
+    ['.htaccess', '.htaccess.0123456789abcdef'],
+    ['conf/.htaccess', 'conf/.htaccess.0123456789abcdef'],
+    ['a.b/c', 'a.b/c.0123456789abcdef'],
+    ['a.b/.env', 'a.b/.env.0123456789abcdef'],
+    ['.config/app.js', '.config/app.0123456789abcdef.js'],
+    ['a.', 'a.0123456789abcdef.'],
+  ])('formats %s as %s', (logicalPath, versioned) => {
+    expect(formatVersionedPath(logicalPath, TOKEN)).toBe(versioned)
+  })
+
+  it('reads the plain path before the filename readings', () => {
+    expect(parseAssetPath('/static/', `/static/app.${TOKEN}.css?x=1`)).toEqual([
+      { logicalPath: `app.${TOKEN}.css`, token: undefined },
+      { logicalPath: 'app.css', token: TOKEN },
+    ])
+    expect(parseAssetPath('/static/', '/static/a%20b/c.css?v=1')).toEqual([
+      { logicalPath: 'a b/c.css', token: '1' },
+    ])
+  })
+})
+
+describe('more queries', () => {
+  it.each([
+    ['a=1&v', ''],
+    ['v&x=1', ''],
+    ['&v=abc', 'abc'],
+    ['v=abc&', 'abc'],
+    ['x=1&', undefined],
+    ['V=abc', undefined],
+    ['va', undefined],
+    ['v=a+b', 'a b'],
+    ['v=a%20b', 'a b'],
+    ['v=%E0%A4%A', '%E0%A4%A'],
+  ])('%j → %j', (query, token) => {
+    expect(parseVersionToken(query)).toBe(token)
+  })
+
+  it.each([
+    ['query', 'a.png', '?', 'a.png?v=0123456789abcdef'],
+    ['query', 'a.png', '?x=1', 'a.png?v=0123456789abcdef&x=1'],
+    ['query', 'a.png', '?x=1#f', 'a.png?v=0123456789abcdef&x=1#f'],
+    ['filename', 'a.png', '?x=1', 'a.0123456789abcdef.png?x=1'],
+  ] as const)('%s: %s%s', (versioning, urlPath, suffix, expected) => {
+    expect(formatVersionedUrl(urlPath, TOKEN, versioning, suffix)).toBe(expected)
+  })
+
+  it('percent-encodes every segment of a nested path', () => {
+    expect(formatAssetPath('/s/', 'a b/ü/c#d.txt', undefined, 'query')).toBe('/s/a%20b/%C3%BC/c%23d.txt')
+    expect(formatAssetPath('/s/', 'a//b', undefined, 'query')).toBe('/s/a//b')
+  })
+})
