@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util'
 import { runBuildMetrics } from './build-metrics.mjs'
 import { ensureFixture, HUGE_ROOT, SMALL_ROOT } from './fixture.mjs'
 import { runIndexMetrics } from './index-metrics.mjs'
-import { LOADER, load, median, PIN } from './load.mjs'
+import { cpuMicroseconds, LOADER, load, median, PIN } from './load.mjs'
 import { printReport } from './report.mjs'
 
 const HERE = fileURLToPath(new URL('.', import.meta.url))
@@ -28,7 +28,7 @@ const { values: flags } = parseArgs({
     targets: { type: 'string' },
     // Another checkout of vstatic with dist/ built (an older commit): served as "vstatic (baseline)".
     baseline: { type: 'string' },
-    // Skip the index and build figures (request paths only).
+    // Request paths on the small root only: no 100,000-file root, no index or build figures.
     'requests-only': { type: 'boolean', default: false },
   },
 })
@@ -96,7 +96,7 @@ async function startTarget(name, root, env = {}) {
     })
     child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before listening`)))
   })
-  return { name, url: `http://127.0.0.1:${port}`, stop: () => child.kill() }
+  return { name, url: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => child.kill() }
 }
 
 async function startNginx(root) {
@@ -187,12 +187,13 @@ async function main() {
   const failures = []
   const targets = []
   for (const name of TARGETS) targets.push(await describeTarget(await startTarget(name, SMALL_ROOT), token))
-  const huge = TARGETS.includes('vstatic')
-    ? await describeTarget(
-        { ...(await startTarget('vstatic', HUGE_ROOT)), name: 'vstatic (100,000 files)' },
-        token,
-      )
-    : undefined
+  const huge =
+    TARGETS.includes('vstatic') && !flags['requests-only']
+      ? await describeTarget(
+          { ...(await startTarget('vstatic', HUGE_ROOT)), name: 'vstatic (100,000 files)' },
+          token,
+        )
+      : undefined
   failures.push(...(await checkStatuses(targets)))
   const samples = measure(targets, huge)
   for (const target of [...targets, huge]) target?.stop()
@@ -246,19 +247,30 @@ async function checkStatuses(targets) {
 function measure(targets, huge) {
   const samples = new Map()
   const record = (key, sample) => samples.set(key, [...(samples.get(key) ?? []), sample])
-  const options = { seconds: DURATION, connections: CONNECTIONS }
   for (let round = 1; round <= ROUNDS; round++) {
     process.stderr.write(`round ${round}/${ROUNDS}\n`)
     for (const scenario of SCENARIOS) {
       for (const target of targets) {
         const url = target.url + scenario.path(target)
-        record(`${scenario.name}|${target.name}`, load(url, scenario.headers?.(target) ?? {}, options))
+        record(`${scenario.name}|${target.name}`, loadCounted(target, url, scenario.headers?.(target) ?? {}))
       }
     }
     if (huge !== undefined)
-      record(`1 KiB GET|${huge.name}`, load(`${huge.url}/static/small.txt`, {}, options))
+      record(`1 KiB GET|${huge.name}`, loadCounted(huge, `${huge.url}/static/small.txt`, {}))
   }
   return samples
+}
+
+/** One load run, with the server's CPU time per request when it can be read. */
+function loadCounted(target, url, headers) {
+  const before = target.pid === undefined ? undefined : cpuMicroseconds(target.pid)
+  const sample = load(url, headers, { seconds: DURATION, connections: CONNECTIONS })
+  const after = target.pid === undefined ? undefined : cpuMicroseconds(target.pid)
+  const cpuUsPerRequest =
+    before === undefined || after === undefined || sample.requests === 0
+      ? undefined
+      : (after - before) / sample.requests
+  return { ...sample, cpuUsPerRequest }
 }
 
 function toRows(samples, failures) {
@@ -278,6 +290,9 @@ function toRows(samples, failures) {
       requestsPerSecond: Math.round(requestsPerSecond),
       megabytesPerSecond: scenario.megabytes ? Math.round(requestsPerSecond * 1.048576) : undefined,
       p99Ms: Number(median(list.map((s) => s.p99Ms)).toFixed(2)),
+      cpuUsPerRequest: list.every((s) => s.cpuUsPerRequest !== undefined)
+        ? Number(median(list.map((s) => s.cpuUsPerRequest)).toFixed(2))
+        : undefined,
       errors,
     })
   }
