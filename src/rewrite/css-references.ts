@@ -39,26 +39,37 @@ export function findCssReferences(css: string): CssReference[] {
   const found: CssReference[] = []
   let boundary = 0
   let position = 0
-  const length = css.length
-  while (position < length) {
-    const code = css.charCodeAt(position)
-    if (code === SEMICOLON || code === OPEN_CURLY || code === CLOSE_CURLY) {
-      boundary = ++position
-    } else if (code === SLASH && css.charCodeAt(position + 1) === ASTERISK) {
-      const close = css.indexOf('*/', position + 2)
-      if (close === -1) return found
-      position = close + 2
-    } else if ((code === DOUBLE_QUOTE || code === SINGLE_QUOTE) && isPlainString(css, position)) {
-      position = css.indexOf(code === DOUBLE_QUOTE ? '"' : "'", position + 1) + 1
-    } else if (startsReference(css, position, code)) {
-      boundary = tokenizeWindow(css, boundary, found)
-      // The window always ends past the spelling that opened it; the guard only makes that certain.
-      position = Math.max(boundary, position + 1)
-    } else {
-      position++
+  for (;;) {
+    // Without these spellings there is no reference: most stylesheets end here at the first search.
+    TRIGGER.lastIndex = position
+    const trigger = TRIGGER.exec(css)?.index
+    if (trigger === undefined) return found
+    // Walk the text up to the spelling, skipping comments and strings and noting token boundaries.
+    let oddString = -1
+    while (position < trigger) {
+      const code = css.charCodeAt(position)
+      if (code === SEMICOLON || code === OPEN_CURLY || code === CLOSE_CURLY) {
+        boundary = ++position
+      } else if (code === SLASH && css.charCodeAt(position + 1) === ASTERISK) {
+        const close = css.indexOf('*/', position + 2)
+        if (close === -1) return found
+        position = close + 2
+      } else if (code === DOUBLE_QUOTE || code === SINGLE_QUOTE) {
+        if (!isPlainString(css, position)) {
+          oddString = position
+          break
+        }
+        position = css.indexOf(code === DOUBLE_QUOTE ? '"' : "'", position + 1) + 1
+      } else {
+        position++
+      }
     }
+    // Inside a comment or a plain string: not a reference; search on from the end of it.
+    if (oddString === -1 && position > trigger) continue
+    boundary = tokenizeWindow(css, boundary, found)
+    // The window always ends past the spelling that opened it; the guard only makes that certain.
+    position = Math.max(boundary, (oddString === -1 ? trigger : oddString) + 1)
   }
-  return found
 }
 
 // --- internal ---
@@ -87,39 +98,10 @@ function isPlainString(css: string, start: number): boolean {
 }
 
 /**
- * True at a spelling that can start a reference or hide one: `url(`, `src(`, `image-set(` (ASCII
- * case-insensitive), `@import`, a string the scan does not skip, or an escape (`u\72l(` is `url(`).
+ * The spellings that can start a reference or hide one: `url(`, `src(`, `image-set(` and `@import`
+ * in any ASCII case, and an escape (`u\\72l(` is `url(`).
  */
-function startsReference(css: string, position: number, code: number): boolean {
-  switch (code | 0x20) {
-    case 0x75 /* u */:
-      return matchesLower(css, position, 'url(')
-    case 0x73 /* s */:
-      return matchesLower(css, position, 'src(')
-    case 0x69 /* i */:
-      return matchesLower(css, position, 'image-set(')
-    case 0x60 /* @ */:
-      return code === 0x40 && matchesLower(css, position, '@import')
-    case 0x7c /* \ */:
-      return code === BACKSLASH
-    case DOUBLE_QUOTE | 0x20:
-    case SINGLE_QUOTE | 0x20:
-      return code === DOUBLE_QUOTE || code === SINGLE_QUOTE
-    default:
-      return false
-  }
-}
-
-/** True when `css` has `lower` at `position`, comparing ASCII letters case-insensitively. */
-function matchesLower(css: string, position: number, lower: string): boolean {
-  if (position + lower.length > css.length) return false
-  for (let index = 0; index < lower.length; index++) {
-    const expected = lower.charCodeAt(index)
-    const code = css.charCodeAt(position + index)
-    if (code !== expected && !(expected >= 0x61 && expected <= 0x7a && code === expected - 0x20)) return false
-  }
-  return true
-}
+const TRIGGER = /url\(|src\(|image-set\(|@import|\\/gi
 
 /** True for the functions whose string arguments are references. */
 function isReferencing(name: string): boolean {

@@ -57,17 +57,17 @@ export function findReferences(logicalPath: string, text: string): FoundReferenc
 }
 
 /**
- * True when a stylesheet or script of `size` bytes may hold a reference that {@link findReferences}
- * would find outside CSS syntax: a JavaScript file's trailing `sourceMappingURL` comment must lie in
- * its last bytes. Lets a reader skip decoding scripts that end without one.
+ * False when {@link findReferences} would find nothing in these bytes of a stylesheet or script
+ * (UTF-8): a script's only reference is a `sourceMappingURL` comment within its last 4,096
+ * characters, so within its last 3 × 4,096 bytes. Lets a reader skip decoding such scripts.
  */
-export function mayHaveSourceMap(tail: Buffer): boolean {
-  return tail.includes(SOURCE_MAPPING_URL)
+export function mayHaveReferences(logicalPath: string, bytes: Buffer): boolean {
+  if (/\.css$/i.test(logicalPath)) return true
+  return bytes.includes(SOURCE_MAPPING_URL, Math.max(0, bytes.length - 3 * SOURCE_MAP_TAIL_CHARACTERS))
 }
 
-/** Bytes at the end of a file within which its trailing source-map comment lies (4,096 characters of up to 3 bytes). */
-export const SOURCE_MAP_TAIL_BYTES = 3 * 4096
-
+/** Characters at the end of a file in which its source-map comment is looked for. */
+const SOURCE_MAP_TAIL_CHARACTERS = 4096
 const SOURCE_MAPPING_URL = Buffer.from('sourceMappingURL=')
 
 /**
@@ -148,7 +148,7 @@ const JS_SOURCE_MAP = /\/\/[#@]\s*sourceMappingURL=(\S+)\s*$/
 
 function findSourceMapReference(text: string, kind: 'css' | 'js'): Omit<FoundReference, 'line'> | undefined {
   // Only the last comment of the file counts (a source map URL elsewhere may be inside a string).
-  const tail = text.slice(Math.max(0, text.length - 4096))
+  const tail = text.slice(Math.max(0, text.length - SOURCE_MAP_TAIL_CHARACTERS))
   const match = (kind === 'css' ? CSS_SOURCE_MAP : JS_SOURCE_MAP).exec(tail)
   const value = match?.[1]
   if (match === null || value === undefined) return undefined
