@@ -1,11 +1,14 @@
-// Index-level figures: build time against cat and sha256sum, startup from a manifest, url() calls per
-// second, memory per indexed file, and the body cache's bound. Each timing runs in a fresh process.
+// Index-level figures: build time against cat and sha256sum (on the small-file tree, and on the
+// site-like tree in interleaved rounds, with CPU time and resident memory), startup from a
+// manifest, url() calls per second, memory per indexed file, and the body cache's bound. Each timing
+// runs in a fresh process.
 import { execFileSync, execSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { Bench } from 'tinybench'
-import { SMALL_ROOT } from './fixture.mjs'
+import { SITE_ROOT, SMALL_ROOT, sitePublic } from './fixture.mjs'
+import { median as medianOf } from './load.mjs'
 
 const DIST = new URL('../dist/index.js', import.meta.url).href
 const BUILD = new URL('../dist/build/build.js', import.meta.url).href
@@ -32,6 +35,82 @@ function timeCreateStatic(options) {
       console.log(performance.now() - started)
     `),
   )
+}
+
+/**
+ * The site-like tree: `cat` and createStatic() in fresh processes, alternately, with a warm page
+ * cache. Wall and CPU time of both (CPU excludes vstatic's module loading), resident memory after
+ * indexing against a bare Node process plus the index's own heap.
+ */
+function measureSiteIndex(rounds) {
+  const root = sitePublic(SITE_ROOT)
+  const catCommand = `find ${root} -type f -print0 | xargs -0 cat > /dev/null`
+  timeCommand(catCommand) // warm the page cache
+  const listFiles = `find ${root} -type f -print0`
+  const bytes = Number(
+    execSync(`${listFiles} | du -cb --files0-from=- | tail -1`, { encoding: 'utf8' }).split('\t')[0],
+  )
+  const cat = []
+  const vstatic = []
+  for (let round = 0; round < rounds; round++) {
+    cat.push(timeWithChildren(catCommand))
+    vstatic.push(JSON.parse(inChild(INDEX_CHILD(root))))
+  }
+  const bareRss = medianOf(
+    Array.from({ length: 3 }, () => Number(inChild('console.log(process.memoryUsage().rss)'))),
+  )
+  const index = JSON.parse(inChild(INDEX_SIZE_CHILD(root), ['--expose-gc']))
+  const rss = medianOf(vstatic.map((run) => run.rss))
+  return {
+    files: index.files,
+    bytes,
+    rounds,
+    catMs: Math.round(medianOf(cat.map((run) => run.wallMs))),
+    catCpuMs: Math.round(medianOf(cat.map((run) => run.cpuMs))),
+    vstaticMs: Math.round(medianOf(vstatic.map((run) => run.wallMs))),
+    vstaticCpuMs: Math.round(medianOf(vstatic.map((run) => run.cpuMs))),
+    ratiosToCat: vstatic.map((run, round) => cat[round].wallMs / run.wallMs),
+    cpuRatiosToCat: vstatic.map((run, round) => cat[round].cpuMs / run.cpuMs),
+    rssMiB: Number((rss / 2 ** 20).toFixed(1)),
+    bareRssMiB: Number((bareRss / 2 ** 20).toFixed(1)),
+    indexMiB: Number((index.heapBytes / 2 ** 20).toFixed(1)),
+    rssRatio: rss / (bareRss + index.heapBytes),
+  }
+}
+
+const INDEX_CHILD = (root) => `
+  const { createStatic } = await import(${JSON.stringify(DIST)})
+  const cpu = process.cpuUsage()
+  const started = performance.now()
+  await createStatic({ root: ${JSON.stringify(root)}, onWarning() {} })
+  const wallMs = performance.now() - started
+  const used = process.cpuUsage(cpu)
+  console.log(JSON.stringify({ wallMs, cpuMs: (used.user + used.system) / 1000, rss: process.memoryUsage().rss }))
+`
+
+const INDEX_SIZE_CHILD = (root) => `
+  const { createStatic } = await import(${JSON.stringify(DIST)})
+  globalThis.gc(); globalThis.gc()
+  const before = process.memoryUsage()
+  const assets = await createStatic({ root: ${JSON.stringify(root)}, onWarning() {} })
+  globalThis.gc(); globalThis.gc()
+  const after = process.memoryUsage()
+  const heapBytes = after.heapUsed - before.heapUsed + after.external - before.external
+  console.log(JSON.stringify({ heapBytes, files: assets.stats().files }))
+`
+
+/** Wall and CPU milliseconds of a shell command and its children (the shell's own times builtin). */
+function timeWithChildren(command) {
+  const started = process.hrtime.bigint()
+  const output = execSync(`${command}; times`, { encoding: 'utf8', shell: '/bin/sh' })
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6
+  // The second line of `times`: the children's user and system time, as 0m0.120000s 0m1.750000s.
+  const line = output.trim().split('\n').pop() ?? ''
+  const cpuMs = [...line.matchAll(/(\d+)m([\d.]+)s/g)].reduce(
+    (sum, match) => sum + (Number(match[1]) * 60 + Number(match[2])) * 1000,
+    0,
+  )
+  return { wallMs, cpuMs }
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
@@ -95,6 +174,7 @@ export async function runIndexMetrics({ quick = false } = {}) {
     ),
   )
   return {
+    siteIndex: measureSiteIndex(quick ? 1 : 5),
     indexBuild: {
       bytes,
       vstaticMs: Math.round(vstaticMs),

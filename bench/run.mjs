@@ -3,15 +3,18 @@
 // CPU 0 when taskset exists; the load generator (wrk, else autocannon) runs pinned to CPU 1.
 // Rounds are interleaved (A B C … A B C …) and the medians are reported with ratios measured in
 // the same run.
-import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
+import { runBuildMetrics } from './build-metrics.mjs'
 import { ensureFixture, HUGE_ROOT, SMALL_ROOT } from './fixture.mjs'
 import { runIndexMetrics } from './index-metrics.mjs'
+import { cpuMicroseconds, LOADER, load, median, PIN } from './load.mjs'
+import { printReport } from './report.mjs'
 
 const HERE = fileURLToPath(new URL('.', import.meta.url))
 const { values: flags } = parseArgs({
@@ -21,19 +24,22 @@ const { values: flags } = parseArgs({
     rounds: { type: 'string' },
     connections: { type: 'string', default: '50' },
     json: { type: 'string' },
+    // Only these targets (comma-separated names), for a focused comparison.
+    targets: { type: 'string' },
+    // Another checkout of vstatic with dist/ built (an older commit): served as "vstatic (baseline)".
+    baseline: { type: 'string' },
+    // Request paths on the small root only: no 100,000-file root, no index or build figures.
+    'requests-only': { type: 'boolean', default: false },
   },
 })
 const QUICK = flags.quick
 const DURATION = Number(flags.duration ?? (QUICK ? 1 : 4))
 const ROUNDS = Number(flags.rounds ?? (QUICK ? 1 : 3))
 const CONNECTIONS = Number(flags.connections)
-
-const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0
-const PIN = has('taskset') && os.availableParallelism() >= 2
-const LOADER = has('wrk') ? 'wrk' : 'autocannon'
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((file) => existsSync(file))
+const BASELINE = 'vstatic (baseline)'
 
-const TARGETS = [
+let TARGETS = [
   'vstatic',
   'vstatic-fastify',
   'vstatic-express',
@@ -43,6 +49,11 @@ const TARGETS = [
   'node:http bare',
 ]
 if (NGINX) TARGETS.push('nginx')
+if (flags.baseline) TARGETS.splice(1, 0, BASELINE)
+if (flags.targets) {
+  const wanted = flags.targets.split(',')
+  TARGETS = TARGETS.filter((name) => wanted.includes(name))
+}
 
 /** Each scenario: the path, the headers, and the status every response must have. */
 const SCENARIOS = [
@@ -54,20 +65,20 @@ const SCENARIOS = [
     headers: (t) => ({ 'If-None-Match': t.etag }),
     status: 304,
   },
-  {
-    name: '1 MiB GET',
-    path: () => '/static/large.bin',
-    status: 200,
-    megabytes: true,
-    skip: ['node:http bare'],
-  },
-  { name: '404', path: () => '/static/missing.txt', status: 404, skip: ['node:http bare'] },
+  // A token that is not the current one: the full body, answered with no-cache (never immutable).
+  { name: 'stale-token 50 KiB GET', path: () => '/static/app.js?v=0123456789abcdef', status: 200 },
+  { name: '1 MiB GET', path: () => '/static/large.bin', status: 200, megabytes: true },
+  { name: '404', path: () => '/static/missing.txt', status: 404 },
 ]
 
 // --- targets ---------------------------------------------------------------------------------
 
 async function startTarget(name, root, env = {}) {
   if (name === 'nginx') return startNginx(root)
+  if (name === BASELINE) {
+    const dist = pathToFileURL(path.resolve(flags.baseline, 'dist', 'index.js')).href
+    return { ...(await startTarget('vstatic', root, { ...env, VSTATIC_DIST: dist })), name }
+  }
   const command = PIN ? 'taskset' : process.execPath
   const args = PIN
     ? ['-c', '0', process.execPath, path.join(HERE, 'target.mjs'), name, root]
@@ -85,7 +96,7 @@ async function startTarget(name, root, env = {}) {
     })
     child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before listening`)))
   })
-  return { name, url: `http://127.0.0.1:${port}`, stop: () => child.kill() }
+  return { name, url: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => child.kill() }
 }
 
 async function startNginx(root) {
@@ -164,60 +175,11 @@ async function describeTarget(target, token) {
   return { ...target, etag: response.headers.etag ?? '"none"', token }
 }
 
-// --- load ------------------------------------------------------------------------------------
-
-function load(url, headers) {
-  const headerArgs = Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`])
-  if (LOADER === 'wrk') {
-    const args = ['-t1', `-c${CONNECTIONS}`, `-d${DURATION}s`, '--latency', ...headerArgs, url]
-    const output = execFileSync(PIN ? 'taskset' : 'wrk', PIN ? ['-c', '1', 'wrk', ...args] : args, {
-      encoding: 'utf8',
-    })
-    const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output)
-    return {
-      requestsPerSecond: Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? 0),
-      p99Ms: toMs(/\s99%\s+([\d.]+)(us|ms|s)/.exec(output)),
-      nonSuccess: Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0),
-      errors: socketErrors ? socketErrors.slice(1).reduce((sum, value) => sum + Number(value), 0) : 0,
-    }
-  }
-  const bin = path.join(HERE, '..', 'node_modules', '.bin', 'autocannon')
-  const args = [
-    '-c',
-    String(CONNECTIONS),
-    '-d',
-    String(DURATION),
-    '-j',
-    ...headerArgs.map((value, index) => (index % 2 ? value.replace(': ', '=') : value)),
-    url,
-  ]
-  const result = JSON.parse(
-    execFileSync(PIN ? 'taskset' : bin, PIN ? ['-c', '1', bin, ...args] : args, { encoding: 'utf8' }),
-  )
-  return {
-    requestsPerSecond: result.requests.average,
-    p99Ms: result.latency.p99,
-    nonSuccess: result.non2xx,
-    errors: result.errors + result.timeouts,
-  }
-}
-
-function toMs(match) {
-  if (!match) return 0
-  const value = Number(match[1])
-  return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value
-}
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)] ?? 0
-}
-
 // --- run -------------------------------------------------------------------------------------
 
 async function main() {
   const started = Date.now()
-  ensureFixture({ huge: true })
+  ensureFixture({ huge: true, quick: QUICK })
   execFileSync('npm', ['run', '-s', 'build'], { cwd: path.join(HERE, '..'), stdio: 'inherit' })
   const { createStatic } = await import('../dist/index.js')
   const token = (await createStatic({ root: SMALL_ROOT })).get('small.txt').token
@@ -225,15 +187,51 @@ async function main() {
   const failures = []
   const targets = []
   for (const name of TARGETS) targets.push(await describeTarget(await startTarget(name, SMALL_ROOT), token))
-  const huge = await describeTarget(
-    { ...(await startTarget('vstatic', HUGE_ROOT)), name: 'vstatic (100,000 files)' },
-    token,
-  )
+  const huge =
+    TARGETS.includes('vstatic') && !flags['requests-only']
+      ? await describeTarget(
+          { ...(await startTarget('vstatic', HUGE_ROOT)), name: 'vstatic (100,000 files)' },
+          token,
+        )
+      : undefined
+  failures.push(...(await checkStatuses(targets)))
+  const samples = measure(targets, huge)
+  for (const target of [...targets, huge]) target?.stop()
 
-  // Every scenario answers with the status it should before anything is timed.
+  const rows = toRows(samples, failures)
+  const skipMetrics = flags['requests-only']
+  const metrics = skipMetrics ? undefined : await runIndexMetrics({ quick: QUICK })
+  const build = skipMetrics ? undefined : await runBuildMetrics({ quick: QUICK })
+  if (build !== undefined) failures.push(...build.failures)
+  const result = {
+    date: new Date().toISOString(),
+    machine: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    loader: LOADER,
+    pinned: PIN,
+    connections: CONNECTIONS,
+    durationSeconds: DURATION,
+    rounds: ROUNDS,
+    rows,
+    samples: Object.fromEntries(samples),
+    metrics,
+    build,
+    failures,
+    elapsedSeconds: Math.round((Date.now() - started) / 1000),
+  }
+  printReport(result, SCENARIOS)
+  if (flags.json) writeFileSync(flags.json, `${JSON.stringify(result, null, 2)}\n`)
+  if (failures.length > 0) {
+    console.error(`\n${failures.length} failure(s):\n${failures.join('\n')}`)
+    process.exitCode = 1
+  }
+}
+
+/** Every scenario answers with the status it should before anything is timed. */
+async function checkStatuses(targets) {
+  const failures = []
   for (const scenario of SCENARIOS) {
     for (const target of targets) {
-      if (scenario.skip?.includes(target.name)) continue
       // node:http, not fetch: fetch adds Cache-Control: no-cache to conditional requests.
       const response = await httpGet(target.url + scenario.path(target), scenario.headers?.(target) ?? {})
       if (response.status !== scenario.status)
@@ -242,24 +240,40 @@ async function main() {
         )
     }
   }
+  return failures
+}
 
+/** Interleaved rounds (A B C … A B C …): samples by "scenario|target", one per round. */
+function measure(targets, huge) {
   const samples = new Map()
   const record = (key, sample) => samples.set(key, [...(samples.get(key) ?? []), sample])
   for (let round = 1; round <= ROUNDS; round++) {
     process.stderr.write(`round ${round}/${ROUNDS}\n`)
     for (const scenario of SCENARIOS) {
       for (const target of targets) {
-        if (scenario.skip?.includes(target.name)) continue
-        record(
-          `${scenario.name}|${target.name}`,
-          load(target.url + scenario.path(target), scenario.headers?.(target) ?? {}),
-        )
+        const url = target.url + scenario.path(target)
+        record(`${scenario.name}|${target.name}`, loadCounted(target, url, scenario.headers?.(target) ?? {}))
       }
     }
-    record(`1 KiB GET|${huge.name}`, load(`${huge.url}/static/small.txt`, {}))
+    if (huge !== undefined)
+      record(`1 KiB GET|${huge.name}`, loadCounted(huge, `${huge.url}/static/small.txt`, {}))
   }
-  for (const target of [...targets, huge]) target.stop()
+  return samples
+}
 
+/** One load run, with the server's CPU time per request when it can be read. */
+function loadCounted(target, url, headers) {
+  const before = target.pid === undefined ? undefined : cpuMicroseconds(target.pid)
+  const sample = load(url, headers, { seconds: DURATION, connections: CONNECTIONS })
+  const after = target.pid === undefined ? undefined : cpuMicroseconds(target.pid)
+  const cpuUsPerRequest =
+    before === undefined || after === undefined || sample.requests === 0
+      ? undefined
+      : (after - before) / sample.requests
+  return { ...sample, cpuUsPerRequest }
+}
+
+function toRows(samples, failures) {
   const rows = []
   for (const [key, list] of samples) {
     const [scenarioName, targetName] = key.split('|')
@@ -268,112 +282,21 @@ async function main() {
       scenario.status === 200 || scenario.status === 304 ? list.reduce((sum, s) => sum + s.nonSuccess, 0) : 0
     const errors = list.reduce((sum, s) => sum + s.errors, 0) + unexpected
     if (errors > 0) failures.push(`${targetName} ${scenarioName}: ${errors} errors`)
-    if (median(list.map((s) => s.requestsPerSecond)) <= 0)
-      failures.push(`${targetName} ${scenarioName}: no requests completed`)
+    const requestsPerSecond = median(list.map((s) => s.requestsPerSecond))
+    if (requestsPerSecond <= 0) failures.push(`${targetName} ${scenarioName}: no requests completed`)
     rows.push({
       scenario: scenarioName,
       target: targetName,
-      requestsPerSecond: Math.round(median(list.map((s) => s.requestsPerSecond))),
-      megabytesPerSecond: scenario.megabytes
-        ? Math.round(median(list.map((s) => s.requestsPerSecond)) * 1.048576)
-        : undefined,
+      requestsPerSecond: Math.round(requestsPerSecond),
+      megabytesPerSecond: scenario.megabytes ? Math.round(requestsPerSecond * 1.048576) : undefined,
       p99Ms: Number(median(list.map((s) => s.p99Ms)).toFixed(2)),
+      cpuUsPerRequest: list.every((s) => s.cpuUsPerRequest !== undefined)
+        ? Number(median(list.map((s) => s.cpuUsPerRequest)).toFixed(2))
+        : undefined,
       errors,
     })
   }
-
-  const metrics = await runIndexMetrics({ quick: QUICK })
-  const result = {
-    date: new Date().toISOString(),
-    machine: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
-    loader: LOADER,
-    pinned: PIN,
-    durationSeconds: DURATION,
-    rounds: ROUNDS,
-    rows,
-    metrics,
-    failures,
-    elapsedSeconds: Math.round((Date.now() - started) / 1000),
-  }
-  printReport(result)
-  if (flags.json) writeFileSync(flags.json, `${JSON.stringify(result, null, 2)}\n`)
-  if (failures.length > 0) {
-    console.error(`\n${failures.length} failure(s):\n${failures.join('\n')}`)
-    process.exitCode = 1
-  }
-}
-
-function printReport(result) {
-  const find = (scenario, target) =>
-    result.rows.find((row) => row.scenario === scenario && row.target === target)
-  console.log(`\nvstatic benchmark, ${result.date}`)
-  console.log(
-    `${result.machine}; load: ${result.loader}, ${CONNECTIONS} connections, ${result.durationSeconds}s × ${result.rounds} interleaved rounds; pinned to separate cores: ${result.pinned}\n`,
-  )
-  for (const scenario of SCENARIOS) {
-    const sirv = find(scenario.name, 'sirv')
-    const bare = find(
-      scenario.name === '1 MiB GET' || scenario.name === '404' ? '1 KiB GET' : scenario.name,
-      'node:http bare',
-    )
-    const serveStatic = find(scenario.name, 'serve-static')
-    console.log(`${scenario.name}`)
-    console.log(
-      `  ${'target'.padEnd(26)}${(scenario.megabytes ? 'MB/s' : 'req/s').padStart(10)}${'p99 ms'.padStart(9)}${'errors'.padStart(8)}${'× sirv'.padStart(9)}${(scenario.megabytes ? '× serve-static' : '× bare').padStart(16)}`,
-    )
-    const rows = result.rows.filter((row) => row.scenario === scenario.name)
-    for (const row of rows) {
-      const value = row.megabytesPerSecond ?? row.requestsPerSecond
-      const versusSirv = sirv ? (row.requestsPerSecond / sirv.requestsPerSecond).toFixed(2) : '–'
-      const versusOther = scenario.megabytes
-        ? serveStatic
-          ? (row.requestsPerSecond / serveStatic.requestsPerSecond).toFixed(2)
-          : '–'
-        : bare && scenario.name !== '404'
-          ? (row.requestsPerSecond / bare.requestsPerSecond).toFixed(2)
-          : '–'
-      console.log(
-        `  ${row.target.padEnd(26)}${String(value).padStart(10)}${row.p99Ms.toFixed(2).padStart(9)}${String(row.errors).padStart(8)}${versusSirv.padStart(9)}${versusOther.padStart(16)}`,
-      )
-    }
-    console.log('')
-  }
-  const v = (scenario) => find(scenario, 'vstatic')?.requestsPerSecond ?? 0
-  const r = (scenario, target) => find(scenario, target)?.requestsPerSecond ?? 1
-  const hugeRow = result.rows.find((row) => row.target.includes('100,000'))
-  const m = result.metrics
-  const checks = [
-    ['1 KiB GET ≥ 0.85× bare', v('1 KiB GET') / r('1 KiB GET', 'node:http bare'), 0.85],
-    ['1 KiB GET ≥ 3× sirv', v('1 KiB GET') / r('1 KiB GET', 'sirv'), 3],
-    [
-      'versioned GET ≥ 0.85× bare',
-      v('versioned 1 KiB GET') / r('versioned 1 KiB GET', 'node:http bare'),
-      0.85,
-    ],
-    ['versioned GET ≥ 3× sirv', v('versioned 1 KiB GET') / r('versioned 1 KiB GET', 'sirv'), 3],
-    ['304 ≥ 0.9× bare 304', v('304 revalidation') / r('304 revalidation', 'node:http bare'), 0.9],
-    ['304 ≥ 1.0× sirv', v('304 revalidation') / r('304 revalidation', 'sirv'), 1],
-    ['1 MiB GET ≥ 1.5× serve-static', v('1 MiB GET') / r('1 MiB GET', 'serve-static'), 1.5],
-    ['404 ≥ 1.0× sirv', v('404') / r('404', 'sirv'), 1],
-    ['100,000 files ≥ 0.95× small root', (hugeRow?.requestsPerSecond ?? 0) / v('1 KiB GET'), 0.95],
-    ['index build ≥ 0.8× cat throughput', m.indexBuild.ratioToCat, 0.8],
-    ['startup from 10,000-entry manifest < 100 ms', 100 / Math.max(m.manifestStartupMs, 0.001), 1],
-    ['url() ≥ 5 M calls/s', m.urlCallsPerSecond / 5e6, 1],
-    ['index < 1 KiB per file', 1024 / Math.max(m.bytesPerIndexedFile, 1), 1],
-  ]
-  console.log('Targets (ratios from this run)')
-  for (const [label, ratio, goal] of checks) {
-    console.log(`  ${ratio >= goal ? 'met ' : 'MISS'}  ${label.padEnd(46)} ${ratio.toFixed(2)}`)
-  }
-  console.log(
-    `\nIndex build, 10,000 files (${(m.indexBuild.bytes / 1e6).toFixed(1)} MB, warm cache): vstatic ${m.indexBuild.vstaticMs} ms, cat ${m.indexBuild.catMs} ms, sha256sum ${m.indexBuild.sha256sumMs} ms`,
-  )
-  console.log(`Startup from a 10,000-entry manifest: ${m.manifestStartupMs} ms in the process`)
-  console.log(`url(): ${(m.urlCallsPerSecond / 1e6).toFixed(1)} M calls/s`)
-  console.log(
-    `Index memory: ${Math.round(m.bytesPerIndexedFile)} bytes per file (heap, no cached bodies); body cache stayed within its budget: ${m.bodyCacheWithinBudget}`,
-  )
-  console.log(`\nElapsed: ${result.elapsedSeconds}s`)
+  return rows
 }
 
 await main()

@@ -30,7 +30,8 @@ async function listenNode(handler) {
 
 const targets = {
   async vstatic() {
-    const { createStatic } = await import('../dist/index.js')
+    // VSTATIC_DIST points at another build of vstatic (an older commit's dist/) to compare with.
+    const { createStatic } = await import(process.env.VSTATIC_DIST ?? '../dist/index.js')
     const manifest = process.env.VSTATIC_MANIFEST
     const assets = await createStatic({ root, ...(manifest ? { manifest } : {}) })
     return listenNode((req, res) => assets.handle(req, res))
@@ -68,23 +69,39 @@ const targets = {
     return app.server.address().port
   },
   async 'node:http bare'() {
-    // The ceiling: the 1 KiB file's bytes and headers from memory, with its own 304.
-    const body = readFileSync(path.join(root, 'small.txt'))
-    const headers = {
-      'content-type': 'text/plain; charset=utf-8',
-      'content-length': String(body.length),
-      etag: '"bare-etag"',
-      'last-modified': new Date(0).toUTCString(),
-      'cache-control': 'no-cache',
-    }
-    return listenNode((req, res) => {
-      if (req.headers['if-none-match'] === '"bare-etag"') {
-        res.writeHead(304, { etag: '"bare-etag"', 'cache-control': 'no-cache' })
-        res.end()
-        return
+    // The ceiling: each file's bytes and headers from memory, a 304 for a matching If-None-Match,
+    // and a 404 with fixed headers for anything else. No index, no validation, no versioning.
+    const files = new Map()
+    for (const [name, type] of [
+      ['small.txt', 'text/plain; charset=utf-8'],
+      ['app.js', 'text/javascript; charset=utf-8'],
+      ['large.bin', 'application/octet-stream'],
+    ]) {
+      const body = readFileSync(path.join(root, name))
+      const etag = `"bare-${name}"`
+      const headers = {
+        'content-type': type,
+        'content-length': String(body.length),
+        etag,
+        'last-modified': new Date(0).toUTCString(),
+        'cache-control': 'no-cache',
       }
-      res.writeHead(200, headers)
-      res.end(body)
+      files.set(`${PREFIX}/${name}`, { body, etag, headers })
+    }
+    const notFound = { 'content-type': 'text/plain; charset=utf-8', 'content-length': '10' }
+    return listenNode((req, res) => {
+      const query = req.url.indexOf('?')
+      const file = files.get(query === -1 ? req.url : req.url.slice(0, query))
+      if (file === undefined) {
+        res.writeHead(404, notFound)
+        res.end('Not Found\n')
+      } else if (req.headers['if-none-match'] === file.etag) {
+        res.writeHead(304, { etag: file.etag, 'cache-control': 'no-cache' })
+        res.end()
+      } else {
+        res.writeHead(200, file.headers)
+        res.end(file.body)
+      }
     })
   },
 }

@@ -55,15 +55,10 @@ export function hashOpenFileSync(
 ): string | undefined {
   // Most files fit the scratch buffer: read them and hash in one shot.
   if (size < scratch.length) {
-    let filled = 0
-    while (filled <= size) {
-      const bytesRead = readSync(fd, scratch, filled, size + 1 - filled, filled)
-      if (bytesRead === 0) break
-      filled += bytesRead
-    }
-    if (filled !== size) return undefined
-    utf8?.update(scratch.subarray(0, filled))
-    return hashContent(scratch.subarray(0, filled))
+    const bytes = readWholeSync(fd, size, scratch)
+    if (bytes === undefined) return undefined
+    utf8?.update(bytes)
+    return hashContent(bytes)
   }
   const hash = createHash(HASH_ALGORITHM)
   let total = 0
@@ -76,6 +71,22 @@ export function hashOpenFileSync(
     utf8?.update(scratch.subarray(0, bytesRead))
   }
   return total === size ? hash.digest('hex') : undefined
+}
+
+/**
+ * The whole file open on `fd`, which fstat said is `size` bytes: exactly that many, or undefined when
+ * the file is shorter or longer now (it changed while being read). The bytes are a view of `scratch`
+ * when they fit in it (valid until its next use), else a buffer of their own.
+ */
+export function readWholeSync(fd: number, size: number, scratch: Buffer): Buffer | undefined {
+  const target = size < scratch.length ? scratch : Buffer.allocUnsafe(size + 1)
+  let filled = 0
+  while (filled <= size) {
+    const bytesRead = readSync(fd, target, filled, size + 1 - filled, filled)
+    if (bytesRead === 0) break
+    filled += bytesRead
+  }
+  return filled === size ? target.subarray(0, size) : undefined
 }
 
 /** The asynchronous form of {@link hashOpenFileSync}, for refreshes inside a running server. */

@@ -185,7 +185,7 @@ describe('vstatic build and verify', () => {
 })
 
 describe.skipIf(!existsSync('/usr/bin/script'))('vstatic build on a terminal', () => {
-  it('shows a progress bar (files and megabytes) for a large tree, and none with --quiet', () => {
+  it('shows a progress bar through every phase (files and megabytes, as the summary counts them) for a large tree, and none with --quiet', () => {
     const tree: Record<string, string> = {}
     for (let i = 0; i < 400; i++) tree[`d${i % 10}/f${i}.txt`] = `file ${i}`
     const root = useTempRoot(tree)
@@ -199,8 +199,12 @@ describe.skipIf(!existsSync('/usr/bin/script'))('vstatic build on a terminal', (
         },
       ).stdout
     const shown = onTerminal('')
-    expect(shown).toMatch(/hash \[[█░]+\] 400\/400 files, 0\.0 MB/)
-    expect(shown).toMatch(/Wrote .*m\.json: 400 files/)
+    // Every phase is drawn at its end, with the files and megabytes of the summary.
+    const megabytes = /Wrote .*m\.json: 400 files, ([\d.]+) MB/.exec(shown)?.[1]
+    expect(megabytes).toBeDefined()
+    const shownMegabytes = Number(megabytes).toFixed(1).replace('.', '\\.')
+    for (const phase of ['read', 'rewrite', 'write'])
+      expect(shown).toMatch(new RegExp(`${phase} \\[[█░]+\\] 400/400 files, ${shownMegabytes} MB`))
     expect(onTerminal('--quiet')).not.toMatch(/files/)
   })
 })

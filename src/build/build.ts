@@ -86,7 +86,9 @@ export async function buildManifest(build: BuildOptions): Promise<BuildSummary> 
   const contents = readSources(options, settings.ignore, report)
   const caseCollisions = findCaseCollisions(contents.files.map((rootFile) => rootFile.file.logicalPath))
   for (const group of caseCollisions) report.warn(`paths differ only in case: ${group.join(', ')}`)
-  const context: EntryContext = { options, outDir, previous, report, compress: build.compress === true }
+  const compress = build.compress === true
+  const sameOutDir = outDir !== undefined && previousOutDir(previous, manifestPath) === outDir
+  const context: EntryContext = { options, outDir, previous, report, compress, sameOutDir }
   const assets = recordEntries(contents, context)
   const buildId = toBuildId(assets)
   const history = outDir === undefined ? [] : retainedBuilds(previous, buildId, keep)
@@ -196,20 +198,24 @@ function ignoredPaths(options: ResolvedOptions, absolutePaths: ReadonlyArray<str
     .map((file) => relativeLogicalPath(options.realRoot, file))
 }
 
-/** Step 1: read, hash and rewrite every file, reporting progress as files are read. */
+/** Step 1: read, hash and rewrite every file, reporting progress as files are read and once rewritten. */
 function readSources(options: ResolvedOptions, ignore: readonly string[], report: BuildReport): RootContents {
   let totalBytes = 0
   let bytes = 0
-  return readRoot(options, {
+  const contents = readRoot(options, {
     ignore,
     onScan(files) {
       for (const file of files) totalBytes += statSize(file.absolutePath)
     },
     onRead(position, totalFiles, _file, size) {
       bytes += size
-      report.progress({ phase: 'hash', files: position + 1, totalFiles, bytes, totalBytes })
+      report.progress({ phase: 'read', files: position + 1, totalFiles, bytes, totalBytes })
     },
   })
+  const files = contents.files.length
+  const read = bytesRead(contents)
+  report.progress({ phase: 'rewrite', files, totalFiles: files, bytes: read, totalBytes: read })
+  return contents
 }
 
 /** Step 3: the manifest document. */
@@ -241,6 +247,12 @@ function toManifest(
     assets,
     history,
   }
+}
+
+/** The output directory the previous manifest was built into, if it was. */
+function previousOutDir(previous: Manifest | undefined, manifestPath: string): string | undefined {
+  if (previous?.options.layout !== 'out-dir' || previous.options.outDir === undefined) return undefined
+  return path.resolve(path.dirname(manifestPath), previous.options.outDir)
 }
 
 function statSize(absolutePath: string): number {

@@ -19,6 +19,8 @@ import { compressVariants, recordExistingVariants, type VariantContext } from '.
 export interface EntryContext extends VariantContext {
   /** Compress variants now rather than record those found beside the files. */
   readonly compress: boolean
+  /** True when the previous manifest was built into this same output directory. */
+  readonly sameOutDir: boolean
 }
 
 /** Step 2: the manifest entry of every file, in logical-path order, writing its copies on the way. */
@@ -29,10 +31,9 @@ export function recordEntries(contents: RootContents, context: EntryContext): Re
   let bytes = 0
   for (const [position, rootFile] of contents.files.entries()) {
     const logicalPath = rootFile.file.logicalPath
-    const entry = recordEntry(rootFile, contents.variants.get(logicalPath) ?? [], context)
-    assets[logicalPath] = entry
-    bytes += entry.size
-    if (context.outDir === undefined) continue
+    assets[logicalPath] = recordEntry(rootFile, contents.variants.get(logicalPath) ?? [], context)
+    // Bytes of the root, as the read phase and the summary count them.
+    bytes += rootFile.read.size
     context.report.progress({ phase: 'write', files: position + 1, totalFiles, bytes, totalBytes })
   }
   return assets
@@ -65,9 +66,13 @@ function recordEntry(
   const file =
     outDir === undefined || fingerprinted ? undefined : formatVersionedPath(logicalPath, resolved.token)
   if (resolved.body !== undefined) report.counts.rewritten++
+  // The previous build recorded the same bytes under this path: what it wrote and computed still holds.
+  const previous = context.previous?.assets[logicalPath]
+  const unchanged = previous?.hash === resolved.hash && previous.size === served.size ? previous : undefined
   if (outDir !== undefined) {
-    report.counts.written += writeServed(served, path.join(outDir, logicalPath), false)
-    if (file !== undefined) report.counts.written += writeServed(served, path.join(outDir, file), true)
+    const plain = unchanged !== undefined && context.sameOutDir ? 'same-size-and-mtime' : 'never'
+    report.counts.written += writeServed(served, path.join(outDir, logicalPath), plain)
+    if (file !== undefined) report.counts.written += writeServed(served, path.join(outDir, file), 'same-size')
   }
   const job = { logicalPath, hash: resolved.hash, served, contentType, file }
   const encodings = context.compress
@@ -77,7 +82,7 @@ function recordEntry(
     size: served.size,
     hash: resolved.hash,
     token: resolved.token,
-    integrity: integrityOrThrow(logicalPath, { ...served, hash: resolved.hash }, options),
+    integrity: integrityOf(logicalPath, { ...served, hash: resolved.hash }, unchanged, options),
     contentType,
     ...(file === undefined ? {} : { file }),
     ...(resolved.body === undefined ? {} : { rewritten: true }),
@@ -89,8 +94,18 @@ function recordEntry(
   }
 }
 
-/** The SRI value of a file being built; it must still hold the bytes that were hashed. */
-function integrityOrThrow(logicalPath: string, served: ServedBytes, options: ResolvedOptions): string {
+/**
+ * The SRI value of a file being built: the previous build's for the same bytes (SRI is a function of
+ * them, and their hash names them), else computed from the file, which must still hold the bytes
+ * that were hashed.
+ */
+function integrityOf(
+  logicalPath: string,
+  served: ServedBytes,
+  unchanged: ManifestEntry | undefined,
+  options: ResolvedOptions,
+): string {
+  if (unchanged?.integrity.startsWith(`${options.integrity}-`)) return unchanged.integrity
   const value = computeIntegrity(served, options.integrity, options)
   if (value === undefined)
     throw new Error(`${logicalPath} changed while the build read it; run the build again`)

@@ -23,11 +23,16 @@ export function servedBytes(served: Served): Buffer {
 }
 
 /**
- * Writes the served bytes to `target`; an immutable (fingerprinted) target that exists is kept.
- * Returns the number of files written (0 or 1).
+ * When a file already in the output directory is kept rather than written again: `same-size` for an
+ * immutable (fingerprinted) name, whose bytes a size check confirms; `same-size-and-mtime` for a
+ * plain name the previous build wrote with these very bytes (its manifest recorded their hash), as
+ * long as the file still has the size and the source's mtime it was given then; `never`.
  */
-export function writeServed(served: Served, target: string, immutable: boolean): number {
-  if (immutable && statSync(target, { throwIfNoEntry: false })?.size === served.size) return 0
+export type KeepExisting = 'same-size' | 'same-size-and-mtime' | 'never'
+
+/** Writes the served bytes to `target` unless `keep` says the file there holds them. Returns files written (0 or 1). */
+export function writeServed(served: Served, target: string, keep: KeepExisting): number {
+  if (keep !== 'never' && holds(target, served, keep)) return 0
   if (served.body !== undefined) {
     writeFileAtomic(target, served.body)
   } else {
@@ -63,6 +68,13 @@ export function copyUnlessSameSize(from: string, to: string, mtimeMs: number): n
 }
 
 // --- internal ---
+
+function holds(target: string, served: Served, keep: 'same-size' | 'same-size-and-mtime'): boolean {
+  const existing = statSync(target, { throwIfNoEntry: false })
+  if (existing === undefined || !existing.isFile() || existing.size !== served.size) return false
+  // utimes stores the mtime it was given to within a microsecond or so: compare to the millisecond.
+  return keep === 'same-size' || Math.abs(existing.mtimeMs - served.mtimeMs) < 1
+}
 
 function keepMtime(target: string, mtimeMs: number): void {
   const seconds = mtimeMs / 1000

@@ -6,9 +6,14 @@
 import { ENCODINGS } from '../http/encoding.js'
 import type { Encoding } from '../types.js'
 
-/** Progress of a build, reported every few files. */
+/**
+ * Progress of a build, reported every few files of each phase, in order: `read` (each file read and
+ * hashed), `rewrite` (references resolved and rewritten), `write` (copies, variants and SRI of
+ * each file). Bytes count the files of the root as read, so the last update of every phase shows the
+ * files and bytes the summary reports.
+ */
 export interface BuildProgress {
-  readonly phase: 'hash' | 'write'
+  readonly phase: 'read' | 'rewrite' | 'write'
   readonly files: number
   readonly totalFiles: number
   readonly bytes: number

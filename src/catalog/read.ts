@@ -3,8 +3,10 @@
  * references, and a re-read that rewrites those references.
  * @module
  */
+
+import { isUtf8 } from 'node:buffer'
 import { closeSync } from 'node:fs'
-import { hashContent, hashOpenFile, hashOpenFileSync, toToken } from '../hash.js'
+import { hashContent, hashOpenFile, hashOpenFileSync, readWholeSync, toToken } from '../hash.js'
 import type { ResolvedOptions } from '../options.js'
 import {
   findEdges,
@@ -14,17 +16,11 @@ import {
   rewrite,
   type SourceFile,
 } from '../rewrite/asset-graph.js'
+import { findReferences, mayHaveReferences } from '../rewrite/references.js'
 import type { FileIdentity } from '../types.js'
 import { createUtf8Check, isUtf8Text } from '../utf8.js'
 import { isTextType } from './asset.js'
-import {
-  identityOf,
-  openInRoot,
-  openInRootSync,
-  type RootRule,
-  readExactly,
-  readExactlySync,
-} from './open-file.js'
+import { identityOf, openInRoot, openInRootSync, type RootRule, readExactly } from './open-file.js'
 
 /** Largest text file whose references are rewritten; bigger ones are served as they are. */
 const MAX_REWRITE_BYTES = 16 * 1024 * 1024
@@ -63,8 +59,9 @@ export interface RereadFile {
 
 /**
  * Reads one file of the root through an identity-checked open: text files that may hold references
- * are read whole (and kept as text when they are valid UTF-8); the rest are hashed in chunks through
- * `scratch`. Undefined when the path is not an allowed regular file, or changed while being read.
+ * are read whole through `scratch` (and decoded when they are valid UTF-8 and a reference can be in
+ * them); the rest are hashed in chunks through `scratch`. Undefined when the path is not an allowed
+ * regular file, or changed while being read.
  */
 export function readSourceSync(
   logicalPath: string,
@@ -83,26 +80,48 @@ export function readSourceSync(
   const { fd, stats } = opened
   try {
     const size = stats.size
-    let source: SourceFile | undefined
-    let utf8 = false
-    if (hasReferences(logicalPath) && !isFingerprinted(logicalPath) && size <= MAX_REWRITE_BYTES) {
-      const bytes = readExactlySync(fd, size)
-      if (bytes !== undefined) source = { logicalPath, hash: hashContent(bytes), text: toText(bytes) }
-      utf8 = bytes !== undefined && isUtf8Text(bytes)
-    } else {
-      const check = isTextType(logicalPath) ? createUtf8Check() : undefined
-      const hash = hashOpenFileSync(fd, size, scratch, check)
-      if (hash !== undefined) source = { logicalPath, hash, text: undefined }
-      utf8 = check?.end() ?? false
-    }
-    return source === undefined
+    const read =
+      hasReferences(logicalPath) && !isFingerprinted(logicalPath) && size <= MAX_REWRITE_BYTES
+        ? readText(logicalPath, fd, size, scratch)
+        : hashBytes(logicalPath, fd, size, scratch)
+    return read === undefined
       ? undefined
-      : { source, size, mtimeMs: stats.mtimeMs, identity: identityOf(stats), utf8 }
+      : { source: read.source, size, mtimeMs: stats.mtimeMs, identity: identityOf(stats), utf8: read.utf8 }
   } catch {
     return undefined
   } finally {
     closeSync(fd)
   }
+}
+
+/** A stylesheet or script, read whole: decoded only when it is UTF-8 and may hold a reference. */
+function readText(
+  logicalPath: string,
+  fd: number,
+  size: number,
+  scratch: Buffer,
+): { source: SourceFile; utf8: boolean } | undefined {
+  const bytes = readWholeSync(fd, size, scratch)
+  if (bytes === undefined) return undefined
+  // Only valid UTF-8 is rewritten, so rewriting cannot alter bytes it does not replace.
+  const valid = isUtf8(bytes)
+  let text = valid && mayHaveReferences(logicalPath, bytes) ? bytes.toString('utf8') : undefined
+  // The text is kept until every file is read and the graph resolved: keep only texts that need it.
+  if (text !== undefined && findReferences(logicalPath, text).length === 0) text = undefined
+  return { source: { logicalPath, hash: hashContent(bytes), text }, utf8: valid || isUtf8Text(bytes) }
+}
+
+/** Any other file, hashed in chunks; text types are checked for UTF-8 on the way. */
+function hashBytes(
+  logicalPath: string,
+  fd: number,
+  size: number,
+  scratch: Buffer,
+): { source: SourceFile; utf8: boolean } | undefined {
+  const check = isTextType(logicalPath) ? createUtf8Check() : undefined
+  const hash = hashOpenFileSync(fd, size, scratch, check)
+  if (hash === undefined) return undefined
+  return { source: { logicalPath, hash, text: undefined }, utf8: check?.end() ?? false }
 }
 
 /** Why a re-read found nothing to serve. */
@@ -162,6 +181,5 @@ export async function rereadFile(
 
 /** Text of a buffer when it is valid UTF-8 (so rewriting it cannot alter other bytes); else undefined. */
 function toText(bytes: Buffer): string | undefined {
-  const text = bytes.toString('utf8')
-  return Buffer.from(text, 'utf8').equals(bytes) ? text : undefined
+  return isUtf8(bytes) ? bytes.toString('utf8') : undefined
 }

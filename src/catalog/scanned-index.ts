@@ -7,6 +7,7 @@
  */
 import { byLogicalPath } from '../logical-path.js'
 import type { ResolvedOptions } from '../options.js'
+import type { Asset } from '../types.js'
 import { type AssetIndex, addDirectories } from './asset-index.js'
 import { type RereadRules, toGraphOptions } from './read.js'
 import { readRoot, toRootAsset } from './read-root.js'
@@ -15,8 +16,7 @@ import { createTracker } from './tracker.js'
 
 /** Scans, reads and hashes the root once. */
 export function createScannedIndex(options: ResolvedOptions): AssetIndex {
-  const contents = readRoot(options)
-  const initial = contents.files.map((file) => toRootAsset(file, contents, options))
+  const initial = readAssets(options)
   const directories = new Set<string>()
   for (const asset of initial) addDirectories(directories, asset.logicalPath)
 
@@ -51,4 +51,16 @@ export function createScannedIndex(options: ResolvedOptions): AssetIndex {
     assets: () => tracker.values().sort(byLogicalPath),
     count: () => tracker.values().length,
   }
+}
+
+// --- internal ---
+
+/**
+ * The assets of the root. Its own function, so that what was read to make them (texts, sources) is
+ * garbage once they exist: a closure of createScannedIndex that named it would keep it alive as long
+ * as the index.
+ */
+function readAssets(options: ResolvedOptions): Asset[] {
+  const contents = readRoot(options)
+  return contents.files.map((file) => toRootAsset(file, contents, options))
 }

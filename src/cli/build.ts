@@ -107,6 +107,7 @@ async function runBuild(args: readonly string[], io: CliIo): Promise<number> {
 /** The progress of a large build on a terminal: shown from the first update of a tree of 200 files or more. */
 class ProgressBar {
   private bar: cliProgress.SingleBar | undefined
+  private phase: BuildProgress['phase'] | undefined
 
   constructor(private readonly enabled: boolean) {}
 
@@ -123,7 +124,13 @@ class ProgressBar {
       )
       this.bar.start(progress.totalFiles, 0, { phase: progress.phase, megabytes: '0.0' })
     }
+    const changed = progress.phase !== this.phase
+    this.phase = progress.phase
+    if (changed) this.bar.setTotal(progress.totalFiles)
     this.bar.update(progress.files, { phase: progress.phase, megabytes: (progress.bytes / 1e6).toFixed(1) })
+    // The build runs without yielding, and the bar redraws on its own at most every 200 ms: draw the
+    // start and the end of every phase, so each shows however fast it ran.
+    if (changed || progress.files === progress.totalFiles) this.bar.render()
   }
 
   stop(): void {

@@ -5,13 +5,7 @@
  * @module
  */
 import path from 'node:path'
-import {
-  isTokenAtKeyword,
-  isTokenFunction,
-  isTokenString,
-  isTokenURL,
-  tokenize,
-} from '@csstools/css-tokenizer'
+import { findCssReferences } from './css-references.js'
 
 /** One reference found in a text asset. */
 export interface FoundReference {
@@ -48,14 +42,33 @@ export function hasReferences(logicalPath: string): boolean {
   return /\.(?:css|js|mjs)$/i.test(logicalPath)
 }
 
-/** Finds the references of a CSS or JavaScript text (by the file's extension). */
+/** Finds the references of a CSS or JavaScript text (by the file's extension), in order. */
 export function findReferences(logicalPath: string, text: string): FoundReference[] {
-  const lines = lineStarts(text)
-  const found = /\.css$/i.test(logicalPath) ? findCssReferences(text, lines) : []
-  const sourceMap = findSourceMapReference(text, /\.css$/i.test(logicalPath) ? 'css' : 'js', lines)
-  if (sourceMap !== undefined) found.push(sourceMap)
+  const isCss = /\.css$/i.test(logicalPath)
+  const lines = createLineCounter(text)
+  const found: FoundReference[] = []
+  if (isCss) {
+    for (const reference of findCssReferences(text))
+      found.push({ ...reference, line: lines.lineOf(reference.start) })
+  }
+  const sourceMap = findSourceMapReference(text, isCss ? 'css' : 'js')
+  if (sourceMap !== undefined) found.push({ ...sourceMap, line: lines.lineOf(sourceMap.start) })
   return found
 }
+
+/**
+ * False when {@link findReferences} would find nothing in these bytes of a stylesheet or script
+ * (UTF-8): a script's only reference is a `sourceMappingURL` comment within its last 4,096
+ * characters, so within its last 3 × 4,096 bytes. Lets a reader skip decoding such scripts.
+ */
+export function mayHaveReferences(logicalPath: string, bytes: Buffer): boolean {
+  if (/\.css$/i.test(logicalPath)) return true
+  return bytes.includes(SOURCE_MAPPING_URL, Math.max(0, bytes.length - 3 * SOURCE_MAP_TAIL_CHARACTERS))
+}
+
+/** Characters at the end of a file in which its source-map comment is looked for. */
+const SOURCE_MAP_TAIL_CHARACTERS = 4096
+const SOURCE_MAPPING_URL = Buffer.from('sourceMappingURL=')
 
 /**
  * Resolves a reference against the file it appears in. Relative references resolve against that
@@ -130,79 +143,37 @@ export function applyReplacements(
 
 // --- internal ---
 
-function findCssReferences(css: string, lines: number[]): FoundReference[] {
-  const found: FoundReference[] = []
-  // Functions open around the current token, innermost last: strings are references only directly
-  // inside url() and image-set(), or right after @import.
-  const functions: string[] = []
-  let afterImport = false
-  for (const token of tokenize({ css })) {
-    const [type, , start, end] = token
-    if (isTokenURL(token)) {
-      found.push(reference(start, end + 1, 'url', undefined, token[4].value, lines))
-    } else if (isTokenString(token)) {
-      const enclosing = functions[functions.length - 1]
-      if (afterImport || enclosing === 'url' || enclosing === 'src' || enclosing?.endsWith('image-set')) {
-        const quote = css[start] === "'" ? "'" : '"'
-        found.push(reference(start, end + 1, 'string', quote, token[4].value, lines))
-      }
-    } else if (isTokenFunction(token)) {
-      functions.push(token[4].value.toLowerCase())
-    } else if (type === ')-token') {
-      functions.pop()
-    } else if (type === '(-token' || type === '[-token' || type === '{-token') {
-      functions.push('')
-    } else if (type === ']-token' || type === '}-token') {
-      functions.pop()
-    }
-    if (isTokenAtKeyword(token)) afterImport = token[4].value.toLowerCase() === 'import'
-    else if (type !== 'whitespace-token' && type !== 'comment') afterImport = false
-  }
-  return found
-}
-
 const CSS_SOURCE_MAP = /\/\*[#@]\s*sourceMappingURL=(\S+?)\s*\*\/\s*$/
 const JS_SOURCE_MAP = /\/\/[#@]\s*sourceMappingURL=(\S+)\s*$/
 
-function findSourceMapReference(
-  text: string,
-  kind: 'css' | 'js',
-  lines: number[],
-): FoundReference | undefined {
+function findSourceMapReference(text: string, kind: 'css' | 'js'): Omit<FoundReference, 'line'> | undefined {
   // Only the last comment of the file counts (a source map URL elsewhere may be inside a string).
-  const tail = text.slice(Math.max(0, text.length - 4096))
+  const tail = text.slice(Math.max(0, text.length - SOURCE_MAP_TAIL_CHARACTERS))
   const match = (kind === 'css' ? CSS_SOURCE_MAP : JS_SOURCE_MAP).exec(tail)
   const value = match?.[1]
   if (match === null || value === undefined) return undefined
   const start = text.length - tail.length + match.index + match[0].indexOf(value)
-  return reference(start, start + value.length, 'raw', undefined, value, lines)
+  return { start, end: start + value.length, form: 'raw', quote: undefined, value }
 }
 
-function reference(
-  start: number,
-  end: number,
-  form: FoundReference['form'],
-  quote: FoundReference['quote'],
-  value: string,
-  lines: number[],
-): FoundReference {
-  return { start, end, form, quote, value, line: lineOf(start, lines) }
-}
-
-function lineStarts(text: string): number[] {
-  const starts = [0]
-  for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1))
-    starts.push(index + 1)
-  return starts
-}
-
-function lineOf(offset: number, starts: number[]): number {
-  let low = 0
-  let high = starts.length - 1
-  while (low < high) {
-    const middle = (low + high + 1) >> 1
-    if ((starts[middle] ?? 0) <= offset) low = middle
-    else high = middle - 1
+/** 1-based line numbers of offsets asked in increasing order, counted only as far as asked. */
+function createLineCounter(text: string): { lineOf(offset: number): number } {
+  let counted = 0
+  let line = 1
+  return {
+    lineOf(offset) {
+      if (offset < counted) {
+        counted = 0
+        line = 1
+      }
+      for (
+        let index = text.indexOf('\n', counted);
+        index !== -1 && index < offset;
+        index = text.indexOf('\n', index + 1)
+      )
+        line++
+      counted = offset
+      return line
+    },
   }
-  return low + 1
 }
