@@ -108,11 +108,14 @@ describe('vstatic --help', () => {
                               a worker that dies is replaced; SIGHUP rebuilds the
                               index and replaces the workers without dropping a
                               request
+        --drain-timeout <s>   On SIGTERM, SIGINT or a reload, let responses in flight
+                              finish for up to s seconds, then cut them (default 30)
         --dev                 Dev mode: versions follow file edits without a restart
         --quiet               Do not log requests
         -h, --help            Show this help
 
-      Stops gracefully on SIGINT or SIGTERM.
+      Stops gracefully on SIGINT or SIGTERM: stops accepting, closes idle
+      connections, and lets responses in flight finish (see --drain-timeout).
       "
     `)
   })

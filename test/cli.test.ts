@@ -82,6 +82,7 @@ describe('vstatic url', () => {
     [['serve', PUBLIC_ROOT, '--port', 'http'], '--port must be a whole number'],
     [['serve', PUBLIC_ROOT, '--port', '70000'], '--port must be from 0 to 65535'],
     [['serve', PUBLIC_ROOT, '--alias', 'sitemap.xml'], '--alias must look like /sitemap.xml=sitemap.xml'],
+    [['serve', PUBLIC_ROOT, '--drain-timeout', '1.5'], '--drain-timeout must be a whole number'],
     [['serve', 'does/not/exist'], 'option "root" must be an existing directory'],
     [['frobnicate'], 'unknown command "frobnicate"'],
   ])('%j is a usage error (exit 2): %s', async (argv, message) => {

@@ -7,13 +7,18 @@ import type { AddressInfo } from 'node:net'
 import { createStatic } from '../create-static.js'
 import type { StaticOptions } from '../types.js'
 import type { CliIo } from './io.js'
+import type { ServerLimits } from './limits.js'
 
-/** What one serving process needs: the root, where to listen, whether to log, and the createStatic options. */
+/**
+ * What one serving process needs: the root, where to listen, whether to log, its limits, and the
+ * createStatic options.
+ */
 export interface ServerSettings {
   readonly root: string
   readonly port: number
   readonly host: string
   readonly quiet: boolean
+  readonly limits: ServerLimits
   readonly options: Omit<StaticOptions, 'root'>
 }
 
@@ -45,12 +50,13 @@ export async function listen(
     if (state.draining) res.setHeader('connection', 'close')
     assets.handle(req, res)
   })
+  const warn = (message: string) => io.stderr(`${logPrefix}vstatic: ${message}\n`)
   const url = await bind(server, settings.port, settings.host)
   if (role === 'alone') {
     io.stdout(`Listening on ${url}\n`)
     io.stdout(`Serving ${assets.root} at ${url}${assets.prefix}${assets.dev ? ' (dev mode)' : ''}\n`)
   }
-  return { url, close: () => closeGracefully(server, state) }
+  return { url, close: () => closeGracefully(server, state, settings.limits.drainTimeoutMs, warn) }
 }
 
 /** Stops on the first SIGINT or SIGTERM, gracefully. */
@@ -101,20 +107,37 @@ function logRequest(req: http.IncomingMessage, res: http.ServerResponse, io: Cli
 /** How long connections keep being served (each response with Connection: close) before the server closes. */
 const DRAIN_GRACE_MS = 500
 
+/** How often a closing server looks for connections that have become idle. */
+const DRAIN_SWEEP_MS = 50
+
 /**
  * Stops without failing a request: first every response closes its connection (so keep-alive clients
- * move on instead of racing a closing socket), then the server stops accepting and idle connections
- * are closed as they appear; requests in flight get a few seconds to finish before they are cut.
+ * move on instead of racing a closing socket), then the server stops accepting and closes each
+ * connection as soon as it is idle. Responses in flight may finish until `drainTimeoutMs` after the
+ * call; then the connections still open are cut.
  */
-async function closeGracefully(server: http.Server, state: { draining: boolean }): Promise<void> {
+async function closeGracefully(
+  server: http.Server,
+  state: { draining: boolean },
+  drainTimeoutMs: number,
+  warn: (message: string) => void,
+): Promise<void> {
+  const deadline = Date.now() + drainTimeoutMs
   state.draining = true
-  await new Promise((resolve) => setTimeout(resolve, DRAIN_GRACE_MS))
+  await new Promise((resolve) => setTimeout(resolve, Math.min(DRAIN_GRACE_MS, drainTimeoutMs)))
+  // close() stops accepting and closes the idle connections; the sweep closes each one that becomes idle.
   const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-  server.closeIdleConnections()
-  const idle = setInterval(() => server.closeIdleConnections(), 50)
-  const timer = setTimeout(() => server.closeAllConnections(), 5000)
-  timer.unref()
+  const sweeper = setInterval(() => server.closeIdleConnections(), DRAIN_SWEEP_MS)
+  const cutter = setTimeout(
+    () => {
+      server.getConnections((_error, count) => {
+        if (count > 0) warn(`drain timeout reached: cutting ${count} connection${count === 1 ? '' : 's'}`)
+      })
+      server.closeAllConnections()
+    },
+    Math.max(0, deadline - Date.now()),
+  )
   await closed
-  clearInterval(idle)
-  clearTimeout(timer)
+  clearInterval(sweeper)
+  clearTimeout(cutter)
 }
