@@ -1,5 +1,6 @@
 /**
- * One serving process: listen, log each request, and close without failing a request.
+ * One serving process: listen within its limits, log each request, and close without failing a
+ * request.
  * @module
  */
 import http from 'node:http'
@@ -7,7 +8,7 @@ import type { AddressInfo } from 'node:net'
 import { createStatic } from '../create-static.js'
 import type { StaticOptions } from '../types.js'
 import type { CliIo } from './io.js'
-import type { ServerLimits } from './limits.js'
+import { applyLimits, type ServerLimits, serverOptions, throttled } from './limits.js'
 
 /**
  * What one serving process needs: the root, where to listen, whether to log, its limits, and the
@@ -44,19 +45,34 @@ export async function listen(
   const assets = await createStatic({ root: settings.root, ...settings.options })
   const logPrefix = role === 'worker' ? `[${process.pid}] ` : ''
   const state = { draining: false }
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(serverOptions(settings.limits), (req, res) => {
     if (!settings.quiet) logRequest(req, res, io, logPrefix)
     // While draining, every response tells the client not to reuse the connection.
     if (state.draining) res.setHeader('connection', 'close')
     assets.handle(req, res)
   })
   const warn = (message: string) => io.stderr(`${logPrefix}vstatic: ${message}\n`)
+  applyLimits(server, settings.limits, warn)
   const url = await bind(server, settings.port, settings.host)
+  reportAcceptErrors(server, warn)
   if (role === 'alone') {
     io.stdout(`Listening on ${url}\n`)
     io.stdout(`Serving ${assets.root} at ${url}${assets.prefix}${assets.dev ? ' (dev mode)' : ''}\n`)
   }
   return { url, close: () => closeGracefully(server, state, settings.limits.drainTimeoutMs, warn) }
+}
+
+/**
+ * Out of descriptors, libuv accepts and closes new connections itself (the client sees a reset); should
+ * that fail too, the accept error is emitted on the server, which must keep serving.
+ */
+function reportAcceptErrors(server: http.Server, warn: (message: string) => void): void {
+  let code = ''
+  const report = throttled((count) => warn(`${count} failed accept${count === 1 ? '' : 's'} (${code})`))
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    code = error.code ?? error.message
+    report()
+  })
 }
 
 /** Stops on the first SIGINT or SIGTERM, gracefully. */
