@@ -1,4 +1,5 @@
 import { Agent, get } from 'node:http'
+import net from 'node:net'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { useTempRoot } from './helpers/fixtures.js'
 import { request } from './helpers/http.js'
@@ -97,6 +98,26 @@ describe('stopping and reloading never cut a download before --drain-timeout', (
     await gone(Number(pid))
     expect((await request(server.url, '/static/a.txt')).status).toBe(200)
   }, 30_000)
+
+  it('a connection trickling its headers does not hold up SIGTERM: it gets 408 after --headers-timeout', async () => {
+    const server = await startServe([useTempRoot(SITE), '--port', '0', '--headers-timeout', '1'])
+    const socket = net.connect(server.port, '127.0.0.1')
+    onTestFinished(() => {
+      socket.destroy()
+    })
+    let received = ''
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString()))
+    await new Promise((resolve) => socket.once('connect', resolve))
+    socket.write('GET /static/a.txt HTTP/1.1\r\nHost: localhost\r\nX-Slow: ')
+    const trickling = setInterval(() => socket.writable && socket.write('x'), 100)
+    onTestFinished(() => clearInterval(trickling))
+    const signalledAt = Date.now()
+    server.child.kill('SIGTERM')
+    expect(await server.exited).toBe(0)
+    // Not held until the 30 s drain timeout: the headers timeout still applies while draining.
+    expect(Date.now() - signalledAt).toBeLessThan(5000)
+    expect(received).toMatch(/^HTTP\/1\.1 408 /)
+  }, 20_000)
 
   it.each([
     ['one process', []],

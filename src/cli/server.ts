@@ -4,7 +4,7 @@
  * @module
  */
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
+import net, { type AddressInfo } from 'node:net'
 import { createStatic } from '../create-static.js'
 import type { StaticOptions } from '../types.js'
 import type { CliIo } from './io.js'
@@ -141,8 +141,11 @@ async function closeGracefully(
   const deadline = Date.now() + drainTimeoutMs
   state.draining = true
   await new Promise((resolve) => setTimeout(resolve, Math.min(DRAIN_GRACE_MS, drainTimeoutMs)))
-  // close() stops accepting and closes the idle connections; the sweep closes each one that becomes idle.
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+  // Stops accepting with net.Server's close, not http.Server's: that one also stops the checks of
+  // --headers-timeout and --request-timeout, and a connection trickling its headers would then hold
+  // the drain until its timeout. The sweep closes the idle connections, now and as they appear.
+  const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()))
+  server.closeIdleConnections()
   const sweeper = setInterval(() => server.closeIdleConnections(), DRAIN_SWEEP_MS)
   const cutter = setTimeout(
     () => {
