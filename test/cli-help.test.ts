@@ -108,11 +108,28 @@ describe('vstatic --help', () => {
                               a worker that dies is replaced; SIGHUP rebuilds the
                               index and replaces the workers without dropping a
                               request
+        --drain-timeout <s>   On SIGTERM, SIGINT or a reload, let responses in flight
+                              finish for up to s seconds, then cut them (default 30)
+        --headers-timeout <s>
+                              Answer 408 to a client that has not sent its headers
+                              within s seconds (default 10)
+        --request-timeout <s>
+                              Answer 408 to a client that has not sent its whole
+                              request within s seconds (default 30)
+        --keep-alive-timeout <s>
+                              Close a keep-alive connection idle for s seconds
+                              (default 5)
+        --send-timeout <s>    Cut a response when its client has read nothing for
+                              s seconds (default 60)
+        --max-connections <n>
+                              Close new connections beyond n at once (default: half
+                              the open-file limit, a socket and a file for each)
         --dev                 Dev mode: versions follow file edits without a restart
         --quiet               Do not log requests
         -h, --help            Show this help
 
-      Stops gracefully on SIGINT or SIGTERM.
+      Stops gracefully on SIGINT or SIGTERM: stops accepting, closes idle
+      connections, and lets responses in flight finish (see --drain-timeout).
       "
     `)
   })

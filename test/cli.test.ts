@@ -82,6 +82,13 @@ describe('vstatic url', () => {
     [['serve', PUBLIC_ROOT, '--port', 'http'], '--port must be a whole number'],
     [['serve', PUBLIC_ROOT, '--port', '70000'], '--port must be from 0 to 65535'],
     [['serve', PUBLIC_ROOT, '--alias', 'sitemap.xml'], '--alias must look like /sitemap.xml=sitemap.xml'],
+    [['serve', PUBLIC_ROOT, '--drain-timeout', '1.5'], '--drain-timeout must be a whole number'],
+    [['serve', PUBLIC_ROOT, '--headers-timeout', '0'], '--headers-timeout must be 1 or more, got 0'],
+    [
+      ['serve', PUBLIC_ROOT, '--headers-timeout', '40'],
+      '--headers-timeout (40) must not exceed --request-timeout (30)',
+    ],
+    [['serve', PUBLIC_ROOT, '--max-connections', '0'], '--max-connections must be 1 or more, got 0'],
     [['serve', 'does/not/exist'], 'option "root" must be an existing directory'],
     [['frobnicate'], 'unknown command "frobnicate"'],
   ])('%j is a usage error (exit 2): %s', async (argv, message) => {

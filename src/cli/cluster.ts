@@ -15,8 +15,11 @@ import type { CliIo } from './io.js'
 import type { ServerSettings } from './server.js'
 import { STOP_MESSAGE, WORKER_ENV, type WorkerOrder } from './worker.js'
 
-/** How long a retiring worker may take to finish its requests before it is killed. */
-const DRAIN_TIMEOUT_MS = 30_000
+/**
+ * How long after its drain timeout a retiring worker is killed: it cuts its own connections at the
+ * drain timeout, and this is for one that does not exit then.
+ */
+const KILL_AFTER_DRAIN_MS = 5000
 
 /** The primary: builds the index once, runs the workers, and handles SIGHUP, SIGTERM and SIGINT. Resolves with the exit code. */
 export async function runCluster(settings: ServerSettings, count: number, io: CliIo): Promise<number> {
@@ -117,7 +120,7 @@ class Primary {
     this.current = started.workers
     this.manifest = next
     this.io.stdout(`Reloaded: ${this.workerCount()} on build ${readManifest(next).buildId}\n`)
-    await retire(old)
+    await retire(old, this.settings.limits.drainTimeoutMs)
     if (this.temporary.delete(previousManifest)) rmSync(previousManifest, { force: true })
   }
 
@@ -127,7 +130,7 @@ class Primary {
     const all = Object.values(cluster.workers ?? {}).filter(
       (worker): worker is Worker => worker !== undefined,
     )
-    await retire(all)
+    await retire(all, this.settings.limits.drainTimeoutMs)
     this.removeTemporary()
   }
 
@@ -216,14 +219,17 @@ function listeningUrl(worker: Worker): Promise<string> {
   })
 }
 
-/** Asks each worker to stop, and kills any that has not finished its requests after DRAIN_TIMEOUT_MS. */
-async function retire(workers: Iterable<Worker>): Promise<void> {
+/**
+ * Asks each worker to stop (it lets its responses in flight finish for up to `drainTimeoutMs`), and
+ * kills any that has not exited KILL_AFTER_DRAIN_MS later.
+ */
+async function retire(workers: Iterable<Worker>, drainTimeoutMs: number): Promise<void> {
   await Promise.all(
     [...workers].map(
       (worker) =>
         new Promise<void>((resolve) => {
           if (worker.isDead()) return resolve()
-          const timer = setTimeout(() => worker.process.kill('SIGKILL'), DRAIN_TIMEOUT_MS)
+          const timer = setTimeout(() => worker.process.kill('SIGKILL'), drainTimeoutMs + KILL_AFTER_DRAIN_MS)
           worker.once('exit', () => {
             clearTimeout(timer)
             resolve()

@@ -47,9 +47,15 @@ function optionEntry(name: string, option: OptionSpec): string[] {
   return entry(option.value === undefined ? `--${name}` : `--${name} ${option.value}`, option.help)
 }
 
-/** "  term  description", with the description's further lines under its first. */
+/**
+ * "  term  description", with the description's further lines under its first; a term too long for
+ * the column gets a line of its own, with the whole description under it.
+ */
 function entry(term: string, description: string | readonly string[]): string[] {
-  const [first, ...rest] = typeof description === 'string' ? [description] : description
+  const lines = typeof description === 'string' ? [description] : description
   const indent = ' '.repeat(DESCRIPTION_COLUMN)
-  return [`  ${term.padEnd(DESCRIPTION_COLUMN - 4)}  ${first ?? ''}`, ...rest.map((line) => indent + line)]
+  const width = DESCRIPTION_COLUMN - 4
+  if (term.length > width) return [`  ${term}`, ...lines.map((line) => indent + line)]
+  const [first, ...rest] = lines
+  return [`  ${term.padEnd(width)}  ${first ?? ''}`, ...rest.map((line) => indent + line)]
 }

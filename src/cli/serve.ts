@@ -16,6 +16,7 @@ import {
 } from './args.js'
 import { runCluster } from './cluster.js'
 import type { CliIo } from './io.js'
+import { LIMIT_OPTIONS, parseLimits } from './limits.js'
 import { listen, type ServerSettings, waitForSignal } from './server.js'
 
 const OPTIONS = {
@@ -75,6 +76,7 @@ const OPTIONS = {
       'request',
     ],
   },
+  ...LIMIT_OPTIONS,
   dev: {
     type: 'boolean',
     default: false,
@@ -90,7 +92,8 @@ export const serve: Command<typeof OPTIONS> = {
   description: `Serve <root> with versioned-URL caching, ETag/Last-Modified revalidation,
 ranges, HEAD and root aliases. Logs one line per request.`,
   options: OPTIONS,
-  footer: 'Stops gracefully on SIGINT or SIGTERM.',
+  footer: `Stops gracefully on SIGINT or SIGTERM: stops accepting, closes idle
+connections, and lets responses in flight finish (see --drain-timeout).`,
   run: runServe,
 }
 
@@ -126,6 +129,7 @@ function toSettings({ values, positionals }: ParsedArgs<typeof OPTIONS>): ServeS
     host: values.host,
     workers,
     quiet: values.quiet,
+    limits: parseLimits(values),
     options: {
       prefix: values.prefix,
       aliases: parseAliases(values.alias),

@@ -1,19 +1,25 @@
 /**
- * One serving process: listen, log each request, and close without failing a request.
+ * One serving process: listen within its limits, log each request, and close without failing a
+ * request.
  * @module
  */
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
+import net, { type AddressInfo } from 'node:net'
 import { createStatic } from '../create-static.js'
 import type { StaticOptions } from '../types.js'
 import type { CliIo } from './io.js'
+import { applyLimits, type ServerLimits, serverOptions, throttled } from './limits.js'
 
-/** What one serving process needs: the root, where to listen, whether to log, and the createStatic options. */
+/**
+ * What one serving process needs: the root, where to listen, whether to log, its limits, and the
+ * createStatic options.
+ */
 export interface ServerSettings {
   readonly root: string
   readonly port: number
   readonly host: string
   readonly quiet: boolean
+  readonly limits: ServerLimits
   readonly options: Omit<StaticOptions, 'root'>
 }
 
@@ -39,18 +45,34 @@ export async function listen(
   const assets = await createStatic({ root: settings.root, ...settings.options })
   const logPrefix = role === 'worker' ? `[${process.pid}] ` : ''
   const state = { draining: false }
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(serverOptions(settings.limits), (req, res) => {
     if (!settings.quiet) logRequest(req, res, io, logPrefix)
     // While draining, every response tells the client not to reuse the connection.
     if (state.draining) res.setHeader('connection', 'close')
     assets.handle(req, res)
   })
+  const warn = (message: string) => io.stderr(`${logPrefix}vstatic: ${message}\n`)
+  applyLimits(server, settings.limits, warn)
   const url = await bind(server, settings.port, settings.host)
+  reportAcceptErrors(server, warn)
   if (role === 'alone') {
     io.stdout(`Listening on ${url}\n`)
     io.stdout(`Serving ${assets.root} at ${url}${assets.prefix}${assets.dev ? ' (dev mode)' : ''}\n`)
   }
-  return { url, close: () => closeGracefully(server, state) }
+  return { url, close: () => closeGracefully(server, state, settings.limits.drainTimeoutMs, warn) }
+}
+
+/**
+ * Out of descriptors, libuv accepts and closes new connections itself (the client sees a reset); should
+ * that fail too, the accept error is emitted on the server, which must keep serving.
+ */
+function reportAcceptErrors(server: http.Server, warn: (message: string) => void): void {
+  let code = ''
+  const report = throttled((count) => warn(`${count} failed accept${count === 1 ? '' : 's'} (${code})`))
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    code = error.code ?? error.message
+    report()
+  })
 }
 
 /** Stops on the first SIGINT or SIGTERM, gracefully. */
@@ -101,20 +123,40 @@ function logRequest(req: http.IncomingMessage, res: http.ServerResponse, io: Cli
 /** How long connections keep being served (each response with Connection: close) before the server closes. */
 const DRAIN_GRACE_MS = 500
 
+/** How often a closing server looks for connections that have become idle. */
+const DRAIN_SWEEP_MS = 50
+
 /**
  * Stops without failing a request: first every response closes its connection (so keep-alive clients
- * move on instead of racing a closing socket), then the server stops accepting and idle connections
- * are closed as they appear; requests in flight get a few seconds to finish before they are cut.
+ * move on instead of racing a closing socket), then the server stops accepting and closes each
+ * connection as soon as it is idle. Responses in flight may finish until `drainTimeoutMs` after the
+ * call; then the connections still open are cut.
  */
-async function closeGracefully(server: http.Server, state: { draining: boolean }): Promise<void> {
+async function closeGracefully(
+  server: http.Server,
+  state: { draining: boolean },
+  drainTimeoutMs: number,
+  warn: (message: string) => void,
+): Promise<void> {
+  const deadline = Date.now() + drainTimeoutMs
   state.draining = true
-  await new Promise((resolve) => setTimeout(resolve, DRAIN_GRACE_MS))
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+  await new Promise((resolve) => setTimeout(resolve, Math.min(DRAIN_GRACE_MS, drainTimeoutMs)))
+  // Stops accepting with net.Server's close, not http.Server's: that one also stops the checks of
+  // --headers-timeout and --request-timeout, and a connection trickling its headers would then hold
+  // the drain until its timeout. The sweep closes the idle connections, now and as they appear.
+  const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()))
   server.closeIdleConnections()
-  const idle = setInterval(() => server.closeIdleConnections(), 50)
-  const timer = setTimeout(() => server.closeAllConnections(), 5000)
-  timer.unref()
+  const sweeper = setInterval(() => server.closeIdleConnections(), DRAIN_SWEEP_MS)
+  const cutter = setTimeout(
+    () => {
+      server.getConnections((_error, count) => {
+        if (count > 0) warn(`drain timeout reached: cutting ${count} connection${count === 1 ? '' : 's'}`)
+      })
+      server.closeAllConnections()
+    },
+    Math.max(0, deadline - Date.now()),
+  )
   await closed
-  clearInterval(idle)
-  clearTimeout(timer)
+  clearInterval(sweeper)
+  clearTimeout(cutter)
 }

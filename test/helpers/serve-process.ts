@@ -1,0 +1,114 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import http from 'node:http'
+import { fileURLToPath } from 'node:url'
+import { onTestFinished } from 'vitest'
+
+const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
+
+/** `vstatic serve` running as a child process (the built CLI), stopped when the test finishes. */
+export interface ServeProcess {
+  readonly child: ChildProcess
+  readonly url: string
+  readonly port: number
+  /** Everything written to stdout and stderr so far. */
+  output(): string
+  /** Resolves with the first match of `pattern` in the output; rejects after `timeoutMs` or on exit. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>
+  /** Resolves with the exit code once the process has exited. */
+  readonly exited: Promise<number | null>
+}
+
+/**
+ * Starts `vstatic serve <args>` on 127.0.0.1 and waits for its URL. With `openFiles`, the process
+ * runs under `ulimit -n openFiles`. At the end of the test it gets SIGTERM, then SIGKILL after 5 s.
+ */
+export async function startServe(
+  args: readonly string[],
+  options: { openFiles?: number } = {},
+): Promise<ServeProcess> {
+  const command = [CLI, 'serve', ...args]
+  const child =
+    options.openFiles === undefined
+      ? spawn(process.execPath, command, { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(
+          'sh',
+          ['-c', `ulimit -n ${options.openFiles} && exec "$0" "$@"`, process.execPath, ...command],
+          {
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        )
+  let output = ''
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  onTestFinished(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    child.kill('SIGTERM')
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5000)
+    await exited
+    clearTimeout(killer)
+  })
+  const waitFor = async (pattern: RegExp, timeoutMs = 15_000) => {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const match = pattern.exec(output)
+      if (match) return match
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}: ${output}`)
+      if (child.exitCode !== null) throw new Error(`vstatic serve exited: ${output}`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+  const url = (await waitFor(/Listening on (http:\/\/\S+)/))[1] ?? ''
+  return { child, url, port: Number(new URL(url).port), output: () => output, waitFor, exited }
+}
+
+/** How a download ended: the bytes received, the Content-Length announced, and whether it was whole. */
+export interface Download {
+  readonly status: number
+  readonly received: number
+  readonly length: number
+  readonly complete: boolean
+  /** When the last byte arrived or the connection was cut (Date.now()). */
+  readonly endedAt: number
+}
+
+/**
+ * GETs `url` and reads the body at `bytesPerSecond` at most (pausing the response to stay under it),
+ * like a client on a slow link; `onData` is called with the bytes received so far after each chunk.
+ */
+export function slowDownload(
+  url: string,
+  bytesPerSecond: number,
+  onData: (received: number) => void = () => {},
+): Promise<Download> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now()
+    const req = http.get(url, { agent: false }, (res) => {
+      let received = 0
+      res.on('data', (chunk: Buffer) => {
+        received += chunk.length
+        onData(received)
+        const ahead = (received / bytesPerSecond) * 1000 - (Date.now() - started)
+        if (ahead > 0) {
+          res.pause()
+          setTimeout(() => res.resume(), ahead)
+        }
+      })
+      const done = () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          received,
+          length: Number(res.headers['content-length']),
+          complete: res.complete,
+          endedAt: Date.now(),
+        })
+      res.once('end', done)
+      res.once('aborted', done)
+      res.once('error', done)
+    })
+    req.on('error', reject)
+    onTestFinished(() => {
+      req.destroy()
+    })
+  })
+}
