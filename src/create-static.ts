@@ -9,6 +9,7 @@ import { computeIntegrity } from './catalog/integrity.js'
 import type { Manifest } from './catalog/manifest.js'
 import { loadManifest } from './catalog/manifest-check.js'
 import { createManifestIndex } from './catalog/manifest-index.js'
+import { rootNamed } from './catalog/roots.js'
 import { createScannedIndex } from './catalog/scanned-index.js'
 import { MissingAssetError, StaticConfigError } from './errors.js'
 import { createCachePolicies } from './http/cache-control.js'
@@ -27,8 +28,10 @@ export type { NextFunction } from './serve/pipeline.js'
 
 /** The static assets of one root: URLs for templates and the handler that serves them. */
 export interface StaticAssets {
-  /** Absolute path of the root. */
+  /** Absolute path of the root (the first, when there are several). */
   readonly root: string
+  /** Absolute paths of every root, in the order a logical path is looked up. */
+  readonly roots: readonly string[]
   /** URL prefix, always ending in `/`. */
   readonly prefix: string
   /** Root-level URL paths served from files of the root (`/favicon.ico`, `/robots.txt`, …). */
@@ -115,18 +118,21 @@ export async function createStatic(options: StaticOptions): Promise<StaticAssets
         'cannot be used with dev: true (dev mode hashes files as they change)',
       )
     }
-    manifest = loadManifest(resolved.manifest, resolved)
+    manifest = loadManifest(resolved.manifest, { ...resolved, root: resolved.roots.map(({ root }) => root) })
     resolved = resolveOptions({
       ...options,
       prefix: options.prefix ?? manifest.options.prefix,
       versioning: options.versioning ?? manifest.options.versioning,
       integrity: options.integrity ?? manifest.options.integrity,
+      ignore: options.ignore ?? manifest.options.ignore,
     })
-    for (const name of ['prefix', 'versioning', 'integrity'] as const) {
-      if (resolved[name] !== manifest.options[name]) {
+    const built = { ...manifest.options, ignore: manifest.options.ignore ?? [] }
+    for (const name of ['prefix', 'versioning', 'integrity', 'ignore'] as const) {
+      const [given, expected] = [JSON.stringify(resolved[name]), JSON.stringify(built[name])]
+      if (given !== expected) {
         throw new StaticConfigError(
           name,
-          `is ${JSON.stringify(resolved[name])} but ${resolved.manifest} was built with ${JSON.stringify(manifest.options[name])}; rebuild it or drop the option`,
+          `is ${given} but ${resolved.manifest} was built with ${expected}; rebuild it or drop the option`,
         )
       }
     }
@@ -167,7 +173,7 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
   function requireAsset(path: string): Asset {
     const logicalPath = toLogicalPath(path)
     const asset = logicalPath === undefined ? undefined : index.get(logicalPath)
-    if (asset === undefined) throw new MissingAssetError(path, options.root)
+    if (asset === undefined) throw missingAsset(path, options)
     return asset
   }
 
@@ -175,7 +181,8 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
   function integrityOf(asset: Asset): string | undefined {
     let value = integrities.get(asset)
     if (value === undefined) {
-      const computed = computeIntegrity(asset, options.integrity, options)
+      // Read under the rules of the root that holds the file, like every other open of it.
+      const computed = computeIntegrity(asset, options.integrity, rootNamed(options.roots, asset.root))
       // A manifest's recorded value stands only for the bytes it was built from.
       value = computed === undefined ? undefined : (asset.integrity ?? computed)
       if (value === undefined) {
@@ -203,8 +210,10 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
     return renderTag(kind, url(path), integrityOf(requireAsset(path)), options.crossorigin, attributes)
   }
 
+  const assets = () => index.assets()
   return Object.freeze({
     root: options.root,
+    roots: Object.freeze(options.roots.map(({ root }) => root)),
     prefix: options.prefix,
     aliases: Object.freeze([...options.aliases.keys()]),
     dev: options.dev,
@@ -218,7 +227,7 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
       const logicalPath = toLogicalPath(path)
       return logicalPath === undefined ? undefined : index.get(logicalPath)
     },
-    assets: () => index.assets(),
+    assets,
     stats: () => ({
       files: index.count(),
       cachedBodyBytes: bodies.cache.size,
@@ -241,13 +250,11 @@ function createUrl(options: ResolvedOptions, index: AssetIndex): StaticAssets['u
 
   function missing(path: string, logicalPath: string | undefined): string {
     // A path that can never name a file of the root (`..`, empty) is a bug in the caller: always throw.
-    if (options.onMissing === 'throw' || logicalPath === undefined)
-      throw new MissingAssetError(path, options.root)
+    if (options.onMissing === 'throw' || logicalPath === undefined) throw missingAsset(path, options)
     if (!warned.has(path)) {
       warned.add(path)
-      options.onWarning(
-        `static asset ${JSON.stringify(path)} is not in ${options.root}; using an unversioned URL`,
-      )
+      const where = options.roots.map(({ root }) => root).join(' or ')
+      options.onWarning(`static asset ${JSON.stringify(path)} is not in ${where}; using an unversioned URL`)
     }
     return formatAssetPath(options.prefix, logicalPath, undefined, options.versioning)
   }
@@ -277,4 +284,10 @@ function createUrl(options: ResolvedOptions, index: AssetIndex): StaticAssets['u
   function versionedPath(asset: Asset): string {
     return formatAssetPath(options.prefix, asset.logicalPath, asset.token, options.versioning)
   }
+}
+
+/** The error for a path that no root has: it names the root, or every root. */
+function missingAsset(path: string, options: ResolvedOptions): MissingAssetError {
+  const where = options.roots.map(({ root }) => JSON.stringify(root)).join(' or ')
+  return new MissingAssetError(path, options.root, where)
 }

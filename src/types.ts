@@ -57,6 +57,8 @@ export interface EncodedVariant {
 export interface Asset {
   /** Path relative to the root, `/`-separated, no leading slash: `css/app.css`. */
   readonly logicalPath: string
+  /** The root the file was found in: with several roots, the first that has it. */
+  readonly root: string
   /** Filesystem path, only ever used to open the file. */
   readonly absolutePath: string
   /** Size in bytes of what is served (the rewritten bytes, for a rewritten stylesheet). */
@@ -132,15 +134,31 @@ export interface HeaderContext {
  */
 export type SetHeaders = (headers: Record<string, string>, context: HeaderContext) => void
 
+/**
+ * A file or directory named in the options: a path, resolved against `process.cwd()`, or a `file:`
+ * URL, so a module can anchor it to itself: `new URL('./public', import.meta.url)`.
+ */
+export type PathOption = string | URL
+
 /** Options of {@link createStatic}. */
 export interface StaticOptions {
-  /** The static directory (Tornado's `static_path`), resolved against `process.cwd()`. */
-  root: string
+  /**
+   * The static directory (Tornado's `static_path`), or several: the first root that has a logical
+   * path serves it (load paths, like Django's `STATICFILES_DIRS`); a file that a later root also
+   * has is reported once through `onWarning`.
+   */
+  root: PathOption | readonly PathOption[]
   /**
    * A manifest written by `vstatic build`: the index is loaded from it instead of hashing the root,
    * so startup is one file read and every process agrees on every URL.
    */
-  manifest?: string
+  manifest?: PathOption
+  /**
+   * Glob patterns (fast-glob syntax) matched against logical paths: matching files, and everything
+   * under matching folders, are neither indexed nor served (`['**\/*.scss', 'drafts']`).
+   * @default []
+   */
+  ignore?: readonly string[]
   /**
    * Where the token goes: `query` (`app.css?v=<token>`, Tornado's scheme) or `filename`
    * (`app.<token>.css`, for CDNs and proxies that ignore query strings). @default 'query'

@@ -8,10 +8,12 @@ import { contentTypeFor } from '../catalog/asset.js'
 import { computeIntegrity, type ServedBytes } from '../catalog/integrity.js'
 import type { ManifestEntry } from '../catalog/manifest.js'
 import type { RootContents, RootFile } from '../catalog/read-root.js'
+import type { RootedFile } from '../catalog/roots.js'
 import type { VariantFile } from '../catalog/scan.js'
 import { toToken } from '../hash.js'
 import { formatVersionedPath } from '../http/versioned-path.js'
-import type { ResolvedOptions } from '../options.js'
+import type { ResolvedRoot } from '../option-paths.js'
+import type { IntegrityAlgorithm } from '../types.js'
 import { type Served, writeServed } from './out-dir.js'
 import { compressVariants, recordExistingVariants, type VariantContext } from './variants.js'
 
@@ -48,11 +50,13 @@ export function bytesRead(contents: RootContents): number {
 /** One file: its copies in the output directory, its variants, and its manifest entry. */
 function recordEntry(
   { file: scanned, read, resolved }: RootFile,
-  candidates: readonly VariantFile[],
+  candidates: readonly VariantFile<RootedFile>[],
   context: EntryContext,
 ): ManifestEntry {
-  const { logicalPath, absolutePath } = scanned
+  const { logicalPath, absolutePath, root } = scanned
   const { outDir, options, report } = context
+  // Which root holds the file, when the runtime serves the roots themselves (an outDir merges them).
+  const rootIndex = outDir === undefined ? options.roots.indexOf(root) : 0
   const served: Served = {
     absolutePath,
     body: resolved.body,
@@ -69,7 +73,7 @@ function recordEntry(
     report.counts.written += writeServed(served, path.join(outDir, logicalPath), false)
     if (file !== undefined) report.counts.written += writeServed(served, path.join(outDir, file), true)
   }
-  const job = { logicalPath, hash: resolved.hash, served, contentType, file }
+  const job = { logicalPath, root, hash: resolved.hash, served, contentType, file }
   const encodings = context.compress
     ? compressVariants(job, context)
     : recordExistingVariants(job, candidates, context)
@@ -77,9 +81,10 @@ function recordEntry(
     size: served.size,
     hash: resolved.hash,
     token: resolved.token,
-    integrity: integrityOrThrow(logicalPath, { ...served, hash: resolved.hash }, options),
+    integrity: integrityOrThrow(logicalPath, { ...served, hash: resolved.hash }, options.integrity, root),
     contentType,
     ...(file === undefined ? {} : { file }),
+    ...(rootIndex > 0 ? { root: rootIndex } : {}),
     ...(resolved.body === undefined ? {} : { rewritten: true }),
     ...(fingerprinted ? { fingerprinted: true } : {}),
     // A reference cycle shares one version; the loader then does not expect the hash's own token.
@@ -89,9 +94,14 @@ function recordEntry(
   }
 }
 
-/** The SRI value of a file being built; it must still hold the bytes that were hashed. */
-function integrityOrThrow(logicalPath: string, served: ServedBytes, options: ResolvedOptions): string {
-  const value = computeIntegrity(served, options.integrity, options)
+/** The SRI value of a file being built, read under its root's rules; it must still hold the bytes that were hashed. */
+function integrityOrThrow(
+  logicalPath: string,
+  served: ServedBytes,
+  algorithm: IntegrityAlgorithm,
+  root: ResolvedRoot,
+): string {
+  const value = computeIntegrity(served, algorithm, root)
   if (value === undefined)
     throw new Error(`${logicalPath} changed while the build read it; run the build again`)
   return value

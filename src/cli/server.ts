@@ -8,13 +8,14 @@ import { createStatic } from '../create-static.js'
 import type { StaticOptions } from '../types.js'
 import type { CliIo } from './io.js'
 
-/** What one serving process needs: the root, where to listen, whether to log, and the createStatic options. */
+/** What one serving process needs: the root(s), where to listen, whether to log, and the createStatic options. */
 export interface ServerSettings {
-  readonly root: string
+  readonly root: string | readonly string[]
   readonly port: number
   readonly host: string
   readonly quiet: boolean
-  readonly options: Omit<StaticOptions, 'root'>
+  /** Plain strings only: the settings travel to cluster workers as JSON. */
+  readonly options: Omit<StaticOptions, 'root' | 'manifest'> & { readonly manifest?: string }
 }
 
 /** A listening server. */
@@ -48,7 +49,9 @@ export async function listen(
   const url = await bind(server, settings.port, settings.host)
   if (role === 'alone') {
     io.stdout(`Listening on ${url}\n`)
-    io.stdout(`Serving ${assets.root} at ${url}${assets.prefix}${assets.dev ? ' (dev mode)' : ''}\n`)
+    io.stdout(
+      `Serving ${assets.roots.join(', ')} at ${url}${assets.prefix}${assets.dev ? ' (dev mode)' : ''}\n`,
+    )
   }
   return { url, close: () => closeGracefully(server, state) }
 }
