@@ -11,6 +11,7 @@ import { loadManifest } from './catalog/manifest-check.js'
 import { createManifestIndex } from './catalog/manifest-index.js'
 import { rootNamed } from './catalog/roots.js'
 import { createScannedIndex } from './catalog/scanned-index.js'
+import { createEntry } from './entry-tags.js'
 import { MissingAssetError, StaticConfigError } from './errors.js'
 import { createCachePolicies } from './http/cache-control.js'
 import type { StaticResponse } from './http/plan.js'
@@ -66,6 +67,18 @@ export interface StaticAssets {
    * // → '<link rel="stylesheet" href="/static/css/app.css?v=8835ac5e6b6b1b6c" integrity="sha384-…" crossorigin="anonymous">'
    */
   stylesheet(path: string, attributes?: TagAttributes): string
+  /**
+   * The tags that load an entry of the bundler's manifest (option `vite`), in the order a browser
+   * needs them: its stylesheets (imported chunks' first), a `<link rel="modulepreload">` for each
+   * statically imported chunk, and the `<script type="module">`, each with `integrity` and
+   * `crossorigin`. `attributes` go on the module script (a `nonce` on every tag). Several names
+   * share their chunks once. In dev mode with `vite.devServer`: Vite's client and the entry, from the dev server.
+   * @example assets.entry('src/main.ts')
+   * // → '<link rel="stylesheet" href="/static/assets/main-DiwrgTda.css" integrity="sha384-…" crossorigin="anonymous">\n' +
+   * //   '<script type="module" src="/static/assets/main-BuQMaAmp.js" integrity="sha384-…" crossorigin="anonymous"></script>'
+   * @throws MissingAssetError naming the manifest when an entry is not in it.
+   */
+  entry(name: string | readonly string[], attributes?: TagAttributes): string
   /** The indexed asset for a logical path, or undefined. */
   get(path: string): Asset | undefined
   /** Every indexed asset, in logical-path order. */
@@ -223,6 +236,7 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
     integrity,
     script: (path: string, attributes?: TagAttributes) => tag('script', path, attributes),
     stylesheet: (path: string, attributes?: TagAttributes) => tag('stylesheet', path, attributes),
+    entry: createEntry({ options, url: (path) => url(path), integrity }),
     get(path: string) {
       const logicalPath = toLogicalPath(path)
       return logicalPath === undefined ? undefined : index.get(logicalPath)

@@ -1,13 +1,13 @@
 /**
- * The options that name files and folders: the root (or roots), the manifest and ignore patterns.
- * Each path is resolved against `process.cwd()` or given as a `file:` URL.
+ * The options that name files and folders: the root (or roots), the manifest, ignore patterns and
+ * the bundler's manifest. Each path is resolved against `process.cwd()` or given as a `file:` URL.
  * @module
  */
-import { realpathSync, statSync } from 'node:fs'
+import { existsSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { StaticConfigError } from './errors.js'
-import type { Dotfiles } from './types.js'
+import type { Dotfiles, ViteOptions } from './types.js'
 
 /** One root after validation, with the rules every open of its files applies. */
 export interface ResolvedRoot {
@@ -17,6 +17,15 @@ export interface ResolvedRoot {
   readonly realRoot: string
   readonly dotfiles: Dotfiles
   readonly followSymlinksOutsideRoot: boolean
+}
+
+/** The bundler settings after validation. */
+export interface ResolvedVite {
+  /** Absolute path of the bundler's manifest. */
+  readonly manifest: string
+  /** The dev server's URL, ending in `/`; undefined when none was given. */
+  readonly devServer: string | undefined
+  readonly reactRefresh: boolean
 }
 
 /** The scan rules each root is read with. */
@@ -81,6 +90,28 @@ export function resolveIgnore(value: unknown): readonly string[] {
   return Object.freeze([...(value as string[])])
 }
 
+/** Validates `vite`; relative manifest paths are taken from the root, as in Vite's own `build.manifest`. */
+export function resolveVite(value: unknown, roots: readonly ResolvedRoot[]): ResolvedVite | undefined {
+  if (value === undefined || value === false) return undefined
+  if (value !== true && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+    throw new StaticConfigError('vite', `must be true or { manifest?, devServer? }, got ${show(value)}`)
+  }
+  const options: ViteOptions = value === true ? {} : (value as ViteOptions)
+  for (const key of Object.keys(options)) {
+    if (!['manifest', 'devServer', 'reactRefresh'].includes(key)) {
+      throw new StaticConfigError(
+        'vite',
+        `has an unknown field ${show(key)} (expected manifest, devServer, reactRefresh)`,
+      )
+    }
+  }
+  return Object.freeze({
+    manifest: resolveViteManifest(options.manifest, roots),
+    devServer: resolveDevServer(options.devServer),
+    reactRefresh: options.reactRefresh === true,
+  })
+}
+
 /** How a value the user gave is shown in an error message. */
 export function show(value: unknown): string {
   if (typeof value === 'function') return 'a function'
@@ -93,6 +124,8 @@ export function show(value: unknown): string {
 }
 
 // --- internal ---
+
+const VITE_MANIFEST = '.vite/manifest.json'
 
 function resolveRoot(value: unknown): { root: string; realRoot: string } {
   const root = toAbsolutePath(value)
@@ -111,4 +144,45 @@ function resolveRoot(value: unknown): { root: string; realRoot: string } {
     throw new StaticConfigError('root', `must be a directory, got ${show(value)}, which is a file`)
   }
   return { root, realRoot: realpathSync(root) }
+}
+
+function resolveViteManifest(value: unknown, roots: readonly ResolvedRoot[]): string {
+  const relative =
+    value === undefined
+      ? VITE_MANIFEST
+      : typeof value === 'string' && !value.startsWith('file:') && !path.isAbsolute(value)
+        ? value
+        : undefined
+  if (relative !== undefined) {
+    // With several roots, the first one that holds it.
+    const found = roots.find((root) => existsSync(path.resolve(root.root, relative)))
+    return path.resolve((found ?? (roots[0] as ResolvedRoot)).root, relative)
+  }
+  const absolute = toAbsolutePath(value)
+  if (absolute === undefined) {
+    throw new StaticConfigError('vite', `"manifest" must be a path or a file: URL, got ${show(value)}`)
+  }
+  return absolute
+}
+
+function resolveDevServer(value: unknown): string | undefined {
+  if (value === undefined) return undefined
+  let parsed: URL | undefined
+  try {
+    parsed = typeof value === 'string' ? new URL(value) : undefined
+  } catch {
+    parsed = undefined
+  }
+  if (
+    parsed === undefined ||
+    !['http:', 'https:'].includes(parsed.protocol) ||
+    parsed.search ||
+    parsed.hash
+  ) {
+    throw new StaticConfigError(
+      'vite',
+      `"devServer" must be the dev server's URL such as "http://localhost:5173", got ${show(value)}`,
+    )
+  }
+  return parsed.href.endsWith('/') ? parsed.href : `${parsed.href}/`
 }

@@ -2,9 +2,18 @@
  * resolveOptions(): validates user options once and fills every default. Defaults live only here.
  * @module
  */
+import { realpathSync } from 'node:fs'
 import { StaticConfigError } from './errors.js'
 import { toLogicalPath } from './logical-path.js'
-import { type ResolvedRoot, resolveIgnore, resolveRoots, show, toAbsolutePath } from './option-paths.js'
+import {
+  type ResolvedRoot,
+  type ResolvedVite,
+  resolveIgnore,
+  resolveRoots,
+  resolveVite,
+  show,
+  toAbsolutePath,
+} from './option-paths.js'
 import {
   CROSS_ORIGINS,
   type CrossOrigin,
@@ -42,8 +51,9 @@ export interface ResolvedOptions {
   readonly manifest: string | undefined
   /** Glob patterns of logical paths that are neither indexed nor served. */
   readonly ignore: readonly string[]
-  /** Files under a root that are read as configuration and never served, as absolute and real paths. */
+  /** Files under a root that are read as configuration and never served (the bundler's manifest), as absolute and real paths. */
   readonly unlisted: ReadonlySet<string>
+  readonly vite: ResolvedVite | undefined
   readonly versioning: Versioning
   readonly isFingerprinted: (logicalPath: string) => boolean
   readonly integrity: IntegrityAlgorithm
@@ -73,6 +83,7 @@ const KNOWN_OPTIONS = new Set([
   'root',
   'manifest',
   'ignore',
+  'vite',
   'versioning',
   'fingerprinted',
   'integrity',
@@ -111,12 +122,14 @@ export function resolveOptions(options: StaticOptions): ResolvedOptions {
   )
   const roots = resolveRoots(options.root, { dotfiles, followSymlinksOutsideRoot })
   const fingerprinted = resolveFingerprinted(options.fingerprinted)
+  const vite = resolveVite(options.vite, roots)
   return Object.freeze({
     root: (roots[0] as ResolvedRoot).root,
     roots,
     manifest: resolveManifestPath(options.manifest),
     ignore: resolveIgnore(options.ignore),
-    unlisted: new Set<string>(),
+    unlisted: unlistedPaths(vite),
+    vite,
     versioning: oneOf('versioning', options.versioning, VERSIONINGS, 'query'),
     isFingerprinted: (logicalPath: string) => fingerprinted !== false && fingerprinted.test(logicalPath),
     integrity: oneOf('integrity', options.integrity, INTEGRITY_ALGORITHMS, 'sha384'),
@@ -190,6 +203,18 @@ function resolveManifestPath(value: unknown): string | undefined {
     )
   }
   return manifest
+}
+
+/** The bundler's manifest under both its spellings, so that neither a path nor a symlink to it is served. */
+function unlistedPaths(vite: ResolvedVite | undefined): ReadonlySet<string> {
+  if (vite === undefined) return new Set()
+  const paths = new Set([vite.manifest])
+  try {
+    paths.add(realpathSync(vite.manifest))
+  } catch {
+    // not there (yet): a dev build may write it later
+  }
+  return paths
 }
 
 function resolveFingerprinted(value: unknown): RegExp | false {

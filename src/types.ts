@@ -160,6 +160,11 @@ export interface StaticOptions {
    */
   ignore?: readonly string[]
   /**
+   * Render the entries of a bundler's manifest with `entry()`: `true` reads Vite's
+   * `.vite/manifest.json` under the root; `devServer` sends dev mode to Vite's dev server instead.
+   */
+  vite?: boolean | ViteOptions
+  /**
    * Where the token goes: `query` (`app.css?v=<token>`, Tornado's scheme) or `filename`
    * (`app.<token>.css`, for CDNs and proxies that ignore query strings). @default 'query'
    */
@@ -223,6 +228,22 @@ export interface StaticOptions {
   memoryBudget?: number
   /** Called with a warning (a missing asset under `onMissing: 'warn'`, an asset that changed on disk). @default console.warn */
   onWarning?: (message: string) => void
+}
+
+/** The bundler manifest and dev server that `entry()` renders from. */
+export interface ViteOptions {
+  /**
+   * The manifest Vite writes with `build.manifest`, relative to the root as in Vite's own option
+   * (or absolute, or a `file:` URL). It is read, never served. @default '.vite/manifest.json'
+   */
+  manifest?: PathOption
+  /**
+   * The dev server's URL, with Vite's `base` if one is set (`'http://localhost:5173'`). In dev mode
+   * `entry()` then loads the entry and Vite's client from it; without dev mode, from the manifest.
+   */
+  devServer?: string
+  /** In dev-server mode, also render the preamble @vitejs/plugin-react needs for Fast Refresh. @default false */
+  reactRefresh?: boolean
 }
 
 /** Options of {@link StaticAssets.url}. */
