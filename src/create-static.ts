@@ -16,6 +16,7 @@ import { MissingAssetError, StaticConfigError } from './errors.js'
 import { createCachePolicies } from './http/cache-control.js'
 import type { StaticResponse } from './http/plan.js'
 import { formatAssetPath } from './http/versioned-path.js'
+import { renderImportMap } from './import-map.js'
 import { toLogicalPath } from './logical-path.js'
 import { type ResolvedOptions, resolveHost, resolveOptions } from './options.js'
 import { createBodyCache } from './serve/body-cache.js'
@@ -23,7 +24,15 @@ import type { PreparedResponse } from './serve/node-io.js'
 import { createBodySource } from './serve/open-body.js'
 import { createPipeline, type NextFunction } from './serve/pipeline.js'
 import { renderTag, type TagKind } from './tags.js'
-import type { Asset, RequestInfo, StaticOptions, TagAttributes, UrlOptions, Versioning } from './types.js'
+import type {
+  Asset,
+  ImportMapOptions,
+  RequestInfo,
+  StaticOptions,
+  TagAttributes,
+  UrlOptions,
+  Versioning,
+} from './types.js'
 
 export type { NextFunction } from './serve/pipeline.js'
 
@@ -79,6 +88,15 @@ export interface StaticAssets {
    * @throws MissingAssetError naming the manifest when an entry is not in it.
    */
   entry(name: string | readonly string[], attributes?: TagAttributes): string
+  /**
+   * A `<script type="importmap">` that maps the plain URL of each JavaScript module of the root to
+   * its versioned URL and lists the integrity of each, so the imports inside versioned modules load
+   * versioned URLs too. Render it before any module script.
+   * @example assets.importMap({ imports: { lit: 'vendor/lit.js' } })
+   * // → '<script type="importmap">{ "imports": { "/static/js/util.js": "/static/js/util.js?v=…", "lit": … }, "integrity": { … } }</script>'
+   * @throws MissingAssetError when a specifier names a file that is not in the index.
+   */
+  importMap(options?: ImportMapOptions): string
   /** The indexed asset for a logical path, or undefined. */
   get(path: string): Asset | undefined
   /** Every indexed asset, in logical-path order. */
@@ -237,6 +255,8 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
     script: (path: string, attributes?: TagAttributes) => tag('script', path, attributes),
     stylesheet: (path: string, attributes?: TagAttributes) => tag('stylesheet', path, attributes),
     entry: createEntry({ options, url: (path) => url(path), integrity }),
+    importMap: (importMapOptions?: ImportMapOptions) =>
+      renderImportMap({ options, assets, url, integrity }, importMapOptions),
     get(path: string) {
       const logicalPath = toLogicalPath(path)
       return logicalPath === undefined ? undefined : index.get(logicalPath)

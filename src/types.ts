@@ -246,6 +246,24 @@ export interface ViteOptions {
   reactRefresh?: boolean
 }
 
+/** Options of {@link StaticAssets.importMap}. */
+export interface ImportMapOptions {
+  /**
+   * Folders of the root whose JavaScript modules (`.js`, `.mjs`) the map covers, as logical paths
+   * (`['js', 'vendor']`). @default every module of the root
+   */
+  folders?: readonly string[]
+  /** Bare specifiers for the whole page: name → logical path of a module (`{ lit: 'vendor/lit.js' }`) or a URL. */
+  imports?: Readonly<Record<string, string>>
+  /**
+   * Bare specifiers for the modules of one folder only (the import map's `scopes`):
+   * folder → { name → logical path or URL }.
+   */
+  scopes?: Readonly<Record<string, Readonly<Record<string, string>>>>
+  /** Extra attributes of the `<script type="importmap">` tag, e.g. a CSP `nonce`. */
+  attributes?: TagAttributes
+}
+
 /** Options of {@link StaticAssets.url}. */
 export interface UrlOptions {
   /** Include the version token. @default true */
