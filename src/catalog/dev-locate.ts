@@ -59,10 +59,7 @@ export function createLocator(options: ResolvedOptions, warn: (message: string) 
         const found = lookIn(root, logicalPath)
         if (found === undefined || !found.stats.isFile()) continue
         // The bundler's manifest is read, never served; another root's file of that name may be.
-        if (
-          options.unlisted.has(found.absolutePath) ||
-          options.unlisted.has(path.join(root.root, logicalPath))
-        )
+        if (options.unlisted.size > 0 && isUnlisted(options.unlisted, found.absolutePath, root, logicalPath))
           continue
         if (ignored(root, logicalPath)) return undefined
         if (options.roots.length > 1) reportShadowed(logicalPath, position)
@@ -78,6 +75,16 @@ export function createLocator(options: ResolvedOptions, warn: (message: string) 
 }
 
 // --- internal ---
+
+/** True when the file is the bundler's manifest, by its real path or by its path under the root. */
+function isUnlisted(
+  unlisted: ReadonlySet<string>,
+  realPath: string,
+  root: ResolvedRoot,
+  logicalPath: string,
+) {
+  return unlisted.has(realPath) || unlisted.has(path.join(root.root, logicalPath))
+}
 
 function lookIn(root: ResolvedRoot, logicalPath: string): { absolutePath: string; stats: Stats } | undefined {
   const absolutePath = path.join(root.realRoot, logicalPath)
