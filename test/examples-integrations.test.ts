@@ -97,8 +97,8 @@ describe('examples/importmap', () => {
       expect(response.headers['cache-control'], url).toBe('public, max-age=31536000, immutable')
       expect(`sha384-${createHash('sha384').update(response.body).digest('base64')}`, url).toBe(integrity)
     }
-    // The test beside the module is ignored; the favicon comes from the second root.
-    expect((await request(base, '/static/modules/format.test.js')).status).toBe(404)
+    // The notes beside the modules are ignored; the favicon comes from the second root.
+    expect((await request(base, '/static/modules/README.md')).status).toBe(404)
     expect((await getAndHead(base, '/favicon.ico')).status).toBe(200)
   })
 

@@ -12,7 +12,7 @@ import { serveStatic } from 'vstatic/hono'
 export async function createApp() {
   const assets = await createStatic({
     root: [new URL('./public', import.meta.url), new URL('../../fixtures/public', import.meta.url)],
-    ignore: ['**/*.test.js'],
+    ignore: ['**/*.md'],
     dev: process.env.NODE_ENV === 'development',
   })
   const app = new Hono()
