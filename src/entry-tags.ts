@@ -20,7 +20,8 @@ export type EntryRenderer = (name: string | readonly string[], attributes?: TagA
 export interface EntryContext {
   readonly options: ResolvedOptions
   readonly url: (path: string) => string
-  readonly integrity: (path: string) => string
+  /** The SRI value of a file, or undefined while it is being re-read (the tag then goes without). */
+  readonly integrity: (path: string) => string | undefined
 }
 
 /** The `entry()` of the assets: throws a StaticConfigError now when the bundler's manifest is needed and unusable. */

@@ -22,7 +22,8 @@ export interface ImportMapContext {
   readonly options: ResolvedOptions
   readonly assets: () => Asset[]
   readonly url: (path: string, options?: UrlOptions) => string
-  readonly integrity: (path: string) => string
+  /** The SRI value of a file, or undefined while it is being re-read (the map then lists none for it). */
+  readonly integrity: (path: string) => string | undefined
 }
 
 /** Renders the import map of the modules `options` selects. */
@@ -47,7 +48,8 @@ function buildImportMap(context: ImportMapContext, options: ImportMapOptions): I
   const integrity: Record<string, string> = {}
   const pin = (logicalPath: string) => {
     const versioned = context.url(logicalPath)
-    integrity[versioned] = context.integrity(logicalPath)
+    const value = context.integrity(logicalPath)
+    if (value !== undefined) integrity[versioned] = value
     return versioned
   }
   for (const asset of modules) {
