@@ -2,98 +2,30 @@
  * createStatic(): the façade. Builds the asset index once and returns url(), handle() and friends.
  * @module
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AssetIndex } from './catalog/asset-index.js'
 import { createLiveIndex } from './catalog/dev-index.js'
 import { computeIntegrity } from './catalog/integrity.js'
 import type { Manifest } from './catalog/manifest.js'
 import { loadManifest } from './catalog/manifest-check.js'
 import { createManifestIndex } from './catalog/manifest-index.js'
+import { rootNamed } from './catalog/roots.js'
 import { createScannedIndex } from './catalog/scanned-index.js'
+import { createEntry } from './entry-tags.js'
 import { MissingAssetError, StaticConfigError } from './errors.js'
 import { createCachePolicies } from './http/cache-control.js'
-import type { StaticResponse } from './http/plan.js'
 import { formatAssetPath } from './http/versioned-path.js'
+import { renderImportMap } from './import-map.js'
 import { toLogicalPath } from './logical-path.js'
 import { type ResolvedOptions, resolveHost, resolveOptions } from './options.js'
 import { createBodyCache } from './serve/body-cache.js'
-import type { PreparedResponse } from './serve/node-io.js'
 import { createBodySource } from './serve/open-body.js'
-import { createPipeline, type NextFunction } from './serve/pipeline.js'
+import { createPipeline } from './serve/pipeline.js'
+import type { StaticAssets } from './static-assets.js'
 import { renderTag, type TagKind } from './tags.js'
-import type { Asset, RequestInfo, StaticOptions, TagAttributes, UrlOptions, Versioning } from './types.js'
+import type { Asset, ImportMapOptions, StaticOptions, TagAttributes, UrlOptions } from './types.js'
 
 export type { NextFunction } from './serve/pipeline.js'
-
-/** The static assets of one root: URLs for templates and the handler that serves them. */
-export interface StaticAssets {
-  /** Absolute path of the root. */
-  readonly root: string
-  /** URL prefix, always ending in `/`. */
-  readonly prefix: string
-  /** Root-level URL paths served from files of the root (`/favicon.ico`, `/robots.txt`, …). */
-  readonly aliases: readonly string[]
-  /** True in dev mode. */
-  readonly dev: boolean
-  /** Where tokens go in URLs. */
-  readonly versioning: Versioning
-  /** The build id of the loaded manifest; undefined when the root was scanned. */
-  readonly buildId: string | undefined
-  /**
-   * The public URL of a file of the root, versioned with its content token.
-   * @example assets.url('css/app.css') // → '/static/css/app.css?v=3f2a9c1b7d0e4a51'
-   * @throws MissingAssetError when the file is not in the index (unless `onMissing: 'warn'`).
-   */
-  url(path: string, options?: UrlOptions): string
-  /**
-   * The Subresource Integrity value of a file (`sha384-…`), over the exact bytes served.
-   * @example assets.integrity('js/app.js') // → 'sha384-oqVuAfXRKap7fdgcCY5uykM6+R9GqQ8K/uxy9rx7HNQlGYl1kPzQho1wx4JwY8wC'
-   * @throws MissingAssetError when the file is not in the index.
-   */
-  integrity(path: string): string
-  /**
-   * A `<script>` tag with the versioned `src`, `integrity` and `crossorigin`; attribute values escaped.
-   * @example assets.script('js/app.js', { defer: true })
-   * // → '<script src="/static/js/app.js?v=8ffb75a71a76e3b5" integrity="sha384-…" crossorigin="anonymous" defer></script>'
-   */
-  script(path: string, attributes?: TagAttributes): string
-  /**
-   * A `<link rel="stylesheet">` tag with the versioned `href`, `integrity` and `crossorigin`.
-   * @example assets.stylesheet('css/app.css')
-   * // → '<link rel="stylesheet" href="/static/css/app.css?v=8835ac5e6b6b1b6c" integrity="sha384-…" crossorigin="anonymous">'
-   */
-  stylesheet(path: string, attributes?: TagAttributes): string
-  /** The indexed asset for a logical path, or undefined. */
-  get(path: string): Asset | undefined
-  /** Every indexed asset, in logical-path order. */
-  assets(): Asset[]
-  /**
-   * Resolves and plans a request without doing any I/O. Returns undefined when the request is not
-   * for us (outside the prefix and aliases, or a missing file when `fallthrough` is on).
-   */
-  respond(request: RequestInfo): StaticResponse | undefined
-  /**
-   * Resolves, plans and opens the body: a response ready to write, or undefined when the request is
-   * not for us. What every adapter calls. Rejects only for unexpected I/O errors (EACCES, EIO).
-   * A stream body holds an open file: pipe it to the client, or `destroy()` it.
-   */
-  prepare(request: RequestInfo): Promise<PreparedResponse | undefined>
-  /**
-   * The handler for web-standard runtimes: a Fetch API Request in, a Response out (404 when the
-   * request is not for a static file).
-   * @example export default { fetch: (request) => assets.fetch(request) }
-   */
-  fetch(request: Request): Promise<Response>
-  /**
-   * The handler for node:http, node:http2 (compatibility API) and Connect-style stacks (Express, Connect, polka).
-   * @example http.createServer((req, res) => assets.handle(req, res))
-   */
-  handle(req: IncomingMessage, res: ServerResponse, next?: NextFunction): void
-  /** Figures for monitoring: indexed files, and bytes held by the in-memory body cache against its budget. */
-  stats(): { readonly files: number; readonly cachedBodyBytes: number; readonly memoryBudget: number }
-  /** Releases what the assets hold (cached bodies). Safe to call more than once. */
-  close(): Promise<void>
-}
+export type { StaticAssets } from './static-assets.js'
 
 /** Read size of streamed files. */
 const STREAM_CHUNK_BYTES = 256 * 1024
@@ -115,18 +47,21 @@ export async function createStatic(options: StaticOptions): Promise<StaticAssets
         'cannot be used with dev: true (dev mode hashes files as they change)',
       )
     }
-    manifest = loadManifest(resolved.manifest, resolved)
+    manifest = loadManifest(resolved.manifest, { ...resolved, root: resolved.roots.map(({ root }) => root) })
     resolved = resolveOptions({
       ...options,
       prefix: options.prefix ?? manifest.options.prefix,
       versioning: options.versioning ?? manifest.options.versioning,
       integrity: options.integrity ?? manifest.options.integrity,
+      ignore: options.ignore ?? manifest.options.ignore,
     })
-    for (const name of ['prefix', 'versioning', 'integrity'] as const) {
-      if (resolved[name] !== manifest.options[name]) {
+    const built = { ...manifest.options, ignore: manifest.options.ignore ?? [] }
+    for (const name of ['prefix', 'versioning', 'integrity', 'ignore'] as const) {
+      const [given, expected] = [JSON.stringify(resolved[name]), JSON.stringify(built[name])]
+      if (given !== expected) {
         throw new StaticConfigError(
           name,
-          `is ${JSON.stringify(resolved[name])} but ${resolved.manifest} was built with ${JSON.stringify(manifest.options[name])}; rebuild it or drop the option`,
+          `is ${given} but ${resolved.manifest} was built with ${expected}; rebuild it or drop the option`,
         )
       }
     }
@@ -162,12 +97,55 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
     fallthrough: options.fallthrough,
   })
   const url = createUrl(options, index)
+  const { integrity, integrityOf, tag } = createTagHelpers(options, index, url)
+  const assets = () => index.assets()
+  return Object.freeze({
+    root: options.root,
+    roots: Object.freeze(options.roots.map(({ root }) => root)),
+    prefix: options.prefix,
+    aliases: Object.freeze([...options.aliases.keys()]),
+    dev: options.dev,
+    versioning: options.versioning,
+    buildId: manifest?.buildId,
+    url,
+    integrity,
+    script: (path: string, attributes?: TagAttributes) => tag('script', path, attributes),
+    stylesheet: (path: string, attributes?: TagAttributes) => tag('stylesheet', path, attributes),
+    entry: createEntry({ options, url: (path) => url(path), integrity: integrityOf }),
+    importMap: (importMapOptions?: ImportMapOptions) =>
+      renderImportMap({ options, assets, url, integrity: integrityOf }, importMapOptions),
+    get(path: string) {
+      const logicalPath = toLogicalPath(path)
+      return logicalPath === undefined ? undefined : index.get(logicalPath)
+    },
+    assets,
+    stats: () => ({
+      files: index.count(),
+      cachedBodyBytes: bodies.cache.size,
+      memoryBudget: options.dev ? 0 : options.memoryBudget,
+    }),
+    respond: pipeline.respond,
+    prepare: pipeline.prepare,
+    handle: pipeline.handle,
+    fetch: pipeline.fetch,
+    async close() {
+      bodies.cache.clear()
+    },
+  })
+}
+
+/**
+ * `integrity()` and the tags: SRI values read (once per asset) from bytes checked against the
+ * asset's hash. While a changed file is being re-read, `integrity()` throws and the tags (and
+ * `entry()`, `importMap()`) leave the value out rather than carry a wrong one.
+ */
+function createTagHelpers(options: ResolvedOptions, index: AssetIndex, url: StaticAssets['url']) {
   const integrities = new WeakMap<Asset, string>()
 
   function requireAsset(path: string): Asset {
     const logicalPath = toLogicalPath(path)
     const asset = logicalPath === undefined ? undefined : index.get(logicalPath)
-    if (asset === undefined) throw new MissingAssetError(path, options.root)
+    if (asset === undefined) throw missingAsset(path, options)
     return asset
   }
 
@@ -175,7 +153,8 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
   function integrityOf(asset: Asset): string | undefined {
     let value = integrities.get(asset)
     if (value === undefined) {
-      const computed = computeIntegrity(asset, options.integrity, options)
+      // Read under the rules of the root that holds the file, like every other open of it.
+      const computed = computeIntegrity(asset, options.integrity, rootNamed(options.roots, asset.root))
       // A manifest's recorded value stands only for the bytes it was built from.
       value = computed === undefined ? undefined : (asset.integrity ?? computed)
       if (value === undefined) {
@@ -203,35 +182,9 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
     return renderTag(kind, url(path), integrityOf(requireAsset(path)), options.crossorigin, attributes)
   }
 
-  return Object.freeze({
-    root: options.root,
-    prefix: options.prefix,
-    aliases: Object.freeze([...options.aliases.keys()]),
-    dev: options.dev,
-    versioning: options.versioning,
-    buildId: manifest?.buildId,
-    url,
-    integrity,
-    script: (path: string, attributes?: TagAttributes) => tag('script', path, attributes),
-    stylesheet: (path: string, attributes?: TagAttributes) => tag('stylesheet', path, attributes),
-    get(path: string) {
-      const logicalPath = toLogicalPath(path)
-      return logicalPath === undefined ? undefined : index.get(logicalPath)
-    },
-    assets: () => index.assets(),
-    stats: () => ({
-      files: index.count(),
-      cachedBodyBytes: bodies.cache.size,
-      memoryBudget: options.dev ? 0 : options.memoryBudget,
-    }),
-    respond: pipeline.respond,
-    prepare: pipeline.prepare,
-    handle: pipeline.handle,
-    fetch: pipeline.fetch,
-    async close() {
-      bodies.cache.clear()
-    },
-  })
+  /** The SRI value of a file of the index, or undefined while it is being re-read. */
+  const integrityOfPath = (path: string) => integrityOf(requireAsset(path))
+  return { integrity, integrityOf: integrityOfPath, tag }
 }
 
 function createUrl(options: ResolvedOptions, index: AssetIndex): StaticAssets['url'] {
@@ -241,13 +194,11 @@ function createUrl(options: ResolvedOptions, index: AssetIndex): StaticAssets['u
 
   function missing(path: string, logicalPath: string | undefined): string {
     // A path that can never name a file of the root (`..`, empty) is a bug in the caller: always throw.
-    if (options.onMissing === 'throw' || logicalPath === undefined)
-      throw new MissingAssetError(path, options.root)
+    if (options.onMissing === 'throw' || logicalPath === undefined) throw missingAsset(path, options)
     if (!warned.has(path)) {
       warned.add(path)
-      options.onWarning(
-        `static asset ${JSON.stringify(path)} is not in ${options.root}; using an unversioned URL`,
-      )
+      const where = options.roots.map(({ root }) => root).join(' or ')
+      options.onWarning(`static asset ${JSON.stringify(path)} is not in ${where}; using an unversioned URL`)
     }
     return formatAssetPath(options.prefix, logicalPath, undefined, options.versioning)
   }
@@ -277,4 +228,10 @@ function createUrl(options: ResolvedOptions, index: AssetIndex): StaticAssets['u
   function versionedPath(asset: Asset): string {
     return formatAssetPath(options.prefix, asset.logicalPath, asset.token, options.versioning)
   }
+}
+
+/** The error for a path that no root has: it names the root, or every root. */
+function missingAsset(path: string, options: ResolvedOptions): MissingAssetError {
+  const where = options.roots.map(({ root }) => JSON.stringify(root)).join(' or ')
+  return new MissingAssetError(path, options.root, where)
 }

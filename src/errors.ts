@@ -16,16 +16,20 @@ export class StaticConfigError extends Error {
   }
 }
 
-/** `url()` was asked for a logical path that is not in the asset index. */
+/**
+ * `url()` was asked for a logical path that is not in the asset index, or `entry()` for an entry
+ * that is not in the bundler's manifest.
+ */
 export class MissingAssetError extends Error {
   readonly code = 'ERR_STATIC_MISSING_ASSET'
-  /** The logical path that was asked for. */
+  /** The logical path (or entry name) that was asked for. */
   readonly path: string
-  /** The absolute static root that was searched. */
+  /** The absolute static root that was searched (the first, when there are several). */
   readonly root: string
 
-  constructor(path: string, root: string) {
-    super(`static asset ${JSON.stringify(path)} is not in ${JSON.stringify(root)}`)
+  /** @param where What was searched, as the message names it. @default the root, quoted */
+  constructor(path: string, root: string, where = JSON.stringify(root)) {
+    super(`static asset ${JSON.stringify(path)} is not in ${where}`)
     this.name = 'MissingAssetError'
     this.path = path
     this.root = root

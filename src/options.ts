@@ -2,10 +2,18 @@
  * resolveOptions(): validates user options once and fills every default. Defaults live only here.
  * @module
  */
-import { realpathSync, statSync } from 'node:fs'
-import path from 'node:path'
+import { realpathSync } from 'node:fs'
 import { StaticConfigError } from './errors.js'
 import { toLogicalPath } from './logical-path.js'
+import {
+  type ResolvedRoot,
+  type ResolvedVite,
+  resolveIgnore,
+  resolveRoots,
+  resolveVite,
+  show,
+  toAbsolutePath,
+} from './option-paths.js'
 import {
   CROSS_ORIGINS,
   type CrossOrigin,
@@ -35,12 +43,17 @@ const DEFAULT_FINGERPRINTED = /(?:^|\/)assets\/[^/]+-[\w-]{8}\.\w+$|\.[0-9a-f]{2
 
 /** Options after validation: every field set, frozen. */
 export interface ResolvedOptions {
-  /** Absolute root as given (after `path.resolve`). */
+  /** The first root, absolute (after `path.resolve`): what messages name. */
   readonly root: string
-  /** Real path of the root (symlinks resolved), used for containment checks. */
-  readonly realRoot: string
+  /** Every root, in the order a logical path is looked up; each file is opened under its own root's rules. */
+  readonly roots: readonly ResolvedRoot[]
   /** Absolute path of the manifest to load, or undefined to scan the root. */
   readonly manifest: string | undefined
+  /** Glob patterns of logical paths that are neither indexed nor served. */
+  readonly ignore: readonly string[]
+  /** Files under a root that are read as configuration and never served (the bundler's manifest), as absolute and real paths. */
+  readonly unlisted: ReadonlySet<string>
+  readonly vite: ResolvedVite | undefined
   readonly versioning: Versioning
   readonly isFingerprinted: (logicalPath: string) => boolean
   readonly integrity: IntegrityAlgorithm
@@ -69,6 +82,8 @@ export interface ResolvedOptions {
 const KNOWN_OPTIONS = new Set([
   'root',
   'manifest',
+  'ignore',
+  'vite',
   'versioning',
   'fingerprinted',
   'integrity',
@@ -99,12 +114,22 @@ export function resolveOptions(options: StaticOptions): ResolvedOptions {
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(key)) throw new StaticConfigError(key, 'is not a vstatic option')
   }
-  const { root, realRoot } = resolveRoot(options.root)
+  const dotfiles = oneOf('dotfiles', options.dotfiles, DOTFILES, 'ignore')
+  const followSymlinksOutsideRoot = optionalBoolean(
+    'followSymlinksOutsideRoot',
+    options.followSymlinksOutsideRoot,
+    false,
+  )
+  const roots = resolveRoots(options.root, { dotfiles, followSymlinksOutsideRoot })
   const fingerprinted = resolveFingerprinted(options.fingerprinted)
+  const vite = resolveVite(options.vite, roots)
   return Object.freeze({
-    root,
-    realRoot,
+    root: (roots[0] as ResolvedRoot).root,
+    roots,
     manifest: resolveManifestPath(options.manifest),
+    ignore: resolveIgnore(options.ignore),
+    unlisted: unlistedPaths(vite),
+    vite,
     versioning: oneOf('versioning', options.versioning, VERSIONINGS, 'query'),
     isFingerprinted: (logicalPath: string) => fingerprinted !== false && fingerprinted.test(logicalPath),
     integrity: oneOf('integrity', options.integrity, INTEGRITY_ALGORITHMS, 'sha384'),
@@ -118,12 +143,8 @@ export function resolveOptions(options: StaticOptions): ResolvedOptions {
     aliases: resolveAliases(options.aliases),
     dev: optionalBoolean('dev', options.dev, false),
     index: resolveIndex(options.index),
-    dotfiles: oneOf('dotfiles', options.dotfiles, DOTFILES, 'ignore'),
-    followSymlinksOutsideRoot: optionalBoolean(
-      'followSymlinksOutsideRoot',
-      options.followSymlinksOutsideRoot,
-      false,
-    ),
+    dotfiles,
+    followSymlinksOutsideRoot,
     maxAge: seconds('maxAge', options.maxAge, 0),
     immutableMaxAge: seconds('immutableMaxAge', options.immutableMaxAge, ONE_YEAR_SECONDS),
     onMissing: oneOf('onMissing', options.onMissing, ON_MISSING, 'throw'),
@@ -139,34 +160,6 @@ export function resolveOptions(options: StaticOptions): ResolvedOptions {
 
 function defaultWarning(message: string): void {
   console.warn(`vstatic: ${message}`)
-}
-
-function show(value: unknown): string {
-  if (typeof value === 'function') return 'a function'
-  try {
-    return JSON.stringify(value) ?? String(value)
-  } catch {
-    return String(value)
-  }
-}
-
-function resolveRoot(value: unknown): { root: string; realRoot: string } {
-  if (typeof value !== 'string' || value === '') {
-    throw new StaticConfigError('root', `must be the path of an existing directory, got ${show(value)}`)
-  }
-  const root = path.resolve(value)
-  let isDirectory = false
-  try {
-    isDirectory = statSync(root).isDirectory()
-  } catch (error) {
-    throw new StaticConfigError('root', `must be an existing directory, got ${show(value)} (${root})`, {
-      cause: error,
-    })
-  }
-  if (!isDirectory) {
-    throw new StaticConfigError('root', `must be a directory, got ${show(value)}, which is a file`)
-  }
-  return { root, realRoot: realpathSync(root) }
 }
 
 /** An origin such as `https://cdn.example.com` (no path, no trailing slash), or undefined. */
@@ -202,13 +195,26 @@ export function resolveCors(value: unknown): string | undefined {
 
 function resolveManifestPath(value: unknown): string | undefined {
   if (value === undefined) return undefined
-  if (typeof value !== 'string' || value === '') {
+  const manifest = toAbsolutePath(value)
+  if (manifest === undefined) {
     throw new StaticConfigError(
       'manifest',
-      `must be the path of a manifest written by "vstatic build", got ${show(value)}`,
+      `must be the path or file: URL of a manifest written by "vstatic build", got ${show(value)}`,
     )
   }
-  return path.resolve(value)
+  return manifest
+}
+
+/** The bundler's manifest under both its spellings, so that neither a path nor a symlink to it is served. */
+function unlistedPaths(vite: ResolvedVite | undefined): ReadonlySet<string> {
+  if (vite === undefined) return new Set()
+  const paths = new Set([vite.manifest])
+  try {
+    paths.add(realpathSync(vite.manifest))
+  } catch {
+    // not there (yet): a dev build may write it later
+  }
+  return paths
 }
 
 function resolveFingerprinted(value: unknown): RegExp | false {

@@ -57,6 +57,8 @@ export interface EncodedVariant {
 export interface Asset {
   /** Path relative to the root, `/`-separated, no leading slash: `css/app.css`. */
   readonly logicalPath: string
+  /** The root the file was found in: with several roots, the first that has it. */
+  readonly root: string
   /** Filesystem path, only ever used to open the file. */
   readonly absolutePath: string
   /** Size in bytes of what is served (the rewritten bytes, for a rewritten stylesheet). */
@@ -132,15 +134,36 @@ export interface HeaderContext {
  */
 export type SetHeaders = (headers: Record<string, string>, context: HeaderContext) => void
 
+/**
+ * A file or directory named in the options: a path, resolved against `process.cwd()`, or a `file:`
+ * URL, so a module can anchor it to itself: `new URL('./public', import.meta.url)`.
+ */
+export type PathOption = string | URL
+
 /** Options of {@link createStatic}. */
 export interface StaticOptions {
-  /** The static directory (Tornado's `static_path`), resolved against `process.cwd()`. */
-  root: string
+  /**
+   * The static directory (Tornado's `static_path`), or several: the first root that has a logical
+   * path serves it (load paths, like Django's `STATICFILES_DIRS`); a file that a later root also
+   * has is reported once through `onWarning`.
+   */
+  root: PathOption | readonly PathOption[]
   /**
    * A manifest written by `vstatic build`: the index is loaded from it instead of hashing the root,
    * so startup is one file read and every process agrees on every URL.
    */
-  manifest?: string
+  manifest?: PathOption
+  /**
+   * Glob patterns (fast-glob syntax) matched against logical paths: matching files, and everything
+   * under matching folders, are neither indexed nor served (`['**\/*.scss', 'drafts']`).
+   * @default []
+   */
+  ignore?: readonly string[]
+  /**
+   * Render the entries of a bundler's manifest with `entry()`: `true` reads Vite's
+   * `.vite/manifest.json` under the root; `devServer` sends dev mode to Vite's dev server instead.
+   */
+  vite?: boolean | ViteOptions
   /**
    * Where the token goes: `query` (`app.css?v=<token>`, Tornado's scheme) or `filename`
    * (`app.<token>.css`, for CDNs and proxies that ignore query strings). @default 'query'
@@ -205,6 +228,40 @@ export interface StaticOptions {
   memoryBudget?: number
   /** Called with a warning (a missing asset under `onMissing: 'warn'`, an asset that changed on disk). @default console.warn */
   onWarning?: (message: string) => void
+}
+
+/** The bundler manifest and dev server that `entry()` renders from. */
+export interface ViteOptions {
+  /**
+   * The manifest Vite writes with `build.manifest`, relative to the root as in Vite's own option
+   * (or absolute, or a `file:` URL). It is read, never served. @default '.vite/manifest.json'
+   */
+  manifest?: PathOption
+  /**
+   * The dev server's URL, with Vite's `base` if one is set (`'http://localhost:5173'`). In dev mode
+   * `entry()` then loads the entry and Vite's client from it; without dev mode, from the manifest.
+   */
+  devServer?: string
+  /** In dev-server mode, also render the preamble @vitejs/plugin-react needs for Fast Refresh. @default false */
+  reactRefresh?: boolean
+}
+
+/** Options of {@link StaticAssets.importMap}. */
+export interface ImportMapOptions {
+  /**
+   * Folders of the root whose JavaScript modules (`.js`, `.mjs`) the map covers, as logical paths
+   * (`['js', 'vendor']`). @default every module of the root
+   */
+  folders?: readonly string[]
+  /** Bare specifiers for the whole page: name → logical path of a module (`{ lit: 'vendor/lit.js' }`) or a URL. */
+  imports?: Readonly<Record<string, string>>
+  /**
+   * Bare specifiers for the modules of one folder only (the import map's `scopes`):
+   * folder → { name → logical path or URL }.
+   */
+  scopes?: Readonly<Record<string, Readonly<Record<string, string>>>>
+  /** Extra attributes of the `<script type="importmap">` tag, e.g. a CSP `nonce`. */
+  attributes?: TagAttributes
 }
 
 /** Options of {@link StaticAssets.url}. */

@@ -68,10 +68,10 @@ describe('vstatic --help', () => {
       Content-hashed static assets: versioned URLs, a correct static server.
 
       Commands:
-        serve <root>          Serve a directory over HTTP
+        serve <root>...       Serve a directory over HTTP
         url <path>...         Print the versioned URL of each file
-        build <root>          Write the manifest (and optionally a CDN-ready output directory)
-        verify <root>         Check that a manifest still matches the files
+        build <root>...       Write the manifest (and optionally a CDN-ready output directory)
+        verify <root>...      Check that a manifest still matches the files
         nginx                 Print an nginx configuration that serves a build
 
       Options:
@@ -85,10 +85,11 @@ describe('vstatic --help', () => {
 
   it('prints serve --help', async () => {
     expect(await help('serve')).toMatchInlineSnapshot(`
-      "Usage: vstatic serve <root> [options]
+      "Usage: vstatic serve <root>... [options]
 
       Serve <root> with versioned-URL caching, ETag/Last-Modified revalidation,
-      ranges, HEAD and root aliases. Logs one line per request.
+      ranges, HEAD and root aliases. With several roots, the first that has a file
+      serves it. Logs one line per request.
 
       Options:
         --port <n>            Port to listen on; 0 picks a free one (default 8888)
@@ -101,6 +102,8 @@ describe('vstatic --help', () => {
         --no-index            Serve no index file for directories
         --max-age <s>         max-age for unversioned responses (default 0: no-cache)
         --dotfiles <policy>   ignore (default) or allow
+        --ignore <glob>       Leave out files whose path matches (fast-glob syntax,
+                              repeatable), e.g. --ignore "**/*.scss"
         --manifest <file>     Load the index from a manifest written by vstatic build
         --versioning <mode>   query (default) or filename
         --workers <n|auto>    Run n worker processes on one port (auto: one per CPU).
@@ -142,10 +145,13 @@ describe('vstatic --help', () => {
       assets.url(path) returns it.
 
       Options:
-        --root <dir>          The static directory (required)
+        --root <dir>          The static directory (required; repeat it for several,
+                              in lookup order)
         --prefix <path>       URL prefix of the files (default /static/)
         --manifest <file>     Take the URLs from a manifest written by vstatic build
         --versioning <mode>   query (default) or filename
+        --ignore <glob>       Leave out files whose path matches (fast-glob syntax,
+                              repeatable), e.g. --ignore "**/*.scss"
         --no-version          Print URLs without the token
         -h, --help            Show this help
 
@@ -156,11 +162,12 @@ describe('vstatic --help', () => {
 
   it('prints build --help', async () => {
     expect(await help('build')).toMatchInlineSnapshot(`
-      "Usage: vstatic build <root> [options]
+      "Usage: vstatic build <root>... [options]
 
       Scan and hash <root>, rewrite references in CSS (and source-map comments),
       compute Subresource Integrity, and write the manifest that
-      createStatic({ root, manifest }) loads at startup.
+      createStatic({ root, manifest }) loads at startup. With several roots, the
+      first that has a file serves it; --out-dir merges them into one directory.
 
       Options:
         --out <file>          Manifest to write (default static-manifest.json)
@@ -171,6 +178,8 @@ describe('vstatic --help', () => {
         --versioning <mode>   query (app.css?v=<token>, default) or filename
                               (app.<token>.css)
         --prefix <path>       URL prefix of the files (default /static/)
+        --ignore <glob>       Leave out files whose path matches (fast-glob syntax,
+                              repeatable), e.g. --ignore "**/*.scss"
         --compress            Write Brotli and gzip variants of compressible files
         --integrity <alg>     sha256, sha384 (default) or sha512
         --dotfiles <policy>   ignore (default) or allow
@@ -190,10 +199,11 @@ describe('vstatic --help', () => {
 
   it('prints verify --help', async () => {
     expect(await help('verify')).toMatchInlineSnapshot(`
-      "Usage: vstatic verify <root> --manifest <file>
+      "Usage: vstatic verify <root>... --manifest <file>
 
       List every file added, removed or changed in <root> since the manifest was
-      built. Exits 0 when they agree and 1 when they do not: use it in CI.
+      built (with the roots and --ignore patterns it was built with). Exits 0 when
+      they agree and 1 when they do not: use it in CI.
 
       Options:
         --manifest <file>     The manifest to check (default static-manifest.json)
@@ -216,7 +226,8 @@ describe('vstatic --help', () => {
       Options:
         --manifest <file>     The manifest written by vstatic build (required)
         --root <dir>          Directory nginx serves: the --out-dir of the build, or
-                              its root (required)
+                              its root (required; repeat it for a build of several
+                              roots, in the same order)
         --upstream <addr>     App server to proxy everything else to (repeatable),
                               e.g. 127.0.0.1:8000
         --listen <addr>       listen parameter (default 80)

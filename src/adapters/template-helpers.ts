@@ -10,6 +10,10 @@ export interface TemplateHelpers {
   staticScript: StaticAssets['script']
   staticStylesheet: StaticAssets['stylesheet']
   staticIntegrity: StaticAssets['integrity']
+  /** The tags of a bundler entry: `staticEntry('src/main.ts')`. */
+  staticEntry: StaticAssets['entry']
+  /** The import map of the root's modules: `staticImportMap()`. */
+  staticImportMap: StaticAssets['importMap']
 }
 
 /** The template helpers of `assets`. */
@@ -19,5 +23,7 @@ export function templateHelpers(assets: StaticAssets): TemplateHelpers {
     staticScript: assets.script,
     staticStylesheet: assets.stylesheet,
     staticIntegrity: assets.integrity,
+    staticEntry: assets.entry,
+    staticImportMap: assets.importMap,
   }
 }

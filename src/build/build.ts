@@ -24,7 +24,7 @@ import { StaticConfigError } from '../errors.js'
 import { hashContent, TOKEN_LENGTH } from '../hash.js'
 import { relativeLogicalPath } from '../logical-path.js'
 import { type ResolvedOptions, resolveOptions } from '../options.js'
-import type { Dotfiles, Encoding, IntegrityAlgorithm, Versioning } from '../types.js'
+import type { Dotfiles, Encoding, IntegrityAlgorithm, PathOption, Versioning } from '../types.js'
 import { bytesRead, type EntryContext, recordEntries } from './entries.js'
 import { readPrevious, removeDropped, retainedBuilds } from './history.js'
 import { readPackageVersion } from './package-version.js'
@@ -34,8 +34,13 @@ export type { BuildProgress } from './report.js'
 
 /** Options of {@link buildManifest}. */
 export interface BuildOptions {
-  /** The static directory to build from. */
-  readonly root: string
+  /**
+   * The static directory to build from, or several: the first that has a logical path serves it.
+   * With several roots and no `outDir`, each entry records which root holds its file.
+   */
+  readonly root: PathOption | readonly PathOption[]
+  /** Glob patterns of logical paths left out of the manifest and the output directory. */
+  readonly ignore?: readonly string[]
   /** Where the manifest goes. @default 'static-manifest.json' (in the working directory, outside the root) */
   readonly out?: string
   /** Also write the served files, fingerprinted copies and variants here, ready to upload to a CDN. */
@@ -83,7 +88,7 @@ export async function buildManifest(build: BuildOptions): Promise<BuildSummary> 
   const settings = resolveBuildSettings(build, report.warn)
   const { options, manifestPath, outDir, keep } = settings
   const previous = readPrevious(manifestPath, report.warn)
-  const contents = readSources(options, settings.ignore, report)
+  const contents = readSources(options, settings.leaveOut, report)
   const caseCollisions = findCaseCollisions(contents.files.map((rootFile) => rootFile.file.logicalPath))
   for (const group of caseCollisions) report.warn(`paths differ only in case: ${group.join(', ')}`)
   const compress = build.compress === true
@@ -119,25 +124,37 @@ export interface VerifyResult {
   readonly changed: readonly string[]
 }
 
-/** Compares the root with a manifest: what `vstatic verify` reports. */
-export function verifyManifest(root: string, manifestPath: string, dotfiles?: Dotfiles): VerifyResult {
+/**
+ * Compares the roots with a manifest: what `vstatic verify` reports. The manifest's own `ignore`
+ * patterns apply; a file now served from another root than the one recorded counts as changed.
+ */
+export function verifyManifest(
+  root: PathOption | readonly PathOption[],
+  manifestPath: string,
+  dotfiles?: Dotfiles,
+): VerifyResult {
   const manifest = readManifest(path.resolve(manifestPath))
   const options = resolveOptions({
     root,
+    ignore: manifest.options.ignore,
     prefix: manifest.options.prefix,
     versioning: manifest.options.versioning,
     dotfiles,
     onWarning: () => {},
   })
   // Paths and values are checked as a runtime would; missing files are what verify itself reports.
-  checkManifest(manifest, path.resolve(manifestPath), options, { matchRoot: false })
-  const { files } = readRoot(options, { ignore: ignoredPaths(options, [path.resolve(manifestPath)]) })
+  const target = { ...options, root: options.roots.map((item) => item.root) }
+  checkManifest(manifest, path.resolve(manifestPath), target, { matchRoot: false })
+  const { files } = readRoot(options, { leaveOut: [path.resolve(manifestPath)] })
+  const sourceLayout = manifest.options.layout === 'source'
   const added: string[] = []
   const changed: string[] = []
   for (const { file, resolved } of files) {
     const entry = manifest.assets[file.logicalPath]
+    const movedRoot = sourceLayout && (entry?.root ?? 0) !== options.roots.indexOf(file.root)
     if (entry === undefined) added.push(file.logicalPath)
-    else if (entry.hash !== resolved.hash || entry.token !== resolved.token) changed.push(file.logicalPath)
+    else if (entry.hash !== resolved.hash || entry.token !== resolved.token || movedRoot)
+      changed.push(file.logicalPath)
   }
   const found = new Set(files.map(({ file }) => file.logicalPath))
   const removed = Object.keys(manifest.assets)
@@ -154,13 +171,14 @@ interface BuildSettings {
   readonly manifestPath: string
   readonly outDir: string | undefined
   readonly keep: number
-  /** Logical paths the build leaves out: its own manifest and output directory, when inside the root. */
-  readonly ignore: readonly string[]
+  /** Absolute paths the build leaves out wherever they lie under a root: its own manifest and output directory. */
+  readonly leaveOut: readonly string[]
 }
 
 function resolveBuildSettings(build: BuildOptions, warn: (message: string) => void): BuildSettings {
   const options = resolveOptions({
     root: build.root,
+    ignore: build.ignore,
     prefix: build.prefix,
     versioning: build.versioning,
     integrity: build.integrity,
@@ -178,32 +196,33 @@ function resolveBuildSettings(build: BuildOptions, warn: (message: string) => vo
       `must be a whole number of builds, 1 or more, got ${JSON.stringify(build.keep)}`,
     )
   }
-  if (outDir !== undefined && (isInside(options.realRoot, outDir) || outDir === options.root)) {
+  const roots = options.roots
+  if (
+    outDir !== undefined &&
+    roots.some((root) => isInside(root.realRoot, outDir) || isInside(root.root, outDir))
+  ) {
     throw new StaticConfigError(
       'outDir',
-      `must not be the root or contain it, got ${JSON.stringify(build.outDir)}`,
+      `must not be a root or contain one, got ${JSON.stringify(build.outDir)}`,
     )
   }
-  if (isInside(manifestPath, options.realRoot)) {
+  if (roots.some((root) => isInside(manifestPath, root.realRoot) || isInside(manifestPath, root.root))) {
     warn(`the manifest ${manifestPath} is inside the root; it is left out of the index, but keep it outside`)
   }
-  const ignore = ignoredPaths(options, [manifestPath, outDir])
-  return { options, manifestPath, outDir, keep, ignore }
-}
-
-/** The logical paths of those of `absolutePaths` that lie inside the root. */
-function ignoredPaths(options: ResolvedOptions, absolutePaths: ReadonlyArray<string | undefined>): string[] {
-  return absolutePaths
-    .filter((file): file is string => file !== undefined && isInside(file, options.realRoot))
-    .map((file) => relativeLogicalPath(options.realRoot, file))
+  const leaveOut = outDir === undefined ? [manifestPath] : [manifestPath, outDir]
+  return { options, manifestPath, outDir, keep, leaveOut }
 }
 
 /** Step 1: read, hash and rewrite every file, reporting progress as files are read and once rewritten. */
-function readSources(options: ResolvedOptions, ignore: readonly string[], report: BuildReport): RootContents {
+function readSources(
+  options: ResolvedOptions,
+  leaveOut: readonly string[],
+  report: BuildReport,
+): RootContents {
   let totalBytes = 0
   let bytes = 0
   const contents = readRoot(options, {
-    ignore,
+    leaveOut,
     onScan(files) {
       for (const file of files) totalBytes += statSize(file.absolutePath)
     },
@@ -243,6 +262,9 @@ function toManifest(
       ...(outDir === undefined
         ? {}
         : { outDir: relativeLogicalPath(path.dirname(manifestPath), outDir) || '.' }),
+      // A source build of several roots: the runtime passes them again, in the same order.
+      ...(outDir === undefined && options.roots.length > 1 ? { roots: options.roots.length } : {}),
+      ...(options.ignore.length > 0 ? { ignore: [...options.ignore] } : {}),
     },
     assets,
     history,

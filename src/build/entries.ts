@@ -8,10 +8,12 @@ import { contentTypeFor } from '../catalog/asset.js'
 import { computeIntegrity, type ServedBytes } from '../catalog/integrity.js'
 import type { ManifestEntry } from '../catalog/manifest.js'
 import type { RootContents, RootFile } from '../catalog/read-root.js'
+import type { RootedFile } from '../catalog/roots.js'
 import type { VariantFile } from '../catalog/scan.js'
 import { toToken } from '../hash.js'
 import { formatVersionedPath } from '../http/versioned-path.js'
-import type { ResolvedOptions } from '../options.js'
+import type { ResolvedRoot } from '../option-paths.js'
+import type { IntegrityAlgorithm } from '../types.js'
 import { type Served, writeServed } from './out-dir.js'
 import { compressVariants, recordExistingVariants, type VariantContext } from './variants.js'
 
@@ -49,11 +51,13 @@ export function bytesRead(contents: RootContents): number {
 /** One file: its copies in the output directory, its variants, and its manifest entry. */
 function recordEntry(
   { file: scanned, read, resolved }: RootFile,
-  candidates: readonly VariantFile[],
+  candidates: readonly VariantFile<RootedFile>[],
   context: EntryContext,
 ): ManifestEntry {
-  const { logicalPath, absolutePath } = scanned
+  const { logicalPath, absolutePath, root } = scanned
   const { outDir, options, report } = context
+  // Which root holds the file, when the runtime serves the roots themselves (an outDir merges them).
+  const rootIndex = outDir === undefined ? options.roots.indexOf(root) : 0
   const served: Served = {
     absolutePath,
     body: resolved.body,
@@ -74,7 +78,7 @@ function recordEntry(
     report.counts.written += writeServed(served, path.join(outDir, logicalPath), plain)
     if (file !== undefined) report.counts.written += writeServed(served, path.join(outDir, file), 'same-size')
   }
-  const job = { logicalPath, hash: resolved.hash, served, contentType, file }
+  const job = { logicalPath, root, hash: resolved.hash, served, contentType, file }
   const encodings = context.compress
     ? compressVariants(job, context)
     : recordExistingVariants(job, candidates, context)
@@ -82,9 +86,16 @@ function recordEntry(
     size: served.size,
     hash: resolved.hash,
     token: resolved.token,
-    integrity: integrityOf(logicalPath, { ...served, hash: resolved.hash }, unchanged, options),
+    integrity: integrityOf(
+      logicalPath,
+      { ...served, hash: resolved.hash },
+      unchanged,
+      options.integrity,
+      root,
+    ),
     contentType,
     ...(file === undefined ? {} : { file }),
+    ...(rootIndex > 0 ? { root: rootIndex } : {}),
     ...(resolved.body === undefined ? {} : { rewritten: true }),
     ...(fingerprinted ? { fingerprinted: true } : {}),
     // A reference cycle shares one version; the loader then does not expect the hash's own token.
@@ -96,17 +107,18 @@ function recordEntry(
 
 /**
  * The SRI value of a file being built: the previous build's for the same bytes (SRI is a function of
- * them, and their hash names them), else computed from the file, which must still hold the bytes
- * that were hashed.
+ * them, and their hash names them), else computed from the file under its root's rules, which must
+ * still hold the bytes that were hashed.
  */
 function integrityOf(
   logicalPath: string,
   served: ServedBytes,
   unchanged: ManifestEntry | undefined,
-  options: ResolvedOptions,
+  algorithm: IntegrityAlgorithm,
+  root: ResolvedRoot,
 ): string {
-  if (unchanged?.integrity.startsWith(`${options.integrity}-`)) return unchanged.integrity
-  const value = computeIntegrity(served, options.integrity, options)
+  if (unchanged?.integrity.startsWith(`${algorithm}-`)) return unchanged.integrity
+  const value = computeIntegrity(served, algorithm, root)
   if (value === undefined)
     throw new Error(`${logicalPath} changed while the build read it; run the build again`)
   return value

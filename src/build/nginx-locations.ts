@@ -21,8 +21,8 @@ export interface Caching {
 /** What the server block is made from. */
 export interface ServerSettings {
   readonly manifest: Manifest
-  /** The directory nginx serves, ending in `/`. */
-  readonly root: string
+  /** The directories nginx serves, each ending in `/`: one, or the roots of a source build of several. */
+  readonly roots: readonly string[]
   readonly listen: string
   readonly serverName: string
   /** URL path → logical path. */
@@ -117,7 +117,7 @@ function protocolLines(types: ReadonlyMap<string, string>, brotli: boolean): str
 
 /** The prefix: known files only, caching by the exact URL, and a stale token served from the current file. */
 function prefixLocationLines(
-  { manifest, root, retained, caching }: ServerSettings,
+  { manifest, roots, retained, caching }: ServerSettings,
   exceptions: ReadonlyArray<readonly [string, string]>,
 ): string[] {
   const { prefix, tokenLength } = manifest.options
@@ -130,7 +130,8 @@ function prefixLocationLines(
   return [
     ...(retained ? rewriteRetained : []),
     `    location ^~ ${prefix} {`,
-    `        alias ${root};`,
+    // With several roots, the map by URL path names the root that holds each file.
+    `        alias ${roots.length > 1 ? '$vstatic_root' : roots[0]};`,
     '        if ($vstatic_known = 0) {',
     '            return 404;',
     '        }',
@@ -161,7 +162,7 @@ function exceptionLines(exceptions: ReadonlyArray<readonly [string, string]>): s
 
 /** One exact location per root alias whose file is in the build. */
 function aliasLocationLines(
-  { manifest, root, aliases, caching }: ServerSettings,
+  { manifest, roots, aliases, caching }: ServerSettings,
   types: ReadonlyMap<string, string>,
 ): string[] {
   const lines: string[] = []
@@ -172,7 +173,7 @@ function aliasLocationLines(
       entry.contentType === typeOfUrl(types, logicalPath) ? [] : exactTypeLines(entry.contentType, '        ')
     lines.push(
       `    location = ${urlPath} {`,
-      `        alias ${root}${logicalPath};`,
+      `        alias ${roots[entry.root ?? 0] ?? roots[0]}${logicalPath};`,
       ...ownType,
       ...staticHeaderLines(quote(caching.defaultCache), caching.defaultExpires, caching.cors),
       '    }',

@@ -10,11 +10,15 @@ import { StaticConfigError } from '../errors.js'
 import { formatAssetPath } from '../http/versioned-path.js'
 import { DEFAULT_ALIASES, ONE_YEAR_SECONDS } from '../options.js'
 import { type Caching, quote, serverLines } from './nginx-locations.js'
+import { rootMapLines, toNginxRoots } from './nginx-roots.js'
 
 /** Options of {@link formatNginxConfig}. */
 export interface NginxOptions {
-  /** Absolute path of the directory nginx serves: the build's output directory, or the root. */
-  readonly root: string
+  /**
+   * Absolute path of the directory nginx serves: the build's output directory, or the root (the
+   * roots of a source build of several, in the order it read them).
+   */
+  readonly root: string | readonly string[]
   /** Where the manifest was read from, for the header comment. */
   readonly manifestPath: string
   /** App servers to proxy the rest to (`127.0.0.1:8000`); none for a static-only server. */
@@ -39,13 +43,7 @@ export interface NginxOptions {
 
 /** The `http {}`-level configuration for a build: maps, an optional upstream, and a server block. */
 export function formatNginxConfig(manifest: Manifest, options: NginxOptions): string {
-  const root = options.root.endsWith('/') ? options.root : `${options.root}/`
-  if (/[\s;{}"'$\\]/.test(root)) {
-    throw new StaticConfigError(
-      'root',
-      `must be a path nginx can take unquoted (no spaces, quotes, ";", "{}", "$"), got ${JSON.stringify(options.root)}`,
-    )
-  }
+  const roots = toNginxRoots(options.root, manifest.options.roots ?? 1)
   const maxAge = options.maxAge ?? 0
   const caching: Caching = {
     defaultCache: maxAge === 0 ? 'no-cache' : 'public',
@@ -58,10 +56,11 @@ export function formatNginxConfig(manifest: Manifest, options: NginxOptions): st
   const lines = [
     ...headerLines(manifest, options),
     ...mapLines(urls, caching),
+    ...(roots.length > 1 ? rootMapLines(manifest, roots) : []),
     ...upstreamLines(upstreams),
     ...serverLines({
       manifest,
-      root,
+      roots,
       listen: options.listen ?? '80',
       serverName: options.serverName ?? '_',
       aliases: options.aliases ?? DEFAULT_ALIASES,

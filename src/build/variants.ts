@@ -12,6 +12,7 @@ import { checkVariants } from '../catalog/variants.js'
 import { hashContent } from '../hash.js'
 import { ENCODINGS, encodingExtension } from '../http/encoding.js'
 import { relativeLogicalPath } from '../logical-path.js'
+import type { ResolvedRoot } from '../option-paths.js'
 import type { ResolvedOptions } from '../options.js'
 import type { Encoding } from '../types.js'
 import { compress, isWorthKeeping, MIN_COMPRESS_BYTES } from './compress.js'
@@ -24,6 +25,8 @@ export type RecordedVariants = Partial<Record<Encoding, ManifestVariant>>
 /** The file whose variants are recorded. */
 export interface VariantJob {
   readonly logicalPath: string
+  /** The root that holds the file: its variants are found, and without an output directory written, there. */
+  readonly root: ResolvedRoot
   /** SHA-256 of the bytes served. */
   readonly hash: string
   readonly served: Served
@@ -72,12 +75,12 @@ export function recordExistingVariants(
   candidates: readonly VariantFile[],
   context: VariantContext,
 ): RecordedVariants | undefined {
-  const { options, outDir, report } = context
-  const kept = checkVariants(candidates, { hash: job.hash, size: job.served.size }, options, report.warn)
+  const { outDir, report } = context
+  const kept = checkVariants(candidates, { hash: job.hash, size: job.served.size }, job.root, report.warn)
   if (kept.length === 0) return undefined
   const recorded: RecordedVariants = {}
   for (const variant of kept) {
-    const relative = relativeLogicalPath(options.realRoot, variant.absolutePath)
+    const relative = relativeLogicalPath(job.root.realRoot, variant.absolutePath)
     let target = relative
     if (outDir !== undefined) {
       const bytes = readFileSync(variant.absolutePath)
@@ -114,7 +117,7 @@ function reuseVariant(
   const variant = previous?.hash === job.hash ? previous.encodings?.[encoding] : undefined
   const file = variantFile(job, encoding)
   if (variant === undefined || variant.file !== file) return undefined
-  const base = context.outDir ?? context.options.root
+  const base = context.outDir ?? job.root.root
   if (statSync(path.join(base, file), { throwIfNoEntry: false })?.size !== variant.size) return undefined
   if (context.outDir !== undefined && job.file !== undefined) {
     const plain = path.join(base, job.logicalPath + encodingExtension(encoding))
@@ -134,7 +137,7 @@ function writeVariant(
   if (!isWorthKeeping(compressed.length, job.served.size)) return undefined
   const { outDir, report } = context
   const file = variantFile(job, encoding)
-  writeWithMtime(path.join(outDir ?? context.options.root, file), compressed, job.served.mtimeMs)
+  writeWithMtime(path.join(outDir ?? job.root.root, file), compressed, job.served.mtimeMs)
   if (outDir !== undefined) {
     report.counts.written++
     if (job.file !== undefined) {

@@ -9,6 +9,8 @@ import type { Asset, EncodedVariant, FileIdentity } from '../types.js'
 /** The facts about a file that an asset is made from. */
 export interface AssetSource {
   readonly logicalPath: string
+  /** The root the file was found in. */
+  readonly root: string
   readonly absolutePath: string
   /** Size of the bytes served. */
   readonly size: number
@@ -37,6 +39,7 @@ export interface AssetSource {
 export function createAsset(source: AssetSource): Asset {
   return Object.freeze({
     logicalPath: source.logicalPath,
+    root: source.root,
     absolutePath: source.absolutePath,
     size: source.size,
     mtimeMs: source.mtimeMs,

@@ -5,17 +5,18 @@
  * (iteratively, so a deep `@import` chain costs its length, not a stack overflow).
  * @module
  */
-import { realpathSync, type Stats, statSync } from 'node:fs'
-import path from 'node:path'
+import type { Stats } from 'node:fs'
 import { createScratch } from '../hash.js'
+import { byLogicalPath } from '../logical-path.js'
+import type { ResolvedRoot } from '../option-paths.js'
 import type { ResolvedOptions } from '../options.js'
 import { type Edge, findEdges, type GraphOptions, rewrite } from '../rewrite/asset-graph.js'
 import type { Asset } from '../types.js'
 import { contentTypeFor, createAsset } from './asset.js'
 import type { AssetIndex } from './asset-index.js'
-import { isAllowedRealPath } from './open-file.js'
+import { createLocator, type LocatedFile, type Locator } from './dev-locate.js'
 import { type ReadFile, readSourceSync, toGraphOptions } from './read.js'
-import { isAllowedPath, scanRoot } from './scan.js'
+import { type RootedFile, scanRoots } from './roots.js'
 
 interface LiveEntry {
   readonly asset: Asset
@@ -31,6 +32,7 @@ interface LiveEntry {
 interface Frame {
   readonly logicalPath: string
   readonly absolutePath: string
+  readonly root: ResolvedRoot
   readonly signature: string
   /** The cached entry being checked, while its dependencies are resolved. */
   cached: LiveEntry | undefined
@@ -46,22 +48,19 @@ export function createLiveIndex(options: ResolvedOptions): AssetIndex {
   return {
     get: (logicalPath) => new Lookup(disk).resolve(logicalPath),
     getRetained: () => undefined,
-    isDirectory(logicalPath) {
-      if (logicalPath === '') return true
-      return disk.locate(logicalPath)?.stats.isDirectory() ?? false
-    },
+    isDirectory: (logicalPath) => disk.locator.isDirectory(logicalPath),
     // Every lookup just checked the disk; an open that finds another file asks for a refresh.
     verify: (asset) => asset,
     refresh: async (logicalPath) => new Lookup(disk).resolve(logicalPath),
     assets() {
       const found: Asset[] = []
-      for (const file of scanRoot(options.realRoot, options)) {
+      for (const file of disk.scan()) {
         const asset = new Lookup(disk).resolve(file.logicalPath)
         if (asset !== undefined) found.push(asset)
       }
       return found
     },
-    count: () => scanRoot(options.realRoot, options).length,
+    count: () => disk.scan().length,
   }
 }
 
@@ -71,37 +70,39 @@ class LiveDisk {
   readonly cache = new Map<string, LiveEntry>()
   readonly scratch = createScratch()
   readonly graphOptions: GraphOptions
+  /** Where each logical path is on disk now, under the roots' rules. */
+  readonly locator: Locator
   readonly #warned = new Set<string>()
 
   constructor(options: ResolvedOptions) {
     this.options = options
-    this.graphOptions = {
-      ...toGraphOptions(options),
-      onWarning: (message) => {
-        if (this.#warned.has(message)) return
-        this.#warned.add(message)
-        options.onWarning(message)
-      },
-    }
+    this.graphOptions = { ...toGraphOptions(options), onWarning: (message) => this.warnOnce(message) }
+    this.locator = createLocator(options, (message) => this.warnOnce(message))
   }
 
-  /** The real path and stats of an allowed logical path, or undefined. */
-  locate(logicalPath: string): { absolutePath: string; stats: Stats } | undefined {
-    const { options } = this
-    if (!isAllowedPath(logicalPath, options.dotfiles)) return undefined
-    try {
-      // The dotfile and symlink rules hold on the real path (`config.txt -> .env` is refused); the
-      // open that reads the file checks its real path again on the descriptor.
-      const realPath = realpathSync.native(path.join(options.realRoot, logicalPath))
-      if (realPath !== options.realRoot && !isAllowedRealPath(realPath, options)) return undefined
-      return { absolutePath: realPath, stats: statSync(realPath) }
-    } catch {
-      return undefined
-    }
+  /** The file a logical path names now, from the first root that has it, or undefined. */
+  locate(logicalPath: string): LocatedFile | undefined {
+    return this.locator.file(logicalPath)
   }
 
   isFile(logicalPath: string): boolean {
-    return this.locate(logicalPath)?.stats.isFile() ?? false
+    return this.locate(logicalPath) !== undefined
+  }
+
+  /** Every file dev mode would serve now (precompressed siblings too: dev mode serves them as files). */
+  scan(): RootedFile[] {
+    const { originals, variants } = scanRoots({
+      ...this.options,
+      onWarning: (message) => this.warnOnce(message),
+    })
+    const siblings = [...variants.values()].flatMap((list) => list.map((variant) => variant.file))
+    return [...originals, ...siblings].sort(byLogicalPath)
+  }
+
+  warnOnce(message: string): void {
+    if (this.#warned.has(message)) return
+    this.#warned.add(message)
+    this.options.onWarning(message)
   }
 }
 
@@ -152,7 +153,7 @@ class Lookup {
       frame.absolutePath,
       scratch,
       options.isFingerprinted,
-      options,
+      frame.root,
     )
     if (file === undefined) this.#finish(frame, undefined)
     else frame.read = this.#findEdges(file)
@@ -161,7 +162,7 @@ class Lookup {
   #enter(target: string): void {
     if (this.#resolved.has(target) || this.#onPath.has(target)) return
     const found = this.#disk.locate(target)
-    if (found === undefined || !found.stats.isFile()) {
+    if (found === undefined) {
       this.#disk.cache.delete(target)
       this.#resolved.set(target, undefined)
       return
@@ -171,6 +172,7 @@ class Lookup {
     this.#stack.push({
       logicalPath: target,
       absolutePath: found.absolutePath,
+      root: found.root,
       signature,
       cached: cached?.signature === signature ? cached : undefined,
       read: undefined,
@@ -220,6 +222,7 @@ class Lookup {
     const result = rewrite(file.source, edges, tokenOf, this.#disk.graphOptions)
     const asset = createAsset({
       logicalPath: frame.logicalPath,
+      root: frame.root.root,
       absolutePath: frame.absolutePath,
       size: result.body?.length ?? file.size,
       mtimeMs: file.mtimeMs,

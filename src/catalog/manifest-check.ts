@@ -18,8 +18,11 @@ import { isAllowedPath, isInside, type ScanPolicy } from './scan.js'
 
 /** The root a manifest is loaded against, and the scan rules its paths must pass. */
 export interface ManifestTarget {
-  /** The directory the manifest's files are served from. When it does not exist here, only the disk-free checks run. */
-  readonly root: string
+  /**
+   * The directory the manifest's files are served from, or the roots of a source build of several,
+   * in the order it read them. Where a root does not exist here, only the disk-free checks run.
+   */
+  readonly root: string | readonly string[]
   /** @default 'ignore' */
   readonly dotfiles?: Dotfiles | undefined
   /** @default false */
@@ -66,11 +69,21 @@ export function checkManifest(
     dotfiles: target.dotfiles === 'allow' ? 'allow' : 'ignore',
     followSymlinksOutsideRoot: target.followSymlinksOutsideRoot === true,
   }
-  const rules: PathRules = { ...policy, disk: openDisk(target.root, policy) }
-  const found = checkEntries(manifest, rules, fail)
-  checkHistory(manifest, rules, fail)
-  if (options.matchRoot === false || rules.disk === undefined) return
-  checkRootMatch(manifest, source, target.root, found)
+  const roots: readonly string[] = typeof target.root === 'string' ? [target.root] : target.root
+  const built = manifest.options.roots ?? 1
+  if (built !== roots.length) {
+    fail(
+      '"options"',
+      `was built from ${built} root(s), but ${roots.length} are given (${roots.map((root) => JSON.stringify(root)).join(', ')}); pass the roots it was built from, in the same order`,
+    )
+  }
+  // One view of the disk per root; each entry is looked up under the root it names.
+  const disks = roots.map((root) => openDisk(root, policy))
+  const rulesOf = (root: number | undefined): PathRules => ({ ...policy, disk: disks[root ?? 0] })
+  const found = checkEntries(manifest, rulesOf, fail)
+  checkHistory(manifest, rulesOf(0), fail)
+  if (options.matchRoot === false || disks.every((disk) => disk === undefined)) return
+  checkRootMatch(manifest, source, roots, found)
 }
 
 /** True when `value` can be sent as a Content-Type: `type/subtype` and parameters, no control characters. */
@@ -116,14 +129,22 @@ interface FoundFiles {
   readonly sourceLooking: readonly string[]
 }
 
-/** Checks each entry's fields and what its paths lead to on disk; returns what was missing there. */
-function checkEntries(manifest: Manifest, rules: PathRules, fail: Fail): FoundFiles {
+/**
+ * Checks each entry's fields and what its paths lead to on disk, under the root it names; returns
+ * what was missing there.
+ */
+function checkEntries(
+  manifest: Manifest,
+  rulesOf: (root: number | undefined) => PathRules,
+  fail: Fail,
+): FoundFiles {
   const assets = Object.entries(manifest.assets)
   const cycleMembers = new Set(assets.filter(([, entry]) => entry.cycle === true).map(([key]) => key))
   const missing: string[] = []
   const sourceLooking: string[] = []
   let withFile = 0
   for (const [logicalPath, entry] of assets) {
+    const rules = rulesOf(entry.root)
     const fault =
       checkPath('', logicalPath, rules) ?? checkRecord(entry, rules) ?? checkEntry(entry, rules, cycleMembers)
     if (fault !== undefined) fail(`entry ${JSON.stringify(logicalPath)}`, fault)
@@ -159,8 +180,13 @@ function checkHistory(manifest: Manifest, rules: PathRules, fail: Fail): void {
   }
 }
 
-/** Refuses a root that is the source of an out-dir build, or that lacks most of the files listed. */
-function checkRootMatch(manifest: Manifest, source: string, root: string, found: FoundFiles): void {
+/** Refuses a root that is the source of an out-dir build, or roots that lack most of the files listed. */
+function checkRootMatch(
+  manifest: Manifest,
+  source: string,
+  roots: readonly string[],
+  found: FoundFiles,
+): void {
   const { missing, withFile, sourceLooking } = found
   if (withFile > 0 && sourceLooking.length * 2 > withFile) {
     const outDir = manifest.options.outDir
@@ -170,14 +196,14 @@ function checkRootMatch(manifest: Manifest, source: string, root: string, found:
         : `pass root: ${JSON.stringify(displayPath(path.resolve(path.dirname(source), outDir)))}`
     throw new StaticConfigError(
       'manifest',
-      `${JSON.stringify(source)} was built with --out-dir, but root ${JSON.stringify(root)} looks like the source: ` +
+      `${JSON.stringify(source)} was built with --out-dir, but root ${JSON.stringify(roots[0])} looks like the source: ` +
         `${sourceLooking.length} of ${withFile} fingerprinted files (${examples(sourceLooking)}) are missing there while their plain names exist; ${fix}`,
     )
   }
   if (missing.length * 2 > found.entries) {
     throw new StaticConfigError(
       'manifest',
-      `${JSON.stringify(source)} does not match root ${JSON.stringify(root)}: ${missing.length} of ${found.entries} files it lists are missing there (${examples(missing)}); ` +
+      `${JSON.stringify(source)} does not match root ${roots.map((root) => JSON.stringify(root)).join(', ')}: ${missing.length} of ${found.entries} files it lists are missing there (${examples(missing)}); ` +
         `pass the root it was built from${manifest.options.layout === 'out-dir' ? ' (its --out-dir)' : ''}, or rebuild it with "vstatic build"`,
     )
   }

@@ -10,6 +10,7 @@ import { statSync } from 'node:fs'
 import path from 'node:path'
 import { createScratch } from '../hash.js'
 import { byLogicalPath } from '../logical-path.js'
+import type { ResolvedRoot } from '../option-paths.js'
 import type { ResolvedOptions } from '../options.js'
 import { findEdges, rewrite } from '../rewrite/asset-graph.js'
 import type { Asset } from '../types.js'
@@ -18,18 +19,24 @@ import { type AssetIndex, addDirectories } from './asset-index.js'
 import type { Manifest, ManifestEntry, RetainedFile } from './manifest.js'
 import { type RereadRules, readSourceSync, toGraphOptions } from './read.js'
 import { rereadAsset } from './refresh.js'
+import { rootNamed } from './roots.js'
 import { createTracker } from './tracker.js'
 import { toVariants } from './variants.js'
 
-/** The index a manifest describes, for files under `options.root`. */
+/** The index a manifest describes, for files under `options.roots` (each entry under the root it names). */
 export function createManifestIndex(options: ResolvedOptions, manifest: Manifest): AssetIndex {
   const builtAtMs = Date.parse(manifest.builtAt)
   const sourceLayout = manifest.options.layout === 'source'
-  const entries = new Map(Object.entries(manifest.assets))
+  const entries = new Map(
+    Object.entries(manifest.assets).filter(
+      // The bundler's manifest is read, never served, even when a build listed it.
+      ([logicalPath, entry]) => !options.unlisted.has(path.join(rootOf(options, entry).root, logicalPath)),
+    ),
+  )
   const directories = new Set<string>()
   for (const logicalPath of entries.keys()) addDirectories(directories, logicalPath)
-  const rules = (rewriteReferences: boolean): RereadRules => ({
-    rule: options,
+  const rules = (rewriteReferences: boolean, rule: ResolvedRoot): RereadRules => ({
+    rule,
     graphOptions: { ...toGraphOptions(options), onWarning: () => {} },
     // The root holds the source files: references are rewritten with the manifest's tokens.
     tokenOf: (target) => entries.get(target)?.token,
@@ -53,7 +60,14 @@ export function createManifestIndex(options: ResolvedOptions, manifest: Manifest
     reread(current) {
       const entry = entries.get(current.logicalPath)
       if (entry === undefined) return Promise.resolve('gone' as const)
-      return rereadAsset(current, rules(sourceLayout && entry.rewritten === true), entry, options.onWarning)
+      // Each file is read again under the rules of the root that holds it.
+      const rule = rootNamed(options.roots, current.root)
+      return rereadAsset(
+        current,
+        rules(sourceLayout && entry.rewritten === true, rule),
+        entry,
+        options.onWarning,
+      )
     },
     onReplaced(_previous, next) {
       options.onWarning(
@@ -62,7 +76,8 @@ export function createManifestIndex(options: ResolvedOptions, manifest: Manifest
     },
   })
 
-  const retained = createRetained(options, manifest, rules(false), mtimeOf, builtAtMs)
+  // Kept files of earlier builds exist only in out-dir builds, whose one root is the output directory.
+  const retained = createRetained(options, manifest, rules(false, rootOf(options, {})), mtimeOf, builtAtMs)
   return {
     get: (logicalPath) => tracker.get(logicalPath),
     getRetained: (logicalPath, token) => retained.tracker.get(`${logicalPath}\0${token}`),
@@ -88,15 +103,17 @@ function loadEntry(
 ): Asset | undefined {
   const entry = entries.get(logicalPath)
   if (entry === undefined) return undefined
-  const absolutePath = path.join(options.root, entry.file ?? logicalPath)
+  const root = rootOf(options, entry).root
+  const absolutePath = path.join(root, entry.file ?? logicalPath)
   return createAsset({
     logicalPath,
+    root,
     absolutePath,
     size: entry.size,
     mtimeMs: mtimeOf(absolutePath, builtAtMs),
     hash: entry.hash,
     token: entry.token,
-    encodings: toVariants(entry.encodings, options.root),
+    encodings: toVariants(entry.encodings, root),
     fingerprinted: entry.fingerprinted ?? false,
     integrity: entry.integrity,
     references: entry.references ?? [],
@@ -115,8 +132,9 @@ function rewriteEntry(
 ): Asset | undefined {
   const entry = entries.get(logicalPath)
   if (entry === undefined) return undefined
-  const absolutePath = path.join(options.root, entry.file ?? logicalPath)
-  const read = readSourceSync(logicalPath, absolutePath, createScratch(), options.isFingerprinted, options)
+  const root = rootOf(options, entry)
+  const absolutePath = path.join(root.root, entry.file ?? logicalPath)
+  const read = readSourceSync(logicalPath, absolutePath, createScratch(), options.isFingerprinted, root)
   if (read === undefined) return undefined
   const graphOptions = { ...toGraphOptions(options), onWarning: () => {} }
   const tokenOf = (target: string) => entries.get(target)?.token
@@ -130,6 +148,7 @@ function rewriteEntry(
   }
   return createAsset({
     logicalPath,
+    root: root.root,
     absolutePath,
     size: result.body?.length ?? read.size,
     mtimeMs: read.mtimeMs,
@@ -137,13 +156,18 @@ function rewriteEntry(
     token: entry.token,
     tokenMatchesBytes: matches,
     body: result.body,
-    encodings: matches ? toVariants(entry.encodings, options.root) : [],
+    encodings: matches ? toVariants(entry.encodings, root.root) : [],
     fingerprinted: matches && entry.fingerprinted === true,
     integrity: matches ? entry.integrity : undefined,
     references: result.references,
     contentType: matches ? entry.contentType : contentTypeFor(logicalPath, read.utf8),
     identity: read.identity,
   })
+}
+
+/** The root that holds an entry's file: the one it names (a source build of several roots), or the first. */
+function rootOf(options: ResolvedOptions, entry: { readonly root?: number }): ResolvedRoot {
+  return options.roots[entry.root ?? 0] ?? (options.roots[0] as ResolvedRoot)
 }
 
 /** Files of earlier builds kept by `--keep`: immutable under their old token while their bytes are the ones recorded. */
@@ -178,6 +202,7 @@ function createRetained(
       return remember(
         createAsset({
           logicalPath: found.old.logicalPath,
+          root: options.root,
           absolutePath,
           size: found.old.size,
           mtimeMs: mtimeOf(absolutePath, Number.isNaN(retainedAtMs) ? builtAtMs : retainedAtMs),

@@ -41,6 +41,8 @@ export interface ManifestEntry {
   readonly contentType: string
   /** The fingerprinted copy, relative to the root (builds with an output directory). */
   readonly file?: string
+  /** Which of several roots holds the file (source builds of several roots): its place in the list, 0 when left out. */
+  readonly root?: number
   /** True when the bytes served are the file with its references rewritten. */
   readonly rewritten?: boolean
   /** True for files a bundler already fingerprinted. */
@@ -91,6 +93,10 @@ export interface Manifest {
     readonly layout: 'source' | 'out-dir'
     /** `out-dir` builds: the output directory, relative to the manifest's own directory (`/`-separated). */
     readonly outDir?: string
+    /** How many roots a source build read, when more than one; they are passed again in the same order. */
+    readonly roots?: number
+    /** The `ignore` patterns of the build; a runtime with other patterns refuses the manifest. */
+    readonly ignore?: readonly string[]
   }
   /** Logical path → entry, in sorted order. */
   readonly assets: Readonly<Record<string, ManifestEntry>>
@@ -151,15 +157,20 @@ function parseManifest(text: string, source: string): Manifest {
     typeof options.tokenLength !== 'number' ||
     !INTEGRITY_ALGORITHMS.includes(options.integrity as IntegrityAlgorithm) ||
     (options.layout !== 'source' && options.layout !== 'out-dir') ||
-    (options.outDir !== undefined && typeof options.outDir !== 'string')
+    (options.outDir !== undefined && typeof options.outDir !== 'string') ||
+    (options.roots !== undefined &&
+      !(Number.isSafeInteger(options.roots) && (options.roots as number) >= 1)) ||
+    (options.ignore !== undefined &&
+      !(Array.isArray(options.ignore) && options.ignore.every((pattern) => typeof pattern === 'string')))
   ) {
     return fail('has a malformed "options" object')
   }
   if (typeof data.builtAt !== 'string' || Number.isNaN(Date.parse(data.builtAt)))
     return fail('has no valid "builtAt"')
   if (!isRecord(data.assets)) return fail('has no "assets" object')
+  const roots = (options.roots as number | undefined) ?? 1
   for (const [logicalPath, entry] of Object.entries(data.assets)) {
-    const problem = checkEntry(logicalPath, entry)
+    const problem = checkEntry(logicalPath, entry, roots)
     if (problem !== undefined) fail(`entry ${JSON.stringify(logicalPath)}: ${problem}`)
   }
   const history = data.history ?? []
@@ -203,9 +214,15 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
 
 // --- internal ---
 
-function checkEntry(logicalPath: string, entry: unknown): string | undefined {
+function checkEntry(logicalPath: string, entry: unknown, roots: number): string | undefined {
   if (toLogicalPath(logicalPath) !== logicalPath) return 'is not a valid path inside the root'
   if (!isRecord(entry)) return 'is not an object'
+  if (
+    entry.root !== undefined &&
+    !(Number.isSafeInteger(entry.root) && (entry.root as number) >= 0 && (entry.root as number) < roots)
+  ) {
+    return `has an invalid "root" ${JSON.stringify(entry.root)} (expected the place of one of its ${roots} root(s), from 0)`
+  }
   if (!Number.isSafeInteger(entry.size) || (entry.size as number) < 0) return 'has no valid "size"'
   if (typeof entry.hash !== 'string' || !/^[0-9a-f]{64}$/.test(entry.hash)) return 'has no valid "hash"'
   if (typeof entry.token !== 'string' || !/^[0-9a-f]+$/.test(entry.token)) return 'has no valid "token"'

@@ -138,6 +138,25 @@ export function readExactlySync(fd: number, size: number): Buffer | undefined {
   return filled === size ? bytes.subarray(0, size) : undefined
 }
 
+/**
+ * Reads a small regular file that is configuration, never served (a bundler's manifest): opened
+ * without blocking, refused unless fstat says it is a regular file of at most `maxBytes`, and read
+ * exactly to the size the handle reported. Throws the open's error (ENOENT…) or one saying why.
+ */
+export function readConfigFileSync(absolutePath: string, maxBytes: number): Buffer {
+  const fd = openSync(absolutePath, OPEN_FLAGS)
+  try {
+    const stats = fstatSync(fd)
+    if (!stats.isFile()) throw new Error('is not a regular file')
+    if (stats.size > maxBytes) throw new Error(`is larger than ${maxBytes} bytes`)
+    const bytes = readExactlySync(fd, stats.size)
+    if (bytes === undefined) throw new Error('changed while it was read')
+    return bytes
+  } finally {
+    closeSync(fd)
+  }
+}
+
 /** True when a real path is one the rule lets vstatic read. */
 export function isAllowedRealPath(realPath: string, rule: RootRule): boolean {
   if (isInside(realPath, rule.realRoot)) {

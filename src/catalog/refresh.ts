@@ -32,6 +32,7 @@ export async function rereadAsset(
   const unchanged = reread.result.hash === current.hash
   return createAsset({
     logicalPath: current.logicalPath,
+    root: current.root,
     absolutePath: current.absolutePath,
     size: reread.size,
     mtimeMs: reread.mtimeMs,

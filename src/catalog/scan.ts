@@ -35,13 +35,14 @@ export function scanRoot(
   realRoot: string,
   policy: ScanPolicy,
   ignore: readonly string[] = [],
+  patterns: readonly string[] = [],
 ): ScannedFile[] {
   const allowDotfiles = policy.dotfiles === 'allow'
   // .well-known needs its own pattern under the ignore policy; only pay for it when it exists.
   const wellKnown = !allowDotfiles && existsSync(path.join(realRoot, WELL_KNOWN))
   const entries = fg.sync(wellKnown ? ['**', `${WELL_KNOWN}/**`] : ['**'], {
     cwd: realRoot,
-    ignore: ignore.map((pattern) => fg.escapePath(pattern)).flatMap((pattern) => [pattern, `${pattern}/**`]),
+    ignore: toIgnore(ignore, patterns),
     dot: allowDotfiles,
     onlyFiles: false,
     followSymbolicLinks: false,
@@ -79,6 +80,28 @@ export function scanRoot(
   return files
 }
 
+/**
+ * True when the `ignore` patterns leave out the file at `logicalPath` under `realRoot`, judged by
+ * the very fast-glob call the scan makes (one stat), so dev mode and the scan always agree.
+ */
+export function isIgnoredFile(
+  realRoot: string,
+  logicalPath: string,
+  patterns: readonly string[],
+  policy: ScanPolicy,
+): boolean {
+  if (patterns.length === 0) return false
+  const found = fg.sync(fg.escapePath(logicalPath), {
+    cwd: realRoot,
+    ignore: toIgnore([], patterns),
+    dot: policy.dotfiles === 'allow',
+    onlyFiles: false,
+    followSymbolicLinks: false,
+    suppressErrors: true,
+  })
+  return found.length === 0
+}
+
 /** True when no segment of the logical path is hidden by the dotfile policy. */
 export function isAllowedPath(logicalPath: string, dotfiles: Dotfiles): boolean {
   if (dotfiles === 'allow') return true
@@ -98,19 +121,21 @@ export function isInside(realPath: string, realRoot: string): boolean {
 }
 
 /** A precompressed file found beside the file it compresses. */
-export interface VariantFile {
+export interface VariantFile<File extends ScannedFile = ScannedFile> {
   readonly encoding: Encoding
-  readonly file: ScannedFile
+  readonly file: File
 }
 
 /** Separates `x.br` / `x.gz` files that sit next to an `x` from the files served on their own. */
-export function splitVariants(files: readonly ScannedFile[]): {
-  originals: ScannedFile[]
-  variants: Map<string, VariantFile[]>
+export function splitVariants<File extends ScannedFile>(
+  files: readonly File[],
+): {
+  originals: File[]
+  variants: Map<string, VariantFile<File>[]>
 } {
   const names = new Set(files.map((file) => file.logicalPath))
-  const originals: ScannedFile[] = []
-  const variants = new Map<string, VariantFile[]>()
+  const originals: File[] = []
+  const variants = new Map<string, VariantFile<File>[]>()
   for (const file of files) {
     const encoding = ENCODINGS.find((name) => file.logicalPath.endsWith(encodingExtension(name)))
     const original =
@@ -127,6 +152,22 @@ export function splitVariants(files: readonly ScannedFile[]): {
 }
 
 // --- internal ---
+
+/**
+ * fast-glob ignore patterns: literal logical paths (escaped) and the user's glob patterns, each also
+ * covering everything below it when it names a folder, and the precompressed siblings of a file,
+ * which would otherwise be served on their own and leak the bytes of what was left out.
+ */
+function toIgnore(paths: readonly string[], patterns: readonly string[]): string[] {
+  return [
+    ...paths.map((item) => fg.escapePath(item)).flatMap((item) => [item, `${item}/**`]),
+    ...patterns.flatMap((pattern) => [
+      pattern,
+      `${pattern}/**`,
+      ...ENCODINGS.map((encoding) => pattern + encodingExtension(encoding)),
+    ]),
+  ]
+}
 
 function resolveLink(absolutePath: string, realRoot: string, allowOutside: boolean): string | undefined {
   try {

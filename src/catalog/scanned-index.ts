@@ -12,6 +12,7 @@ import { type AssetIndex, addDirectories } from './asset-index.js'
 import { type RereadRules, toGraphOptions } from './read.js'
 import { readRoot, toRootAsset } from './read-root.js'
 import { rereadAsset } from './refresh.js'
+import { rootNamed } from './roots.js'
 import { createTracker } from './tracker.js'
 
 /** Scans, reads and hashes the root once. */
@@ -20,15 +21,21 @@ export function createScannedIndex(options: ResolvedOptions): AssetIndex {
   const directories = new Set<string>()
   for (const asset of initial) addDirectories(directories, asset.logicalPath)
 
-  const rules: RereadRules = {
-    rule: options,
+  const rules: Omit<RereadRules, 'rule'> = {
     graphOptions: toGraphOptions(options),
     tokenOf: (logicalPath) => tracker.get(logicalPath)?.token,
     rewriteReferences: true,
   }
   const tracker = createTracker({
     initial,
-    reread: (current) => rereadAsset(current, rules, undefined, options.onWarning),
+    // Each file is read again under the rules of the root it was found in.
+    reread: (current) =>
+      rereadAsset(
+        current,
+        { ...rules, rule: rootNamed(options.roots, current.root) },
+        undefined,
+        options.onWarning,
+      ),
     onReplaced(previous, next) {
       options.onWarning(
         `${next.logicalPath} changed on disk after it was indexed; serving its new bytes (token ${next.token})`,

@@ -81,17 +81,21 @@ export function isParseArgsError(error: unknown): boolean {
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')
 }
 
-/** The one directory a command such as `build <root>` takes. */
-export function onePositional(positionals: readonly string[], command: string): string {
-  const [root, ...extra] = positionals
-  if (root === undefined)
-    throw new UsageError(`${command} needs the static directory: vstatic ${command} <root>`)
-  if (extra.length > 0)
-    throw new UsageError(
-      `${command} takes one directory, got ${positionals.length}: ${positionals.join(' ')}`,
-    )
-  return root
+/** The directories a command such as `build <root>...` takes: one, or several in lookup order. */
+export function rootPositionals(positionals: readonly string[], command: string): string[] {
+  if (positionals.length === 0)
+    throw new UsageError(`${command} needs the static directory: vstatic ${command} <root>...`)
+  return [...positionals]
 }
+
+/** The `--ignore` option of the commands that index a root. */
+export const IGNORE_OPTION = {
+  type: 'string',
+  multiple: true,
+  default: [],
+  value: '<glob>',
+  help: ['Leave out files whose path matches (fast-glob syntax,', 'repeatable), e.g. --ignore "**/*.scss"'],
+} as const satisfies OptionSpec
 
 export function parseWhole(flag: string, value: string): number {
   if (!/^\d+$/.test(value))

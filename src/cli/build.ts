@@ -7,10 +7,11 @@ import { type BuildProgress, type BuildSummary, buildManifest } from '../build/b
 import type { Dotfiles, IntegrityAlgorithm, Versioning } from '../types.js'
 import {
   type Command,
+  IGNORE_OPTION,
   type OptionTable,
-  onePositional,
   parseCommand,
   parseOptionalWhole,
+  rootPositionals,
   UsageError,
 } from './args.js'
 import type { CliIo } from './io.js'
@@ -39,6 +40,7 @@ const OPTIONS = {
     help: ['query (app.css?v=<token>, default) or filename', '(app.<token>.css)'],
   },
   prefix: { type: 'string', value: '<path>', help: 'URL prefix of the files (default /static/)' },
+  ignore: IGNORE_OPTION,
   compress: {
     type: 'boolean',
     default: false,
@@ -61,12 +63,13 @@ const OPTIONS = {
 } satisfies OptionTable
 
 export const build: Command<typeof OPTIONS> = {
-  synopsis: 'build <root>',
+  synopsis: 'build <root>...',
   summary: 'Write the manifest (and optionally a CDN-ready output directory)',
-  usage: 'vstatic build <root> [options]',
+  usage: 'vstatic build <root>... [options]',
   description: `Scan and hash <root>, rewrite references in CSS (and source-map comments),
 compute Subresource Integrity, and write the manifest that
-createStatic({ root, manifest }) loads at startup.`,
+createStatic({ root, manifest }) loads at startup. With several roots, the
+first that has a file serves it; --out-dir merges them into one directory.`,
   options: OPTIONS,
   footer: `The manifest is written to a temporary file and renamed, so an interrupted
 build leaves the previous one intact.`,
@@ -77,7 +80,7 @@ async function runBuild(args: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseCommand(build, args, io)
   if (parsed === undefined) return 0
   const { values, positionals } = parsed
-  const root = onePositional(positionals, 'build')
+  const root = rootPositionals(positionals, 'build')
   if (values.keep !== undefined && values['out-dir'] === undefined)
     throw new UsageError('--keep needs --out-dir')
   const progress = new ProgressBar(!values.quiet && !values.json && process.stderr.isTTY === true)
@@ -88,6 +91,7 @@ async function runBuild(args: readonly string[], io: CliIo): Promise<number> {
     keep: parseOptionalWhole('--keep', values.keep),
     versioning: values.versioning as Versioning | undefined,
     prefix: values.prefix,
+    ignore: values.ignore,
     compress: values.compress,
     integrity: values.integrity as IntegrityAlgorithm | undefined,
     dotfiles: values.dotfiles as Dotfiles | undefined,

@@ -66,7 +66,12 @@ class Primary {
     this.current = first.workers
     this.io.stdout(`Listening on ${first.url}\n`)
     this.io.stdout(
-      `Serving ${path.resolve(this.settings.root)} at ${first.url} with ${this.workerCount()} (build ${readManifest(this.manifest).buildId})\n`,
+      `Serving ${[this.settings.root]
+        .flat()
+        .map((root) => path.resolve(root))
+        .join(
+          ', ',
+        )} at ${first.url} with ${this.workerCount()} (build ${readManifest(this.manifest).buildId})\n`,
     )
   }
 
@@ -152,6 +157,7 @@ class Primary {
     this.temporary.add(out)
     await buildManifest({
       root: this.settings.root,
+      ignore: this.settings.options.ignore,
       out,
       prefix: this.settings.options.prefix,
       versioning: this.settings.options.versioning,

@@ -21,8 +21,13 @@ const OPTIONS = {
   manifest: { type: 'string', value: '<file>', help: 'The manifest written by vstatic build (required)' },
   root: {
     type: 'string',
+    multiple: true,
     value: '<dir>',
-    help: ['Directory nginx serves: the --out-dir of the build, or', 'its root (required)'],
+    help: [
+      'Directory nginx serves: the --out-dir of the build, or',
+      'its root (required; repeat it for a build of several',
+      'roots, in the same order)',
+    ],
   },
   // Checked against the manifest's prefix when given; the manifest decides it.
   prefix: { type: 'string' },
@@ -81,7 +86,8 @@ function runNginx(args: readonly string[], io: CliIo): number {
   if (positionals.length > 0)
     throw new UsageError(`nginx takes no positional arguments, got ${positionals.join(' ')}`)
   if (values.manifest === undefined) throw new UsageError('nginx needs --manifest <file>')
-  if (values.root === undefined) throw new UsageError('nginx needs --root <dir> (the directory nginx serves)')
+  if (values.root === undefined || values.root.length === 0)
+    throw new UsageError('nginx needs --root <dir> (the directory nginx serves)')
   // Checked against --root when it exists on this machine (the configuration may be written elsewhere).
   const manifest = loadManifest(path.resolve(values.manifest), {
     root: values.root,
@@ -92,7 +98,7 @@ function runNginx(args: readonly string[], io: CliIo): number {
   }
   io.stdout(
     formatNginxConfig(manifest, {
-      root: path.resolve(values.root),
+      root: values.root.map((root) => path.resolve(root)),
       manifestPath: path.resolve(values.manifest),
       upstreams: values.upstream,
       listen: values.listen,

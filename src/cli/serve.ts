@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os'
 import type { Dotfiles, Versioning } from '../types.js'
 import {
   type Command,
+  IGNORE_OPTION,
   type OptionTable,
   type ParsedArgs,
   parseAliases,
@@ -57,8 +58,9 @@ const OPTIONS = {
     help: 'max-age for unversioned responses (default 0: no-cache)',
   },
   dotfiles: { type: 'string', value: '<policy>', help: 'ignore (default) or allow' },
+  ignore: IGNORE_OPTION,
   // The directory may also be given as --root, like the other commands; <root> is the documented form.
-  root: { type: 'string' },
+  root: { type: 'string', multiple: true },
   manifest: {
     type: 'string',
     value: '<file>',
@@ -86,11 +88,12 @@ const OPTIONS = {
 } satisfies OptionTable
 
 export const serve: Command<typeof OPTIONS> = {
-  synopsis: 'serve <root>',
+  synopsis: 'serve <root>...',
   summary: 'Serve a directory over HTTP',
-  usage: 'vstatic serve <root> [options]',
+  usage: 'vstatic serve <root>... [options]',
   description: `Serve <root> with versioned-URL caching, ETag/Last-Modified revalidation,
-ranges, HEAD and root aliases. Logs one line per request.`,
+ranges, HEAD and root aliases. With several roots, the first that has a file
+serves it. Logs one line per request.`,
   options: OPTIONS,
   footer: `Stops gracefully on SIGINT or SIGTERM: stops accepting, closes idle
 connections, and lets responses in flight finish (see --drain-timeout).`,
@@ -115,11 +118,12 @@ interface ServeSettings extends ServerSettings {
 
 /** Checks the arguments of `vstatic serve`, in the order the flags' errors are reported. */
 function toSettings({ values, positionals }: ParsedArgs<typeof OPTIONS>): ServeSettings {
-  const root = values.root ?? positionals[0]
-  if (root === undefined) throw new UsageError('serve needs the directory to serve: vstatic serve <root>')
-  if (positionals.length > (values.root === undefined ? 1 : 0)) {
-    throw new UsageError(`serve takes one directory, got ${positionals.length}: ${positionals.join(' ')}`)
+  if (values.root !== undefined && positionals.length > 0) {
+    throw new UsageError(`serve takes its directories either as <root>... or as --root, got both`)
   }
+  const roots = values.root ?? positionals
+  if (roots.length === 0) throw new UsageError('serve needs the directory to serve: vstatic serve <root>...')
+  const root = roots.length === 1 ? (roots[0] as string) : roots
   const workers = parseWorkers(values.workers)
   if (workers !== undefined && values.dev)
     throw new UsageError('--workers cannot be used with --dev (dev mode is one process)')
@@ -137,6 +141,7 @@ function toSettings({ values, positionals }: ParsedArgs<typeof OPTIONS>): ServeS
       dev: values.dev,
       maxAge: parseOptionalWhole('--max-age', values['max-age']),
       dotfiles: values.dotfiles as Dotfiles | undefined,
+      ignore: values.ignore.length === 0 ? undefined : values.ignore,
       manifest: values.manifest,
       versioning: values.versioning as Versioning | undefined,
     },

@@ -11,16 +11,17 @@ import type { CliIo } from './io.js'
 import { applyLimits, type ServerLimits, serverOptions, throttled } from './limits.js'
 
 /**
- * What one serving process needs: the root, where to listen, whether to log, its limits, and the
+ * What one serving process needs: the root(s), where to listen, whether to log, its limits, and the
  * createStatic options.
  */
 export interface ServerSettings {
-  readonly root: string
+  readonly root: string | readonly string[]
   readonly port: number
   readonly host: string
   readonly quiet: boolean
   readonly limits: ServerLimits
-  readonly options: Omit<StaticOptions, 'root'>
+  /** Plain strings only: the settings travel to cluster workers as JSON. */
+  readonly options: Omit<StaticOptions, 'root' | 'manifest'> & { readonly manifest?: string }
 }
 
 /** A listening server. */
@@ -57,7 +58,9 @@ export async function listen(
   reportAcceptErrors(server, warn)
   if (role === 'alone') {
     io.stdout(`Listening on ${url}\n`)
-    io.stdout(`Serving ${assets.root} at ${url}${assets.prefix}${assets.dev ? ' (dev mode)' : ''}\n`)
+    io.stdout(
+      `Serving ${assets.roots.join(', ')} at ${url}${assets.prefix}${assets.dev ? ' (dev mode)' : ''}\n`,
+    )
   }
   return { url, close: () => closeGracefully(server, state, settings.limits.drainTimeoutMs, warn) }
 }

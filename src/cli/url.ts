@@ -5,11 +5,16 @@
 import { createStatic } from '../create-static.js'
 import { MissingAssetError } from '../errors.js'
 import type { Versioning } from '../types.js'
-import { type Command, type OptionTable, parseCommand, UsageError } from './args.js'
+import { type Command, IGNORE_OPTION, type OptionTable, parseCommand, UsageError } from './args.js'
 import type { CliIo } from './io.js'
 
 const OPTIONS = {
-  root: { type: 'string', value: '<dir>', help: 'The static directory (required)' },
+  root: {
+    type: 'string',
+    multiple: true,
+    value: '<dir>',
+    help: ['The static directory (required; repeat it for several,', 'in lookup order)'],
+  },
   prefix: { type: 'string', value: '<path>', help: 'URL prefix of the files (default /static/)' },
   manifest: {
     type: 'string',
@@ -17,6 +22,7 @@ const OPTIONS = {
     help: 'Take the URLs from a manifest written by vstatic build',
   },
   versioning: { type: 'string', value: '<mode>', help: 'query (default) or filename' },
+  ignore: IGNORE_OPTION,
   'no-version': { type: 'boolean', default: false, help: 'Print URLs without the token' },
 } satisfies OptionTable
 
@@ -35,13 +41,14 @@ async function printUrls(args: readonly string[], io: CliIo): Promise<number> {
   const parsed = parseCommand(url, args, io)
   if (parsed === undefined) return 0
   const { values, positionals } = parsed
-  if (values.root === undefined) throw new UsageError('url needs --root <dir>')
+  if (values.root === undefined || values.root.length === 0) throw new UsageError('url needs --root <dir>')
   if (positionals.length === 0) throw new UsageError('url needs at least one path')
   const assets = await createStatic({
     root: values.root,
     prefix: values.prefix,
     manifest: values.manifest,
     versioning: values.versioning as Versioning | undefined,
+    ignore: values.ignore.length === 0 ? undefined : values.ignore,
   })
   let status = 0
   for (const path of positionals) {

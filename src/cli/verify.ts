@@ -4,7 +4,7 @@
  */
 import { verifyManifest } from '../build/build.js'
 import type { Dotfiles } from '../types.js'
-import { type Command, type OptionTable, onePositional, parseCommand } from './args.js'
+import { type Command, type OptionTable, parseCommand, rootPositionals } from './args.js'
 import type { CliIo } from './io.js'
 
 const OPTIONS = {
@@ -18,11 +18,12 @@ const OPTIONS = {
 } satisfies OptionTable
 
 export const verify: Command<typeof OPTIONS> = {
-  synopsis: 'verify <root>',
+  synopsis: 'verify <root>...',
   summary: 'Check that a manifest still matches the files',
-  usage: 'vstatic verify <root> --manifest <file>',
+  usage: 'vstatic verify <root>... --manifest <file>',
   description: `List every file added, removed or changed in <root> since the manifest was
-built. Exits 0 when they agree and 1 when they do not: use it in CI.`,
+built (with the roots and --ignore patterns it was built with). Exits 0 when
+they agree and 1 when they do not: use it in CI.`,
   options: OPTIONS,
   run: runVerify,
 }
@@ -31,8 +32,9 @@ function runVerify(args: readonly string[], io: CliIo): number {
   const parsed = parseCommand(verify, args, io)
   if (parsed === undefined) return 0
   const { values, positionals } = parsed
-  const root = onePositional(positionals, 'verify')
-  const result = verifyManifest(root, values.manifest, values.dotfiles as Dotfiles | undefined)
+  const roots = rootPositionals(positionals, 'verify')
+  const root = roots.join(' ')
+  const result = verifyManifest(roots, values.manifest, values.dotfiles as Dotfiles | undefined)
   const lines = [
     ...result.added.map((file) => `added    ${file}`),
     ...result.removed.map((file) => `removed  ${file}`),

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { serveStatic } from '../../src/adapters/express.js'
 import { createStatic } from '../../src/index.js'
 import { describeAdapter } from '../helpers/adapter-contract.js'
-import { PUBLIC_ROOT } from '../helpers/fixtures.js'
+import { PUBLIC_ROOT, VITE_ROOT } from '../helpers/fixtures.js'
 import { listen, request } from '../helpers/http.js'
 
 function app404(app: express.Express) {
@@ -27,6 +27,18 @@ describe('express specifics', () => {
     const { url } = await listen(app)
     expect((await request(url, '/')).body.toString()).toBe(
       `${assets.url('css/app.css')} ${assets.script('js/app.js')}`,
+    )
+  })
+
+  it('puts staticEntry and staticImportMap on res.locals too', async () => {
+    const assets = await createStatic({ root: VITE_ROOT, vite: true })
+    const app = express().use(serveStatic(assets))
+    app.get('/', (_req, res) => {
+      res.type('text/html').send(`${res.locals.staticEntry('src/main.ts')}${res.locals.staticImportMap()}`)
+    })
+    const { url } = await listen(app)
+    expect((await request(url, '/')).body.toString()).toBe(
+      `${assets.entry('src/main.ts')}${assets.importMap()}`,
     )
   })
 

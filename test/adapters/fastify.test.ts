@@ -4,7 +4,7 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import { serveStatic } from '../../src/adapters/fastify.js'
 import { createStatic, type StaticAssets } from '../../src/index.js'
 import { describeAdapter } from '../helpers/adapter-contract.js'
-import { PUBLIC_ROOT } from '../helpers/fixtures.js'
+import { PUBLIC_ROOT, VITE_ROOT } from '../helpers/fixtures.js'
 import { request } from '../helpers/http.js'
 
 async function start(app: FastifyInstance): Promise<{ url: string }> {
@@ -37,6 +37,20 @@ describe('fastify specifics', () => {
     expect(app.staticUrl('css/app.css')).toBe(assets.url('css/app.css'))
     expect((await request(url, '/child')).body.toString()).toBe(assets.url('js/app.js'))
     expect((await request(url, '/locals')).body.toString()).toBe(assets.url('img/logo.svg'))
+  })
+
+  it('puts staticEntry and staticImportMap on reply.locals for @fastify/view', async () => {
+    const assets = await createStatic({ root: VITE_ROOT, vite: true })
+    const app = await fastifyApp(assets)
+    app.get('/', async (_request, reply) => {
+      type Helpers = { staticEntry: StaticAssets['entry']; staticImportMap: StaticAssets['importMap'] }
+      const { locals } = reply as unknown as { locals: Helpers }
+      return `${locals.staticEntry('src/main.ts')}${locals.staticImportMap()}`
+    })
+    const { url } = await start(app)
+    expect((await request(url, '/')).body.toString()).toBe(
+      `${assets.entry('src/main.ts')}${assets.importMap()}`,
+    )
   })
 
   it('closes the assets with the app', async () => {

@@ -5,7 +5,7 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import { type StaticVariables, serveStatic } from '../../src/adapters/hono.js'
 import { createStatic, type StaticAssets } from '../../src/index.js'
 import { describeAdapter } from '../helpers/adapter-contract.js'
-import { PUBLIC_ROOT } from '../helpers/fixtures.js'
+import { PUBLIC_ROOT, VITE_ROOT } from '../helpers/fixtures.js'
 import { request } from '../helpers/http.js'
 
 async function listenFetch(
@@ -45,6 +45,15 @@ describe('hono specifics', () => {
     const assets = await createStatic({ root: PUBLIC_ROOT })
     const { url } = await listenFetch(honoApp(assets).fetch)
     expect((await request(url, '/')).body.toString()).toBe(assets.url('css/app.css'))
+  })
+
+  it('carries staticEntry and staticImportMap on c.var', async () => {
+    const assets = await createStatic({ root: VITE_ROOT, vite: true })
+    const app = new Hono<{ Variables: StaticVariables }>()
+    app.use(serveStatic(assets))
+    app.get('/', (c) => c.html(`${c.var.staticEntry('src/main.ts')}${c.var.staticImportMap()}`))
+    const response = await app.request('/')
+    expect(await response.text()).toBe(`${assets.entry('src/main.ts')}${assets.importMap()}`)
   })
 
   it('answers app.request() without a socket too', async () => {

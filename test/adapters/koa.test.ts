@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { serveStatic } from '../../src/adapters/koa.js'
 import { createStatic } from '../../src/index.js'
 import { describeAdapter } from '../helpers/adapter-contract.js'
-import { PUBLIC_ROOT } from '../helpers/fixtures.js'
+import { PUBLIC_ROOT, VITE_ROOT } from '../helpers/fixtures.js'
 import { listen, request } from '../helpers/http.js'
 
 function withApp404(app: Koa) {
@@ -29,6 +29,20 @@ describe('koa specifics', () => {
     const missing = await request(url, '/static/nope.css')
     expect(missing.status).toBe(404)
     expect(missing.body.toString()).toBe('Not Found')
+  })
+})
+
+describe('koa template helpers', () => {
+  it('sets ctx.state.staticEntry and ctx.state.staticImportMap', async () => {
+    const assets = await createStatic({ root: VITE_ROOT, vite: true })
+    const app = new Koa().use(serveStatic(assets))
+    app.use(async (ctx) => {
+      ctx.body = `${ctx.state.staticEntry('src/main.ts')}${ctx.state.staticImportMap()}`
+    })
+    const { url } = await listen(app.callback())
+    expect((await request(url, '/')).body.toString()).toBe(
+      `${assets.entry('src/main.ts')}${assets.importMap()}`,
+    )
   })
 })
 

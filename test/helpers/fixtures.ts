@@ -6,6 +6,8 @@ import { onTestFinished } from 'vitest'
 
 /** The canonical static root of the fixtures. */
 export const PUBLIC_ROOT = fileURLToPath(new URL('../../fixtures/public', import.meta.url))
+/** A Vite build's output in miniature: `.vite/manifest.json` and the files it names. */
+export const VITE_ROOT = fileURLToPath(new URL('../../fixtures/vite', import.meta.url))
 /** A sentinel file just outside the root: no request may ever return its bytes. */
 export const OUTSIDE_FILE = fileURLToPath(new URL('../../fixtures/outside.txt', import.meta.url))
 export const OUTSIDE_TEXT = 'OUTSIDE THE ROOT'

@@ -1,0 +1,3 @@
+export function formatCount(count) {
+  return `${count} click${count === 1 ? '' : 's'}`
+}

@@ -1,0 +1,1 @@
+function o(n){return`${n} is running`}export{o as g};

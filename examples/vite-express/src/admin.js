@@ -1,0 +1,3 @@
+import { greet } from './shared.js'
+
+document.querySelector('#note').textContent = greet('admin.js')

@@ -1,0 +1,5 @@
+import './shared.css'
+
+export function greet(page) {
+  return `${page} is running`
+}

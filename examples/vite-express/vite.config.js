@@ -1,0 +1,13 @@
+// The Vite side of examples/vite-express: `npx vite build` writes build/ and build/.vite/manifest.json,
+// `npx vite` starts the dev server the example loads in dev mode. build/ is committed, so the
+// example runs without installing Vite (a real build gives other hashes).
+export default {
+  // Vite's base is vstatic's prefix: the chunks import each other, and the CSS names its assets,
+  // under the URLs vstatic serves them at.
+  base: '/static/',
+  build: {
+    outDir: 'build',
+    manifest: true,
+    rollupOptions: { input: ['src/main.js', 'src/admin.js'] },
+  },
+}
