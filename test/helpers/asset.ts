@@ -11,6 +11,7 @@ export function makeAsset(overrides: Partial<Asset> = {}): Asset {
   const logicalPath = overrides.logicalPath ?? 'a.css'
   return {
     logicalPath,
+    root: '/r',
     absolutePath: `/r/${logicalPath}`,
     size: 100,
     mtimeMs: Date.parse(LAST_MODIFIED) + 500,
