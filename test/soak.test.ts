@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { runSoak } from '../bench/soak.mjs'
 
 describe('a short soak (npm run soak runs the minute-long one)', () => {
-  it('mixed traffic at 200 connections: no unexpected status, memory and descriptors flat', async () => {
+  // Load-bound: one retry absorbs a run that shares two cores with other heavy processes.
+  it('mixed traffic at 200 connections: no unexpected status, memory and descriptors flat', {
+    retry: 1,
+    timeout: 60_000,
+  }, async () => {
     const result = await runSoak({ seconds: 10, connections: 200, window: 3 })
     expect(result.unexpectedSamples).toEqual([])
     expect(result.unexpected).toBe(0)
@@ -17,5 +21,5 @@ describe('a short soak (npm run soak runs the minute-long one)', () => {
     // Under load the count follows the open connections; at idle it must return to where it started.
     expect(result.fds.last).toBeLessThanOrEqual(result.fds.first + 50)
     expect(result.idleFds.after).toBeLessThanOrEqual(result.idleFds.before + 2)
-  }, 60_000)
+  })
 })
