@@ -1,0 +1,93 @@
+/**
+ * Type tests of the public API, as an app imports it (`vstatic`, `vstatic/<framework>`). Checked by
+ * `npm run typecheck` (test/tsconfig.json), never run: a change to a public type fails here first.
+ */
+import express from 'express'
+import Fastify from 'fastify'
+import { Hono } from 'hono'
+import Koa from 'koa'
+import { describe, expectTypeOf, it } from 'vitest'
+import {
+  type Asset,
+  createStatic,
+  MissingAssetError,
+  type PathOption,
+  type StaticAssets,
+  StaticConfigError,
+  type StaticOptions,
+  type UrlOptions,
+} from 'vstatic'
+import { serveStatic as expressStatic, type StaticLocals } from 'vstatic/express'
+import { serveStatic as fastifyStatic } from 'vstatic/fastify'
+import { serveStatic as honoStatic, type StaticVariables } from 'vstatic/hono'
+import { serveStatic as koaStatic } from 'vstatic/koa'
+
+declare const assets: StaticAssets
+
+describe('vstatic', () => {
+  it('createStatic takes the options and resolves with the assets', () => {
+    expectTypeOf(createStatic).parameter(0).toEqualTypeOf<StaticOptions>()
+    expectTypeOf(createStatic).returns.resolves.toEqualTypeOf<StaticAssets>()
+    expectTypeOf<StaticOptions>().toHaveProperty('root').toEqualTypeOf<PathOption | readonly PathOption[]>()
+  })
+
+  it('url, integrity and the tags return strings; get returns an asset or undefined', () => {
+    expectTypeOf(assets.url).toEqualTypeOf<(path: string, options?: UrlOptions) => string>()
+    expectTypeOf(assets.integrity).returns.toEqualTypeOf<string>()
+    expectTypeOf(assets.script).returns.toEqualTypeOf<string>()
+    expectTypeOf(assets.stylesheet).returns.toEqualTypeOf<string>()
+    expectTypeOf(assets.get).returns.toEqualTypeOf<Asset | undefined>()
+    expectTypeOf(assets.versioning).toEqualTypeOf<'query' | 'filename'>()
+  })
+
+  it('errors carry their code and what they are about', () => {
+    const missing = new MissingAssetError('css/app.css', '/srv/public')
+    expectTypeOf<MissingAssetError['code']>().toEqualTypeOf<'ERR_STATIC_MISSING_ASSET'>()
+    expectTypeOf(missing.path).toEqualTypeOf<string>()
+    expectTypeOf(missing.root).toEqualTypeOf<string>()
+    expectTypeOf(missing).toExtend<Error>()
+    const config = new StaticConfigError('root', 'must be a directory')
+    expectTypeOf<StaticConfigError['code']>().toEqualTypeOf<'ERR_STATIC_OPTION'>()
+    expectTypeOf(config.option).toEqualTypeOf<string>()
+  })
+})
+
+describe('adapters', () => {
+  it('hono: c.var carries the helpers when the app declares StaticVariables', () => {
+    const app = new Hono<{ Variables: StaticVariables }>()
+    app.use(honoStatic(assets))
+    app.get('/', (c) => {
+      expectTypeOf(c.var.staticUrl).toEqualTypeOf<StaticAssets['url']>()
+      expectTypeOf(c.get('staticStylesheet')).toEqualTypeOf<StaticAssets['stylesheet']>()
+      return c.html(`<link rel="stylesheet" href="${c.var.staticUrl('css/app.css')}">`)
+    })
+    // Without the type parameter Hono cannot know the variables: the reason the README declares them.
+    new Hono().get('/', (c) => {
+      // @ts-expect-error c.var has no staticUrl on an app that does not declare StaticVariables
+      return c.text(c.var.staticUrl('css/app.css'))
+    })
+  })
+
+  it('express: a request handler, and the locals views get', () => {
+    const app = express()
+    app.use(expressStatic(assets))
+    expectTypeOf<StaticLocals['staticUrl']>().toEqualTypeOf<StaticAssets['url']>()
+  })
+
+  it('fastify: a plugin taking the assets, and staticUrl on the instance and the reply', async () => {
+    const app = Fastify()
+    await app.register(fastifyStatic, { assets })
+    expectTypeOf(app.staticUrl).toEqualTypeOf<StaticAssets['url']>()
+    app.get('/', (_request, reply) => {
+      expectTypeOf(reply.staticUrl).toEqualTypeOf<StaticAssets['url']>()
+      return reply.staticUrl('js/app.js')
+    })
+    // @ts-expect-error the plugin needs the assets
+    await app.register(fastifyStatic, {})
+  })
+
+  it('koa: a middleware', () => {
+    new Koa().use(koaStatic(assets))
+    expectTypeOf(koaStatic).returns.toExtend<Koa.Middleware>()
+  })
+})
