@@ -11,9 +11,9 @@ import { createManifestIndex } from './catalog/manifest-index.js'
 import { rootNamed } from './catalog/roots.js'
 import { createScannedIndex } from './catalog/scanned-index.js'
 import { createEntry } from './entry-tags.js'
-import { MissingAssetError, StaticConfigError } from './errors.js'
+import { formatSuggestions, type MissingAssetError, StaticConfigError } from './errors.js'
 import { createCachePolicies } from './http/cache-control.js'
-import { formatAssetPath } from './http/versioned-path.js'
+import { formatAssetPath, formatVersionedUrl } from './http/versioned-path.js'
 import { renderImportMap } from './import-map.js'
 import { toLogicalPath } from './logical-path.js'
 import { type ResolvedOptions, resolveHost, resolveOptions } from './options.js'
@@ -23,6 +23,7 @@ import { createPipeline } from './serve/pipeline.js'
 import type { StaticAssets } from './static-assets.js'
 import { renderTag, type TagKind } from './tags.js'
 import type { Asset, ImportMapOptions, StaticOptions, TagAttributes, UrlOptions } from './types.js'
+import { findAsset, missingAssetError } from './url-input.js'
 
 export type { NextFunction } from './serve/pipeline.js'
 export type { StaticAssets } from './static-assets.js'
@@ -143,10 +144,9 @@ function createTagHelpers(options: ResolvedOptions, index: AssetIndex, url: Stat
   const integrities = new WeakMap<Asset, string>()
 
   function requireAsset(path: string): Asset {
-    const logicalPath = toLogicalPath(path)
-    const asset = logicalPath === undefined ? undefined : index.get(logicalPath)
-    if (asset === undefined) throw missingAsset(path, options)
-    return asset
+    const found = findAsset((logicalPath) => index.get(logicalPath), path)
+    if (found.asset === undefined) throw missingAsset(path, found.logicalPath, options, index)
+    return found.asset
   }
 
   /** The SRI value of what the asset serves, read (once per asset) from bytes checked against its hash. */
@@ -194,29 +194,33 @@ function createUrl(options: ResolvedOptions, index: AssetIndex): StaticAssets['u
 
   function missing(path: string, logicalPath: string | undefined): string {
     // A path that can never name a file of the root (`..`, empty) is a bug in the caller: always throw.
-    if (options.onMissing === 'throw' || logicalPath === undefined) throw missingAsset(path, options)
+    const error = () => missingAsset(path, logicalPath, options, index)
+    if (options.onMissing === 'throw' || logicalPath === undefined) throw error()
     if (!warned.has(path)) {
       warned.add(path)
       const where = options.roots.map(({ root }) => root).join(' or ')
-      options.onWarning(`static asset ${JSON.stringify(path)} is not in ${where}; using an unversioned URL`)
+      const suggestions = formatSuggestions(error().suggestions)
+      options.onWarning(
+        `static asset ${JSON.stringify(path)} is not in ${where}; using an unversioned URL${suggestions}`,
+      )
     }
     return formatAssetPath(options.prefix, logicalPath, undefined, options.versioning)
   }
 
   return function url(path: string, urlOptions?: UrlOptions): string {
     if (typeof path !== 'string') throw new TypeError(`url() expects a path string, got ${typeof path}`)
-    const logicalPath = toLogicalPath(path)
-    const asset = logicalPath === undefined ? undefined : index.get(logicalPath)
+    // A query or fragment after the path (`sprite.svg#icon`) is kept; see findAsset.
+    const { asset, logicalPath, suffix } = findAsset((candidate) => index.get(candidate), path)
     const host =
       urlOptions?.host === undefined
         ? options.host
         : urlOptions.host === false
           ? ''
           : resolveHost('host', urlOptions.host)
-    if (asset === undefined) return host + missing(path, logicalPath)
+    if (asset === undefined) return host + missing(path, logicalPath) + suffix
     if (urlOptions?.version === false || asset.fingerprinted)
-      return host + formatAssetPath(options.prefix, asset.logicalPath, undefined, options.versioning)
-    if (urlOptions?.host !== undefined) return host + versionedPath(asset)
+      return host + formatAssetPath(options.prefix, asset.logicalPath, undefined, options.versioning) + suffix
+    if (urlOptions?.host !== undefined || suffix !== '') return host + versionedPath(asset, suffix)
     let value = built.get(asset)
     if (value === undefined) {
       value = options.host + versionedPath(asset)
@@ -225,13 +229,25 @@ function createUrl(options: ResolvedOptions, index: AssetIndex): StaticAssets['u
     return value
   }
 
-  function versionedPath(asset: Asset): string {
-    return formatAssetPath(options.prefix, asset.logicalPath, asset.token, options.versioning)
+  /** The versioned URL path, with a query and fragment given after the path kept (`v` first). */
+  function versionedPath(asset: Asset, suffix = ''): string {
+    const urlPath = formatAssetPath(options.prefix, asset.logicalPath, undefined, options.versioning)
+    return formatVersionedUrl(urlPath, asset.token, options.versioning, suffix)
   }
 }
 
-/** The error for a path that no root has: it names the root, or every root. */
-function missingAsset(path: string, options: ResolvedOptions): MissingAssetError {
+/**
+ * The error for a path that no root has: it names the root, or every root, and why the path can
+ * never name a file or what it was probably meant to be.
+ */
+function missingAsset(
+  path: string,
+  logicalPath: string | undefined,
+  options: ResolvedOptions,
+  index: AssetIndex,
+): MissingAssetError {
   const where = options.roots.map(({ root }) => JSON.stringify(root)).join(' or ')
-  return new MissingAssetError(path, options.root, where)
+  return missingAssetError(path, { root: options.root, where }, logicalPath, () =>
+    index.assets().map((asset) => asset.logicalPath),
+  )
 }

@@ -43,7 +43,9 @@ describe('vstatic', () => {
   it('errors carry their code and what they are about', () => {
     const missing = new MissingAssetError('css/app.css', '/srv/public')
     expectTypeOf<MissingAssetError['code']>().toEqualTypeOf<'ERR_STATIC_MISSING_ASSET'>()
+    expectTypeOf(missing.assetPath).toEqualTypeOf<string>()
     expectTypeOf(missing.path).toEqualTypeOf<string>()
+    expectTypeOf(missing.suggestions).toEqualTypeOf<readonly string[]>()
     expectTypeOf(missing.root).toEqualTypeOf<string>()
     expectTypeOf(missing).toExtend<Error>()
     const config = new StaticConfigError('root', 'must be a directory')
