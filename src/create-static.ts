@@ -12,7 +12,7 @@ import { rootNamed } from './catalog/roots.js'
 import { createScannedIndex } from './catalog/scanned-index.js'
 import { createEntry } from './entry-tags.js'
 import { formatSuggestions, type MissingAssetError, StaticConfigError } from './errors.js'
-import { createCachePolicies } from './http/cache-control.js'
+import { createCachePolicies, notFoundCacheControl } from './http/cache-control.js'
 import { formatAssetPath, formatVersionedUrl } from './http/versioned-path.js'
 import { renderImportMap } from './import-map.js'
 import { toLogicalPath } from './logical-path.js'
@@ -96,6 +96,7 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
     },
     bodies,
     fallthrough: options.fallthrough,
+    notFoundCacheControl: notFoundCacheControl(options.notFoundMaxAge),
   })
   const url = createUrl(options, index)
   const { integrity, integrityOf, tag } = createTagHelpers(options, index, url)

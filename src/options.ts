@@ -71,6 +71,7 @@ export interface ResolvedOptions {
   readonly followSymlinksOutsideRoot: boolean
   readonly maxAge: number
   readonly immutableMaxAge: number
+  readonly notFoundMaxAge: number
   readonly onMissing: OnMissing
   readonly setHeaders: SetHeaders | undefined
   readonly fallthrough: boolean
@@ -98,6 +99,7 @@ const KNOWN_OPTIONS = new Set([
   'followSymlinksOutsideRoot',
   'maxAge',
   'immutableMaxAge',
+  'notFoundMaxAge',
   'onMissing',
   'setHeaders',
   'fallthrough',
@@ -147,6 +149,7 @@ export function resolveOptions(options: StaticOptions): ResolvedOptions {
     followSymlinksOutsideRoot,
     maxAge: seconds('maxAge', options.maxAge, 0),
     immutableMaxAge: seconds('immutableMaxAge', options.immutableMaxAge, ONE_YEAR_SECONDS),
+    notFoundMaxAge: seconds('notFoundMaxAge', options.notFoundMaxAge, 0),
     onMissing: oneOf('onMissing', options.onMissing, ON_MISSING, 'throw'),
     setHeaders: optionalFunction('setHeaders', options.setHeaders),
     fallthrough: optionalBoolean('fallthrough', options.fallthrough, true),

@@ -216,6 +216,12 @@ export interface StaticOptions {
   maxAge?: number
   /** `max-age` in seconds for requests that carry the current version token; sent with `immutable`. @default 31536000 */
   immutableMaxAge?: number
+  /**
+   * `max-age` in seconds for the 404s the handler answers itself (no `next()`, `fallthrough: false`,
+   * `fetch()`). 0 sends `no-cache`, so a CDN with a default TTL cannot keep a 404 for a file that
+   * the next deploy adds. @default 0
+   */
+  notFoundMaxAge?: number
   /** What `url()` does with a path that is not in the index: throw a `MissingAssetError`, or warn once and return the unversioned URL. @default 'throw' */
   onMissing?: OnMissing
   /** Per-file header hook; runs last and wins. */

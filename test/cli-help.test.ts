@@ -101,6 +101,8 @@ describe('vstatic --help', () => {
         --index <file>        File served for directory URLs (default index.html)
         --no-index            Serve no index file for directories
         --max-age <s>         max-age for unversioned responses (default 0: no-cache)
+        --not-found-max-age <s>
+                              max-age for 404s (default 0: no-cache)
         --dotfiles <policy>   ignore (default) or allow
         --ignore <glob>       Leave out files whose path matches (fast-glob syntax,
                               repeatable), e.g. --ignore "**/*.scss"
@@ -235,6 +237,8 @@ describe('vstatic --help', () => {
         --alias <url=file>    Extra root alias (repeatable; added to /favicon.ico and
                               /robots.txt)
         --max-age <s>         max-age for unversioned responses (default 0: no-cache)
+        --not-found-max-age <s>
+                              max-age for 404s under the prefix (default 0: no-cache)
         --cors <origin>       Access-Control-Allow-Origin (* or an origin)
         --brotli              Serve .br variants (needs the ngx_brotli static module)
         --dotfiles <policy>   ignore (default) or allow, as given to build

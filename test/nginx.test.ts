@@ -129,6 +129,10 @@ describe.skipIf(!HAS_NGINX)('vstatic nginx against a real nginx', () => {
         { path: '/notes.txt' },
         { path: current('notes.txt') },
         { path: '/static/missing.css' },
+        // A 404 carries no-cache from both, even after nginx's fallback for a token that is not current.
+        { path: '/static/css/missing.0123456789abcdef.css' },
+        { path: '/static/css/missing.css?v=0123456789abcdef' },
+        { path: '/static/missing.css', method: 'HEAD' },
         { path: '/static/.env' },
         { path: '/static/img/photo.png', headers: { range: 'bytes=100-199' } },
         { path: '/static/img/photo.png', headers: { range: 'bytes=0-1,10-11' } },
@@ -209,7 +213,7 @@ describe.skipIf(!HAS_NGINX)('vstatic nginx against a real nginx', () => {
         listen: '127.0.0.1:8080',
         serverName: 'example.com www.example.com',
       },
-      { maxAge: 600, cors: '*' },
+      { maxAge: 600, cors: '*', notFoundMaxAge: 30 },
       { aliases: { '/favicon.ico': 'favicon.ico', '/security.txt': 'robots.txt' }, hashSizes: false },
       { brotli: true },
     ]

@@ -43,6 +43,11 @@ describe('createStatic() option validation', () => {
     },
     { option: 'maxAge', given: { maxAge: -1 }, message: 'option "maxAge" must be a whole number of seconds' },
     { option: 'maxAge', given: { maxAge: 1.5 }, message: 'option "maxAge"' },
+    {
+      option: 'notFoundMaxAge',
+      given: { notFoundMaxAge: '60' },
+      message: 'option "notFoundMaxAge" must be a whole number of seconds',
+    },
     { option: 'immutableMaxAge', given: { immutableMaxAge: '1y' }, message: 'option "immutableMaxAge"' },
     {
       option: 'onMissing',

@@ -3,10 +3,10 @@
 import { describe, expect, it } from 'vitest'
 import { createCachePolicies } from '../src/http/cache-control.js'
 import {
+  createNotFound,
   type PlanContext,
   planBusy,
   planError,
-  planNotFound,
   planRedirect,
   planResponse,
 } from '../src/http/plan.js'
@@ -318,8 +318,13 @@ describe('error responses', () => {
     { method: 'GET', body: 'Not Found\n' },
     { method: 'HEAD', body: null },
     { method: 'DELETE', body: 'Not Found\n' },
-  ])('404 to $method', ({ method, body }) => {
-    expect(planNotFound(method)).toEqual({ status: 404, headers: textHeaders(10), body })
+  ])('404 to $method, with the Cache-Control it is made with', ({ method, body }) => {
+    expect(createNotFound('no-cache')(method)).toEqual({
+      status: 404,
+      headers: { ...textHeaders(10), 'cache-control': 'no-cache' },
+      body,
+    })
+    expect(createNotFound('public, max-age=60')(method).headers['cache-control']).toBe('public, max-age=60')
   })
 
   it.each(['GET', 'HEAD'])('503 to %s asks to retry after a second', (method) => {

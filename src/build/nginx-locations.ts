@@ -16,6 +16,8 @@ export interface Caching {
   readonly immutableMaxAge: number
   /** Access-Control-Allow-Origin, or undefined for none. */
   readonly cors: string | undefined
+  /** Cache-Control of a 404 under the prefix, as vstatic sends on its own 404s. */
+  readonly notFound: string
 }
 
 /** What the server block is made from. */
@@ -135,13 +137,15 @@ function prefixLocationLines(
     '        if ($vstatic_known = 0) {',
     '            return 404;',
     '        }',
-    ...staticHeaderLines('$vstatic_cache_control', '$vstatic_expires', caching.cors),
+    // "always": a 404 gets its Cache-Control too (the map gives the other errors none).
+    ...staticHeaderLines('$vstatic_response_cache_control always', '$vstatic_expires', caching.cors),
     '        # A token that is not current: serve the current file, with revalidation (never immutable).',
     '        error_page 404 = @vstatic_current;',
     ...exceptionLines(exceptions),
     '    }',
     '    location @vstatic_current {',
     `        rewrite "^${escapeRegex(prefix)}(.+)\\.[0-9a-f]{${tokenLength}}(\\.[^./]+)?$" ${prefix}$1$2 last;`,
+    `        add_header Cache-Control ${quote(caching.notFound)} always;`,
     '        return 404;',
     '    }',
   ]

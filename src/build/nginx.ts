@@ -7,6 +7,7 @@
 
 import type { Manifest } from '../catalog/manifest.js'
 import { StaticConfigError } from '../errors.js'
+import { notFoundCacheControl } from '../http/cache-control.js'
 import { formatAssetPath } from '../http/versioned-path.js'
 import { DEFAULT_ALIASES, ONE_YEAR_SECONDS } from '../options.js'
 import { type Caching, quote, serverLines } from './nginx-locations.js'
@@ -33,6 +34,8 @@ export interface NginxOptions {
   readonly maxAge?: number
   /** `max-age` for current versioned URLs, sent with `immutable`. @default 31536000 */
   readonly immutableMaxAge?: number
+  /** `max-age` for 404s under the prefix; 0 sends `no-cache`. @default 0 */
+  readonly notFoundMaxAge?: number
   /** Serve `.br` variants too; needs the ngx_brotli static module. @default false */
   readonly brotli?: boolean
   /** Access-Control-Allow-Origin for static responses. */
@@ -50,6 +53,7 @@ export function formatNginxConfig(manifest: Manifest, options: NginxOptions): st
     defaultExpires: maxAge === 0 ? 'off' : String(maxAge),
     immutableMaxAge: options.immutableMaxAge ?? ONE_YEAR_SECONDS,
     cors: options.cors,
+    notFound: notFoundCacheControl(options.notFoundMaxAge ?? 0),
   }
   const urls = collectUrls(manifest)
   const upstreams = options.upstreams ?? []
@@ -148,6 +152,13 @@ function mapLines(urls: BuildUrls, caching: Caching): string[] {
     'map $request_uri $vstatic_expires {',
     `    default ${caching.defaultExpires};`,
     ...immutable.map((url) => `    ${quote(url)} ${caching.immutableMaxAge};`),
+    '}',
+    "# A file gets its URL's policy; a 404 gets its own, so a CDN cannot keep it past the next deploy.",
+    'map $status $vstatic_response_cache_control {',
+    '    volatile;',
+    ...['200', '206', '304'].map((status) => `    ${status} $vstatic_cache_control;`),
+    `    404 ${quote(caching.notFound)};`,
+    '    default "";',
     '}',
     '# The files of the build: anything else under the prefix is 404, as in vstatic (dotfiles included).',
     'map $uri $vstatic_known {',

@@ -52,6 +52,11 @@ const OPTIONS = {
     value: '<s>',
     help: 'max-age for unversioned responses (default 0: no-cache)',
   },
+  'not-found-max-age': {
+    type: 'string',
+    value: '<s>',
+    help: 'max-age for 404s under the prefix (default 0: no-cache)',
+  },
   cors: { type: 'string', value: '<origin>', help: 'Access-Control-Allow-Origin (* or an origin)' },
   brotli: {
     type: 'boolean',
@@ -105,6 +110,7 @@ function runNginx(args: readonly string[], io: CliIo): number {
       serverName: values['server-name'],
       aliases: { ...DEFAULT_ALIASES, ...parseAliases(values.alias) },
       maxAge: parseOptionalWhole('--max-age', values['max-age']),
+      notFoundMaxAge: parseOptionalWhole('--not-found-max-age', values['not-found-max-age']),
       cors: resolveCors(values.cors),
       brotli: values.brotli,
       hashSizes: !values['no-hash-sizes'],

@@ -57,6 +57,11 @@ const OPTIONS = {
     value: '<s>',
     help: 'max-age for unversioned responses (default 0: no-cache)',
   },
+  'not-found-max-age': {
+    type: 'string',
+    value: '<s>',
+    help: 'max-age for 404s (default 0: no-cache)',
+  },
   dotfiles: { type: 'string', value: '<policy>', help: 'ignore (default) or allow' },
   ignore: IGNORE_OPTION,
   // The directory may also be given as --root, like the other commands; <root> is the documented form.
@@ -140,6 +145,7 @@ function toSettings({ values, positionals }: ParsedArgs<typeof OPTIONS>): ServeS
       index: values['no-index'] ? false : values.index,
       dev: values.dev,
       maxAge: parseOptionalWhole('--max-age', values['max-age']),
+      notFoundMaxAge: parseOptionalWhole('--not-found-max-age', values['not-found-max-age']),
       dotfiles: values.dotfiles as Dotfiles | undefined,
       ignore: values.ignore.length === 0 ? undefined : values.ignore,
       manifest: values.manifest,

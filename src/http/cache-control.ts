@@ -35,6 +35,14 @@ export function createCachePolicies(options: {
   })
 }
 
+/**
+ * The Cache-Control of a 404 the handler answers itself: `no-cache` by default. Without one, a CDN
+ * applies its default TTL and may keep serving the 404 after the file is deployed.
+ */
+export function notFoundCacheControl(maxAge: number): string {
+  return maxAge === 0 ? 'no-cache' : `public, max-age=${maxAge}`
+}
+
 let cachedSecond = -1
 const cachedExpires = new Map<number, string>()
 

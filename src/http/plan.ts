@@ -174,15 +174,18 @@ export function planError(
   }
 }
 
-/** 404: no servable file at the URL (and no `next()` to pass the request to). Never mutate it. */
-export function planNotFound(method: string): StaticResponse {
-  if (method === 'GET') return NOT_FOUND
-  if (method === 'HEAD') return NOT_FOUND_HEAD
-  return planError(404, 'Not Found', method, {})
+/**
+ * 404s: no servable file at the URL (and no `next()` to pass the request to), sent with
+ * `cacheControl` so that a CDN does not keep one for a file that the next deploy adds. GET's and
+ * HEAD's are built once: never mutate them.
+ */
+export function createNotFound(cacheControl: string): (method: string) => StaticResponse {
+  const headers = { 'cache-control': cacheControl }
+  const get = planError(404, 'Not Found', 'GET', headers)
+  const head = planError(404, 'Not Found', 'HEAD', headers)
+  return (method) =>
+    method === 'GET' ? get : method === 'HEAD' ? head : planError(404, 'Not Found', method, headers)
 }
-
-const NOT_FOUND = planError(404, 'Not Found', 'GET', {})
-const NOT_FOUND_HEAD = planError(404, 'Not Found', 'HEAD', {})
 
 /** 503 with Retry-After: out of file descriptors, or a file that kept changing while it was opened. */
 export function planBusy(method: string): StaticResponse {

@@ -7,11 +7,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AssetIndex } from '../catalog/asset-index.js'
 import {
+  createNotFound,
   type FileBody,
   type PlanContext,
   planBusy,
   planError,
-  planNotFound,
   planRedirect,
   planResponse,
   type StaticResponse,
@@ -33,6 +33,8 @@ export interface PipelineContext {
   readonly bodies: BodySource
   /** Leave requests for missing files to the framework. */
   readonly fallthrough: boolean
+  /** Cache-Control of the 404s the pipeline answers itself. */
+  readonly notFoundCacheControl: string
 }
 
 /** The handlers built on one pipeline. */
@@ -52,6 +54,7 @@ const BUSY_CODES = new Set(['EMFILE', 'ENFILE'])
 /** The pipeline over `context`. */
 export function createPipeline(context: PipelineContext): Pipeline {
   const { index } = context
+  const planNotFound = createNotFound(context.notFoundCacheControl)
 
   /** A response for every target but a file; undefined for a file. */
   function planOther(target: Exclude<Target, { kind: 'asset' }>, method: string): StaticResponse | undefined {
