@@ -102,6 +102,10 @@ describe.skipIf(!HAS_NGINX)('vstatic nginx against a real nginx', () => {
       const { url: node } = await listen((req, res) => assets.handle(req, res))
 
       const current = (logicalPath: string) => assets.url(logicalPath)
+      const otherSpelling = (logicalPath: string, token: string) =>
+        versioning === 'query'
+          ? `/static/${logicalPath.replace(/\.(\w+)$/, `.${token}.$1`)}`
+          : `/static/${logicalPath}?v=${token}`
       const oldToken = previous?.[1].token ?? ''
       const table: Array<{ path: string; headers?: Record<string, string>; method?: string }> = [
         { path: current('css/site.css') },
@@ -124,6 +128,10 @@ describe.skipIf(!HAS_NGINX)('vstatic nginx against a real nginx', () => {
         {
           path: versioning === 'query' ? `/static/js/app.js?v=${oldToken}` : `/static/js/app.${oldToken}.js`,
         },
+        // The other spelling of a token, current or kept, which vstatic's handler also reads.
+        { path: otherSpelling('css/site.css', assets.get('css/site.css')?.token ?? '') },
+        { path: otherSpelling('js/app.js', oldToken) },
+        { path: otherSpelling('js/app.js', oldToken), headers: { 'accept-encoding': 'gzip' } },
         { path: '/favicon.ico' },
         { path: '/robots.txt' },
         { path: '/notes.txt' },

@@ -69,7 +69,7 @@ export function formatNginxConfig(manifest: Manifest, options: NginxOptions): st
       serverName: options.serverName ?? '_',
       aliases: options.aliases ?? DEFAULT_ALIASES,
       served: urls.served,
-      retained: urls.retained.length > 0,
+      retained: urls.retained.size > 0,
       brotli: options.brotli === true,
       proxy: upstreams.length > 0,
       caching,
@@ -87,20 +87,26 @@ interface BuildUrls {
   /** URL paths (decoded, as nginx's `$uri`) of every file of the build. */
   readonly known: string[]
   /** Query-versioned URLs of retained builds → the URL path of their kept copy. */
-  readonly retained: Array<[string, string]>
+  readonly retained: Map<string, string>
   /** URL path → Content-Type of every file nginx can serve, for the per-file exceptions to the types. */
   readonly served: Map<string, string>
 }
 
 function collectUrls(manifest: Manifest): BuildUrls {
   const { prefix, versioning } = manifest.options
-  const urls: BuildUrls = { immutable: [], known: [], retained: [], served: new Map() }
+  const urls: BuildUrls = { immutable: [], known: [], retained: new Map(), served: new Map() }
+  // vstatic's handler reads a token in either spelling, whatever the build's versioning: both are
+  // immutable here too (the filename one, when no copy has that name, through @vstatic_current).
+  const bothSpellings = (logicalPath: string, token: string) => [
+    formatAssetPath(prefix, logicalPath, token, 'filename'),
+    formatAssetPath(prefix, logicalPath, token, 'query'),
+  ]
   for (const [logicalPath, entry] of Object.entries(manifest.assets)) {
     if (/[\n\r"\\]/.test(logicalPath)) continue // cannot be written into nginx's configuration; never served
     urls.known.push(prefix + logicalPath)
     if (entry.file !== undefined) urls.known.push(prefix + entry.file)
-    const token = entry.fingerprinted ? undefined : entry.token
-    urls.immutable.push(formatAssetPath(prefix, logicalPath, token, versioning))
+    if (entry.fingerprinted) urls.immutable.push(formatAssetPath(prefix, logicalPath, undefined, versioning))
+    else urls.immutable.push(...bothSpellings(logicalPath, entry.token))
     urls.served.set(prefix + logicalPath, entry.contentType)
     if (entry.file !== undefined) urls.served.set(prefix + entry.file, entry.contentType)
   }
@@ -109,14 +115,11 @@ function collectUrls(manifest: Manifest): BuildUrls {
       if (/[\n\r"\\]/.test(file)) continue
       urls.known.push(prefix + file)
       if (!urls.served.has(prefix + file)) urls.served.set(prefix + file, old.contentType)
-      if (versioning === 'filename') {
-        // The retained copy's own name is its versioned path.
-        urls.immutable.push(formatAssetPath(prefix, file, undefined, versioning))
-      } else {
-        const url = formatAssetPath(prefix, old.logicalPath, old.token, versioning)
-        urls.immutable.push(url)
-        urls.retained.push([url, prefix + file])
-      }
+      // The retained copy's own name is its filename-versioned path; the query spelling is rewritten to it.
+      const queryUrl = formatAssetPath(prefix, old.logicalPath, old.token, 'query')
+      urls.immutable.push(formatAssetPath(prefix, file, undefined, versioning), queryUrl)
+      // A file unchanged across kept builds appears in each of them: one rewrite per URL.
+      if (!urls.retained.has(queryUrl)) urls.retained.set(queryUrl, prefix + file)
     }
   }
   return urls
@@ -167,10 +170,10 @@ function mapLines(urls: BuildUrls, caching: Caching): string[] {
     ...[...new Set(urls.known)].map((url) => `    ${quote(url)} 1;`),
     '}',
   ]
-  if (urls.retained.length > 0) {
+  if (urls.retained.size > 0) {
     // A map's value is a template: a `$` from a file name would name a variable (a request
     // header, even). nginx has no escape for it, so a `$` is spelled through a variable that holds one.
-    if (urls.retained.some(([, file]) => file.includes('$'))) {
+    if ([...urls.retained.values()].some((file) => file.includes('$'))) {
       lines.push(
         '# A literal "$" for file names that contain one.',
         'geo $vstatic_dollar {',
@@ -182,7 +185,7 @@ function mapLines(urls: BuildUrls, caching: Caching): string[] {
       '# Versions kept from earlier builds (vstatic build --keep), still served immutable.',
       'map $request_uri $vstatic_retained {',
       '    default "";',
-      ...urls.retained.map(([url, file]) => `    ${quote(url)} ${quoteTemplate(file)};`),
+      ...[...urls.retained].map(([url, file]) => `    ${quote(url)} ${quoteTemplate(file)};`),
       '}',
     )
   }
