@@ -77,7 +77,7 @@ describe('vstatic url', () => {
     [['url', 'a.css'], 'url needs --root <dir>'],
     [['url', '--root', PUBLIC_ROOT], 'url needs at least one path'],
     [['url', 'a.css', '--root', 'does/not/exist'], 'option "root" must be an existing directory'],
-    [['url', 'a.css', '--root', PUBLIC_ROOT, '--bogus'], "Unknown option '--bogus'"],
+    [['url', 'a.css', '--root', PUBLIC_ROOT, '--bogus'], 'unknown option --bogus'],
     [['serve'], 'serve needs the directory to serve'],
     [['serve', PUBLIC_ROOT, '--port', 'http'], '--port must be a whole number'],
     [['serve', PUBLIC_ROOT, '--port', '70000'], '--port must be from 0 to 65535'],

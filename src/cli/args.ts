@@ -7,8 +7,10 @@ import { parseArgs } from 'node:util'
 import { formatHelp } from './help.js'
 import type { CliIo } from './io.js'
 
-/** A mistake on the command line: exit code 2 and a pointer to --help. */
-export class UsageError extends Error {}
+/** A mistake on the command line: exit code 2, the command's usage line and a pointer to --help. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError'
+}
 
 /**
  * One option of a command: how parseArgs reads it and how --help lists it. An option without
@@ -61,18 +63,91 @@ export function parseCommand<Options extends OptionTable>(
   args: readonly string[],
   io: CliIo,
 ): ParsedArgs<Options> | undefined {
-  const parsed = parseArgs<ParseConfig<Options>>({
-    args: [...args],
-    allowPositionals: true,
-    strict: true,
-    options: { ...command.options, help: HELP_OPTION },
-  })
+  const options = { ...command.options, help: HELP_OPTION }
+  checkOptions(options, args)
+  let parsed: ParsedArgs<Options>
+  try {
+    parsed = parseArgs<ParseConfig<Options>>({
+      args: [...args],
+      allowPositionals: true,
+      strict: true,
+      options,
+    })
+  } catch (error) {
+    // What checkOptions does not word itself: parseArgs's own message, without its quoting advice.
+    if (!isParseArgsError(error)) throw error
+    throw new UsageError((error as Error).message.split('. To specify')[0] ?? String(error), { cause: error })
+  }
   // The table's own options are typed through the generic; `help` is the one added here.
   if ((parsed.values as { readonly help?: boolean }).help === true) {
     io.stdout(formatHelp(command))
     return undefined
   }
   return parsed
+}
+
+/**
+ * Reads the options as parseArgs would, and words its usage errors for people: an unknown option
+ * with the nearest known one (`unknown option --prot (did you mean --port?)`), a missing value, a
+ * value given to a flag.
+ */
+function checkOptions(options: Readonly<Record<string, OptionSpec>>, args: readonly string[]): void {
+  const { tokens } = parseArgs({
+    args: [...args],
+    options,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  })
+  const names = Object.keys(options).map((name) => `--${name}`)
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue
+    const spec = Object.hasOwn(options, token.name) ? options[token.name] : undefined
+    if (spec === undefined)
+      throw new UsageError(`unknown option ${token.rawName}${didYouMean(token.rawName, names)}`)
+    const placeholder = spec.value ?? '<value>'
+    const optionLike = token.value?.startsWith('-') === true && !token.inlineValue
+    if (spec.type === 'string' && (token.value === undefined || optionLike)) {
+      throw new UsageError(`option ${token.rawName} needs a value: ${token.rawName} ${placeholder}`)
+    }
+    if (spec.type === 'boolean' && token.inlineValue === true) {
+      throw new UsageError(`option ${token.rawName} takes no value, got ${token.rawName}=${token.value}`)
+    }
+  }
+}
+
+/** ` (did you mean --port?)` for the known name nearest to `given`, or '' when none is near. */
+export function didYouMean(given: string, known: readonly string[]): string {
+  let best: { name: string; distance: number } | undefined
+  for (const name of known) {
+    const distance = editDistance(given, name)
+    if (best === undefined || distance < best.distance) best = { name, distance }
+  }
+  // Two edits for a long name (--max-ag, --verson), one for a short one; or a prefix (--max).
+  const limit = given.length > 5 ? 2 : 1
+  if (best !== undefined && best.distance <= limit) return ` (did you mean ${best.name}?)`
+  const extended = known.filter((name) => given.length > 3 && name.startsWith(given))
+  return extended.length === 1 ? ` (did you mean ${extended[0]}?)` : ''
+}
+
+/** Edits (insert, delete, replace, swap two neighbours) that turn `a` into `b`. */
+function editDistance(a: string, b: string): number {
+  const previous: number[][] = []
+  for (let i = 0; i <= a.length; i++) {
+    const row: number[] = [i]
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      const above = i === 0 ? j : (previous[i - 1]?.[j] ?? 0) + 1
+      const diagonal = i === 0 ? j : (previous[i - 1]?.[j - 1] ?? 0) + cost
+      let value = Math.min(above, (row[j - 1] ?? 0) + 1, diagonal)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        value = Math.min(value, (previous[i - 2]?.[j - 2] ?? 0) + 1)
+      }
+      row.push(value)
+    }
+    previous.push(row)
+  }
+  return previous[a.length]?.[b.length] ?? Math.max(a.length, b.length)
 }
 
 /** True for the errors parseArgs throws on unknown options or missing values. */

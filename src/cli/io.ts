@@ -17,13 +17,15 @@ export const DEFAULT_IO: CliIo = {
 }
 
 /**
- * Writes the failure to stderr and returns the exit code: 2 with a pointer to the --help of
- * `command` for a usage error (a bad flag, or an option createStatic rejects), 1 for anything else.
+ * Writes the failure to stderr and returns the exit code: 2 for a usage error (a bad flag, or an
+ * option createStatic rejects), with the command's usage line and a pointer to its --help; 1 for
+ * anything else.
  */
-export function reportFailure(error: unknown, io: CliIo, command?: string): number {
+export function reportFailure(error: unknown, io: CliIo, command?: string, usage?: string): number {
   if (error instanceof UsageError || isParseArgsError(error) || error instanceof StaticConfigError) {
     const topic = command === undefined ? '' : `${command} `
-    io.stderr(`vstatic: ${(error as Error).message}\nRun "vstatic ${topic}--help" for usage.\n`)
+    const usageLine = usage === undefined ? '' : `Usage: ${usage}\n`
+    io.stderr(`vstatic: ${(error as Error).message}\n${usageLine}Run "vstatic ${topic}--help" for usage.\n`)
     return 2
   }
   io.stderr(`vstatic: ${error instanceof Error ? error.message : String(error)}\n`)

@@ -6,7 +6,7 @@
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { readPackageVersion } from '../build/package-version.js'
-import { type Command, UsageError } from './args.js'
+import { type Command, didYouMean, UsageError } from './args.js'
 import { build } from './build.js'
 import { formatOverview } from './help.js'
 import { type CliIo, DEFAULT_IO, reportFailure } from './io.js'
@@ -39,10 +39,12 @@ export async function main(argv: readonly string[], io: CliIo = DEFAULT_IO): Pro
         io.stdout(`${readPackageVersion()}\n`)
         return 0
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(name)}`)
+        throw new UsageError(
+          `unknown command ${JSON.stringify(name)}${didYouMean(name, Object.keys(COMMANDS))}`,
+        )
     }
   } catch (error) {
-    return reportFailure(error, io, command === undefined ? undefined : name)
+    return reportFailure(error, io, command === undefined ? undefined : name, command?.usage)
   }
 }
 
