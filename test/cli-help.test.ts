@@ -89,7 +89,7 @@ describe('vstatic --help', () => {
 
       Serve <root> with versioned-URL caching, ETag/Last-Modified revalidation,
       ranges, HEAD and root aliases. With several roots, the first that has a file
-      serves it. Logs one line per request.
+      serves it. Logs one line per request to stdout.
 
       Options:
         --port <n>            Port to listen on; 0 picks a free one (default 8888)
@@ -131,6 +131,13 @@ describe('vstatic --help', () => {
                               the open-file limit, a socket and a file for each)
         --dev                 Dev mode: versions follow file edits without a restart
         --quiet               Do not log requests
+        --log-format <format>
+                              dev (default: time, client, request, status, body bytes,
+                              duration), combined (the Apache/nginx format) or json
+        --trust-proxy <addrs>
+                              Log the client from X-Real-IP / X-Forwarded-For when the
+                              peer is one of these proxies: loopback, addresses or
+                              subnets, comma-separated (default: never)
         -h, --help            Show this help
 
       Stops gracefully on SIGINT or SIGTERM: stops accepting, closes idle

@@ -51,14 +51,14 @@ async function startCluster(root: string, workers: number): Promise<Cluster> {
 
 async function waitForGets(cluster: Cluster, count: number): Promise<void> {
   const deadline = Date.now() + 10_000
-  while ([...cluster.output().matchAll(/^\[\d+\] GET /gm)].length < count) {
+  while ([...cluster.output().matchAll(/^\[\d+\] \S+ \S+ GET /gm)].length < count) {
     if (Date.now() > deadline) throw new Error(`expected ${count} logged requests: ${cluster.output()}`)
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
 }
 
 function pids(log: string): Set<string> {
-  return new Set([...log.matchAll(/^\[(\d+)\] GET /gm)].map((match) => match[1] ?? ''))
+  return new Set([...log.matchAll(/^\[(\d+)\] \S+ \S+ GET /gm)].map((match) => match[1] ?? ''))
 }
 
 describe('vstatic serve --workers', () => {

@@ -52,7 +52,7 @@ describe('stopping and reloading never cut a download before --drain-timeout', (
     expect(download).toMatchObject(WHOLE)
     expect(download.endedAt - (await drainStarted)).toBeGreaterThan(6000)
     // The old worker logs the whole response (not "(aborted)"), then exits.
-    const [, pid] = await server.waitFor(/^\[(\d+)\] GET \/static\/big\.bin 200 \d+ [\d.]+ms$/m)
+    const [, pid] = await server.waitFor(/^\[(\d+)\] \S+ \S+ GET \/static\/big\.bin 200 \d+ [\d.]+ms$/m)
     await gone(Number(pid))
     expect((await request(server.url, '/static/a.txt')).status).toBe(200)
   }, 40_000)

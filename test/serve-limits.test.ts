@@ -192,7 +192,7 @@ describe('vstatic serve and slow clients', () => {
     })
     stalled.on('error', () => {})
     const [line, bytes, milliseconds] = await server.waitFor(
-      /^GET \/static\/big\.bin 200 (\d+) ([\d.]+)ms \(aborted\)$/m,
+      /^\S+ \S+ GET \/static\/big\.bin 200 (\d+) ([\d.]+)ms \(aborted\)$/m,
     )
     expect(line).toBeDefined()
     expect(Number(bytes)).toBeLessThan(SITE['big.bin'].length)

@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from 'node:os'
 import type { Dotfiles, Versioning } from '../types.js'
+import { LOG_FORMATS, type LogFormat } from './access-log.js'
 import {
   type Command,
   IGNORE_OPTION,
@@ -15,6 +16,7 @@ import {
   parseWhole,
   UsageError,
 } from './args.js'
+import { findInvalidProxy } from './client-address.js'
 import { runCluster } from './cluster.js'
 import type { CliIo } from './io.js'
 import { LIMIT_OPTIONS, parseLimits } from './limits.js'
@@ -90,6 +92,24 @@ const OPTIONS = {
     help: 'Dev mode: versions follow file edits without a restart',
   },
   quiet: { type: 'boolean', default: false, help: 'Do not log requests' },
+  'log-format': {
+    type: 'string',
+    default: 'dev',
+    value: '<format>',
+    help: [
+      'dev (default: time, client, request, status, body bytes,',
+      'duration), combined (the Apache/nginx format) or json',
+    ],
+  },
+  'trust-proxy': {
+    type: 'string',
+    value: '<addrs>',
+    help: [
+      'Log the client from X-Real-IP / X-Forwarded-For when the',
+      'peer is one of these proxies: loopback, addresses or',
+      'subnets, comma-separated (default: never)',
+    ],
+  },
 } satisfies OptionTable
 
 export const serve: Command<typeof OPTIONS> = {
@@ -98,7 +118,7 @@ export const serve: Command<typeof OPTIONS> = {
   usage: 'vstatic serve <root>... [options]',
   description: `Serve <root> with versioned-URL caching, ETag/Last-Modified revalidation,
 ranges, HEAD and root aliases. With several roots, the first that has a file
-serves it. Logs one line per request.`,
+serves it. Logs one line per request to stdout.`,
   options: OPTIONS,
   footer: `Stops gracefully on SIGINT or SIGTERM: stops accepting, closes idle
 connections, and lets responses in flight finish (see --drain-timeout).`,
@@ -139,6 +159,7 @@ function toSettings({ values, positionals }: ParsedArgs<typeof OPTIONS>): ServeS
     workers,
     quiet: values.quiet,
     limits: parseLimits(values),
+    log: { format: parseLogFormat(values['log-format']), trustProxy: parseTrustProxy(values['trust-proxy']) },
     options: {
       prefix: values.prefix,
       aliases: parseAliases(values.alias),
@@ -158,6 +179,27 @@ function parsePort(value: string): number {
   const port = parseWhole('--port', value)
   if (port > 65535) throw new UsageError(`--port must be from 0 to 65535, got ${value}`)
   return port
+}
+
+function parseLogFormat(value: string): LogFormat {
+  const format = LOG_FORMATS.find((known) => known === value)
+  if (format === undefined)
+    throw new UsageError(
+      `--log-format must be one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(value)}`,
+    )
+  return format
+}
+
+function parseTrustProxy(value: string | undefined): string[] {
+  if (value === undefined) return []
+  const entries = value.split(',').map((entry) => entry.trim())
+  const invalid = findInvalidProxy(entries)
+  if (invalid !== undefined) {
+    throw new UsageError(
+      `--trust-proxy takes loopback, addresses or subnets (10.0.0.0/8), comma-separated; got ${JSON.stringify(invalid)}`,
+    )
+  }
+  return entries
 }
 
 function parseWorkers(value: string | undefined): number | undefined {

@@ -7,19 +7,22 @@ import http from 'node:http'
 import net, { type AddressInfo } from 'node:net'
 import { createStatic } from '../create-static.js'
 import type { StaticOptions } from '../types.js'
+import { type AccessLogSettings, createAccessLog } from './access-log.js'
 import type { CliIo } from './io.js'
 import { applyLimits, type ServerLimits, serverOptions, throttled } from './limits.js'
 
 /**
- * What one serving process needs: the root(s), where to listen, whether to log, its limits, and the
+ * What one serving process needs: the root(s), where to listen, how to log, its limits, and the
  * createStatic options.
  */
 export interface ServerSettings {
   readonly root: string | readonly string[]
   readonly port: number
   readonly host: string
+  /** No access log. */
   readonly quiet: boolean
   readonly limits: ServerLimits
+  readonly log: AccessLogSettings
   /** Plain strings only: the settings travel to cluster workers as JSON. */
   readonly options: Omit<StaticOptions, 'root' | 'manifest'> & { readonly manifest?: string }
 }
@@ -45,9 +48,12 @@ export async function listen(
 ): Promise<RunningServer> {
   const assets = await createStatic({ root: settings.root, ...settings.options })
   const logPrefix = role === 'worker' ? `[${process.pid}] ` : ''
+  const log = settings.quiet
+    ? undefined
+    : createAccessLog(settings.log, io.stdout, role === 'worker' ? process.pid : undefined)
   const state = { draining: false }
   const server = http.createServer(serverOptions(settings.limits), (req, res) => {
-    if (!settings.quiet) logRequest(req, res, io, logPrefix)
+    log?.(req, res)
     // While draining, every response tells the client not to reuse the connection.
     if (state.draining) res.setHeader('connection', 'close')
     assets.handle(req, res)
@@ -106,21 +112,6 @@ async function bind(server: http.Server, port: number, host: string): Promise<st
   const address = server.address() as AddressInfo
   const hostname = address.family === 'IPv6' ? `[${address.address}]` : address.address
   return `http://${hostname}:${address.port}`
-}
-
-function logRequest(req: http.IncomingMessage, res: http.ServerResponse, io: CliIo, prefix: string): void {
-  const started = process.hrtime.bigint()
-  const socket = req.socket
-  const writtenBefore = socket.bytesWritten
-  res.once('close', () => {
-    const milliseconds = Number(process.hrtime.bigint() - started) / 1e6
-    // Bytes put on the wire for this response, status line and headers included (like %O in Apache).
-    const bytes = socket.bytesWritten - writtenBefore
-    const aborted = res.writableFinished ? '' : ' (aborted)'
-    io.stdout(
-      `${prefix}${req.method} ${req.url} ${res.statusCode} ${bytes} ${milliseconds.toFixed(1)}ms${aborted}\n`,
-    )
-  })
 }
 
 /** How long connections keep being served (each response with Connection: close) before the server closes. */
