@@ -20,6 +20,7 @@ export type {
   ImportMapOptions,
   IntegrityAlgorithm,
   OnMissing,
+  OnWarning,
   PathOption,
   RequestInfo,
   SetHeaders,
@@ -28,4 +29,6 @@ export type {
   UrlOptions,
   Versioning,
   ViteOptions,
+  WarningContext,
+  WarningKind,
 } from './types.js'

@@ -23,6 +23,7 @@ import {
   type IntegrityAlgorithm,
   ON_MISSING,
   type OnMissing,
+  type OnWarning,
   type SetHeaders,
   type StaticOptions,
   VERSIONINGS,
@@ -77,7 +78,7 @@ export interface ResolvedOptions {
   readonly fallthrough: boolean
   readonly memoryMaxFileSize: number
   readonly memoryBudget: number
-  readonly onWarning: (message: string) => void
+  readonly onWarning: OnWarning
 }
 
 const KNOWN_OPTIONS = new Set([

@@ -232,8 +232,11 @@ export interface StaticOptions {
   memoryMaxFileSize?: number
   /** Total bytes the in-memory body cache may hold. @default 67108864 (64 MiB) */
   memoryBudget?: number
-  /** Called with a warning (a missing asset under `onMissing: 'warn'`, an asset that changed on disk). @default console.warn */
-  onWarning?: (message: string) => void
+  /**
+   * Called with a warning (a missing asset under `onMissing: 'warn'`, an asset that changed on disk, a
+   * reference left as is), and for those about particular files, what they concern. @default console.warn
+   */
+  onWarning?: OnWarning
 }
 
 /** The bundler manifest and dev server that `entry()` renders from. */
@@ -269,6 +272,27 @@ export interface ImportMapOptions {
   /** Extra attributes of the `<script type="importmap">` tag, e.g. a CSP `nonce`. */
   attributes?: TagAttributes
 }
+
+/**
+ * What a warning is about, passed to `onWarning` after the message for the warnings that concern
+ * particular files, so that a caller can keep the ones about its files or treat some as errors.
+ * More kinds may be added.
+ */
+export interface WarningContext {
+  readonly kind: WarningKind
+  /** The logical paths the warning concerns. */
+  readonly paths: readonly string[]
+}
+
+/**
+ * `unresolved-reference`: a stylesheet names a file that is not in the root (left as is).
+ * `reference-cycle`: files that reference each other, which share one version.
+ * `case-collision`: paths that differ only in case (`vstatic build`).
+ */
+export type WarningKind = 'unresolved-reference' | 'reference-cycle' | 'case-collision'
+
+/** Receives the warnings of an index or a build. */
+export type OnWarning = (message: string, context?: WarningContext) => void
 
 /** Options of {@link StaticAssets.url}. */
 export interface UrlOptions {

@@ -66,6 +66,22 @@ describe('vstatic url', () => {
     expect(result.stdout).toBe('/assets/js/app.js\n')
   })
 
+  it('warns only about the files asked for, not about every stylesheet of the root', async () => {
+    const root = useTempRoot({
+      'css/app.css': 'body { color: red }',
+      'css/other.css': 'a { background: url(missing.png) }',
+      'css/a.css': '@import "b.css";',
+      'css/b.css': '@import "a.css";',
+    })
+    expect(await run(['url', 'css/app.css', '--root', root])).toMatchObject({ code: 0, stderr: '' })
+    expect((await run(['url', 'css/other.css#x', '--root', root])).stderr).toBe(
+      'vstatic: warning: css/other.css:1: reference "missing.png" left as is (css/missing.png is not in the root)\n',
+    )
+    expect((await run(['url', 'css/app.css', 'css/b.css', '--root', root])).stderr).toBe(
+      'vstatic: warning: reference cycle between css/a.css, css/b.css; they share one version\n',
+    )
+  })
+
   it('exits 1 with the error on stderr for a missing path, still printing the others', async () => {
     const result = await run(['url', 'nope.css', 'robots.txt', '--root', PUBLIC_ROOT])
     expect(result.code).toBe(1)

@@ -103,20 +103,40 @@ describe('resolveGraph', () => {
   })
 
   it('gives a cycle one combined version, warns, and terminates', () => {
-    const warnings: string[] = []
+    const warnings: unknown[] = []
     const tree = {
       'a.css': '@import "b.css";',
       'b.css': '@import "a.css"; x{background:url(i.png)}',
       'i.png': 'x',
     }
-    const result = resolveGraph(files(tree), { ...options, onWarning: (message) => warnings.push(message) })
-    expect(warnings).toEqual(['reference cycle between a.css, b.css; they share one version'])
+    const onWarning = (...args: unknown[]) => warnings.push(args)
+    const result = resolveGraph(files(tree), { ...options, onWarning })
+    expect(warnings).toEqual([
+      [
+        'reference cycle between a.css, b.css; they share one version',
+        { kind: 'reference-cycle', paths: ['a.css', 'b.css'] },
+      ],
+    ])
     const a = result.get('a.css')
     const b = result.get('b.css')
     expect(a?.body?.toString()).toBe(`@import "b.css?v=${b?.token}";`)
     expect(b?.body?.toString()).toContain(`@import "a.css?v=${a?.token}";`)
     const changed = resolveGraph(files({ ...tree, 'i.png': 'y' }), options)
     expect(changed.get('a.css')?.token).not.toBe(a?.token)
+  })
+
+  it('warns about a reference it leaves as is, naming the file it is in', () => {
+    const warnings: unknown[] = []
+    resolveGraph(files({ 'css/a.css': 'x{}\ny{background:url(gone.png)}' }), {
+      ...options,
+      onWarning: (...args: unknown[]) => warnings.push(args),
+    })
+    expect(warnings).toEqual([
+      [
+        'css/a.css:2: reference "gone.png" left as is (css/gone.png is not in the root)',
+        { kind: 'unresolved-reference', paths: ['css/a.css'] },
+      ],
+    ])
   })
 
   it('handles a self-reference and a long chain without recursion limits', () => {

@@ -11,7 +11,7 @@ import { byLogicalPath } from '../logical-path.js'
 import type { ResolvedRoot } from '../option-paths.js'
 import type { ResolvedOptions } from '../options.js'
 import { type Edge, findEdges, type GraphOptions, rewrite } from '../rewrite/asset-graph.js'
-import type { Asset } from '../types.js'
+import type { Asset, WarningContext } from '../types.js'
 import { contentTypeFor, createAsset } from './asset.js'
 import type { AssetIndex } from './asset-index.js'
 import { createLocator, type LocatedFile, type Locator } from './dev-locate.js'
@@ -76,7 +76,10 @@ class LiveDisk {
 
   constructor(options: ResolvedOptions) {
     this.options = options
-    this.graphOptions = { ...toGraphOptions(options), onWarning: (message) => this.warnOnce(message) }
+    this.graphOptions = {
+      ...toGraphOptions(options),
+      onWarning: (message, context) => this.warnOnce(message, context),
+    }
     this.locator = createLocator(options, (message) => this.warnOnce(message))
   }
 
@@ -99,10 +102,10 @@ class LiveDisk {
     return [...originals, ...siblings].sort(byLogicalPath)
   }
 
-  warnOnce(message: string): void {
+  warnOnce(message: string, context?: WarningContext): void {
     if (this.#warned.has(message)) return
     this.#warned.add(message)
-    this.options.onWarning(message)
+    this.options.onWarning(message, context)
   }
 }
 

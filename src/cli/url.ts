@@ -4,7 +4,8 @@
  */
 import { createStatic } from '../create-static.js'
 import { MissingAssetError } from '../errors.js'
-import type { Versioning } from '../types.js'
+import type { Versioning, WarningContext } from '../types.js'
+import { splitSuffix } from '../url-input.js'
 import { type Command, IGNORE_OPTION, type OptionTable, parseCommand, UsageError } from './args.js'
 import type { CliIo } from './io.js'
 
@@ -43,22 +44,32 @@ async function printUrls(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parsed
   if (values.root === undefined || values.root.length === 0) throw new UsageError('url needs --root <dir>')
   if (positionals.length === 0) throw new UsageError('url needs at least one path')
+  const warnings: Array<{ message: string; context: WarningContext | undefined }> = []
   const assets = await createStatic({
     root: values.root,
     prefix: values.prefix,
     manifest: values.manifest,
     versioning: values.versioning as Versioning | undefined,
     ignore: values.ignore.length === 0 ? undefined : values.ignore,
+    onWarning: (message, context) => warnings.push({ message, context }),
   })
   let status = 0
+  const asked = new Set<string>()
   for (const path of positionals) {
     try {
       io.stdout(`${assets.url(path, { version: !values['no-version'] })}\n`)
+      const asset = assets.get(path) ?? assets.get(splitSuffix(path)?.path ?? path)
+      if (asset !== undefined) asked.add(asset.logicalPath)
     } catch (error) {
       if (!(error instanceof MissingAssetError)) throw error
       io.stderr(`vstatic: ${error.message}\n`)
       status = 1
     }
+  }
+  // Indexing the root warns about every stylesheet in it; only those about the asked files matter here.
+  for (const { message, context } of warnings) {
+    if (context?.paths.some((logicalPath) => asked.has(logicalPath)))
+      io.stderr(`vstatic: warning: ${message}\n`)
   }
   return status
 }

@@ -7,7 +7,7 @@
  */
 import { hashContent, toToken } from '../hash.js'
 import { formatVersionedUrl } from '../http/versioned-path.js'
-import type { Versioning } from '../types.js'
+import type { OnWarning, Versioning } from '../types.js'
 import {
   applyReplacements,
   type FoundReference,
@@ -44,7 +44,7 @@ export interface GraphOptions {
   readonly versioning: Versioning
   /** Files already fingerprinted by a bundler: never rewritten. */
   readonly isFingerprinted: (logicalPath: string) => boolean
-  readonly onWarning: (message: string) => void
+  readonly onWarning: OnWarning
 }
 
 /** One reference that names a file of the root. */
@@ -90,7 +90,11 @@ export function resolveGraph(
       )
       continue
     }
-    options.onWarning(`reference cycle between ${[...component].sort().join(', ')}; they share one version`)
+    const members = [...component].sort()
+    options.onWarning(`reference cycle between ${members.join(', ')}; they share one version`, {
+      kind: 'reference-cycle',
+      paths: members,
+    })
     const tokens = cycleTokens(component, files, edges, resolved)
     for (const member of component) {
       const result = rewrite(
@@ -129,6 +133,7 @@ export function findEdges(
     const why = target.kind === 'file' ? `${target.logicalPath} is not in the root` : target.reason
     options.onWarning(
       `${file.logicalPath}:${reference.line}: reference ${JSON.stringify(reference.value)} left as is (${why})`,
+      { kind: 'unresolved-reference', paths: [file.logicalPath] },
     )
   }
   return found
