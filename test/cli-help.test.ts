@@ -196,6 +196,8 @@ describe('vstatic --help', () => {
                               expression on the path; "none" for none). They are kept
                               under their own names and served immutable. Default:
                               Vite's assets/name-<8 chars>.ext, webpack's name.<hex>.ext
+        --strict              Fail (exit 1, nothing written) on references left as is,
+                              reference cycles and paths that differ only in case
         --json                Print a machine-readable summary
         --quiet               Print nothing but errors
         -h, --help            Show this help

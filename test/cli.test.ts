@@ -151,6 +151,39 @@ describe('vstatic build and verify', () => {
     expect(verified.stderr).toContain('2 difference(s)')
   })
 
+  it('--strict fails on a reference left as is, a cycle or a case collision, and writes nothing', async () => {
+    const root = useTempRoot({
+      'css/app.css': 'a { background: url(missing.png) }',
+      'css/a.css': '@import "b.css";',
+      'css/b.css': '@import "a.css";',
+      'img/Logo.png': 'one',
+      'img/logo.png': 'two',
+    })
+    const out = path.join(useTempRoot({}), 'm.json')
+    const lenient = await run(['build', root, '--out', out])
+    expect(lenient.code).toBe(0)
+    expect(lenient.stderr.split('\n').filter(Boolean)).toHaveLength(3)
+    const before = readFileSync(out, 'utf8')
+    writeTree(root, { 'extra.txt': 'a new file' })
+    const strict = await run(['build', root, '--out', out, '--strict'])
+    expect(strict).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `vstatic: build failed (--strict): 3 problems, nothing written
+  css/app.css:1: reference "missing.png" left as is (css/missing.png is not in the root)
+  reference cycle between css/a.css, css/b.css; they share one version
+  paths differ only in case: img/Logo.png, img/logo.png
+`,
+    })
+    expect(readFileSync(out, 'utf8')).toBe(before)
+    const clean = useTempRoot({ 'css/app.css': 'a { background: url(../img/a.png) }', 'img/a.png': 'png' })
+    expect(await run(['build', clean, '--out', out, '--strict', '--quiet'])).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: '',
+    })
+  })
+
   it('takes the bundler pattern from --fingerprinted', async () => {
     const root = useTempRoot({ 'dist/app.v42.js': 'x', 'assets/index-AbCd1234.js': 'y' })
     const out = path.join(useTempRoot({}), 'm.json')

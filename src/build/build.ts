@@ -24,11 +24,12 @@ import { StaticConfigError } from '../errors.js'
 import { hashContent, TOKEN_LENGTH } from '../hash.js'
 import { relativeLogicalPath } from '../logical-path.js'
 import { type ResolvedOptions, resolveOptions } from '../options.js'
-import type { Dotfiles, Encoding, IntegrityAlgorithm, PathOption, Versioning } from '../types.js'
+import type { Dotfiles, Encoding, IntegrityAlgorithm, OnWarning, PathOption, Versioning } from '../types.js'
 import { bytesRead, type EntryContext, recordEntries } from './entries.js'
 import { readPrevious, removeDropped, retainedBuilds } from './history.js'
 import { readPackageVersion } from './package-version.js'
 import { type BuildProgress, type BuildReport, createReport, findCaseCollisions } from './report.js'
+import { StrictBuildError } from './strict.js'
 
 export type { BuildProgress } from './report.js'
 
@@ -55,7 +56,9 @@ export interface BuildOptions {
   readonly dotfiles?: Dotfiles
   readonly fingerprinted?: RegExp | false
   readonly followSymlinksOutsideRoot?: boolean
-  readonly onWarning?: (message: string) => void
+  readonly onWarning?: OnWarning
+  /** Fail on references left as is, reference cycles and case collisions instead of warning. @default false */
+  readonly strict?: boolean
   readonly onProgress?: (progress: BuildProgress) => void
   /** The build time recorded as `builtAt`. @default SOURCE_DATE_EPOCH when set, else now */
   readonly now?: Date
@@ -84,13 +87,16 @@ export interface BuildSummary {
 /** Builds the manifest (and the output directory) for `options.root`. */
 export async function buildManifest(build: BuildOptions): Promise<BuildSummary> {
   const started = performance.now()
-  const report = createReport(build.onWarning, build.onProgress)
+  const report = createReport(build.onWarning, build.onProgress, build.strict === true)
   const settings = resolveBuildSettings(build, report.warn)
   const { options, manifestPath, outDir, keep } = settings
   const previous = readPrevious(manifestPath, report.warn)
   const contents = readSources(options, settings.leaveOut, report)
   const caseCollisions = findCaseCollisions(contents.files.map((rootFile) => rootFile.file.logicalPath))
-  for (const group of caseCollisions) report.warn(`paths differ only in case: ${group.join(', ')}`)
+  for (const group of caseCollisions)
+    report.warn(`paths differ only in case: ${group.join(', ')}`, { kind: 'case-collision', paths: group })
+  // Before anything is written: a strict build that fails leaves the previous one in force.
+  if (report.problems.length > 0) throw new StrictBuildError(report.problems)
   const compress = build.compress === true
   const sameOutDir = outDir !== undefined && previousOutDir(previous, manifestPath) === outDir
   const context: EntryContext = { options, outDir, previous, report, compress, sameOutDir }
@@ -175,7 +181,7 @@ interface BuildSettings {
   readonly leaveOut: readonly string[]
 }
 
-function resolveBuildSettings(build: BuildOptions, warn: (message: string) => void): BuildSettings {
+function resolveBuildSettings(build: BuildOptions, warn: OnWarning): BuildSettings {
   const options = resolveOptions({
     root: build.root,
     ignore: build.ignore,

@@ -4,7 +4,8 @@
  * @module
  */
 import { ENCODINGS } from '../http/encoding.js'
-import type { Encoding } from '../types.js'
+import type { Encoding, OnWarning, WarningContext } from '../types.js'
+import { isStrictProblem } from './strict.js'
 
 /**
  * Progress of a build, reported every few files of each phase, in order: `read` (each file read and
@@ -35,8 +36,10 @@ export interface BuildCounts {
 /** The warnings and counts of one build, and its progress callback. */
 export interface BuildReport {
   readonly warnings: readonly string[]
+  /** A strict build's problems: the warnings it fails on instead (see strict.ts). */
+  readonly problems: readonly string[]
   readonly counts: BuildCounts
-  warn(message: string): void
+  warn(message: string, context?: WarningContext): void
   /** Passes `progress` on for the first file, every 50th and the last. */
   progress(progress: BuildProgress): void
 }
@@ -44,19 +47,29 @@ export interface BuildReport {
 /** How often progress is passed on, in files. */
 const PROGRESS_EVERY_FILES = 50
 
-/** A report that collects warnings and passes them, and throttled progress, to the given callbacks. */
+/**
+ * A report that collects warnings and passes them, and throttled progress, to the given callbacks.
+ * A strict one keeps the warnings a strict build fails on as problems, and passes them on no further.
+ */
 export function createReport(
-  onWarning: ((message: string) => void) | undefined,
+  onWarning: OnWarning | undefined,
   onProgress: ((progress: BuildProgress) => void) | undefined,
+  strict = false,
 ): BuildReport {
   const warnings: string[] = []
+  const problems: string[] = []
   const compressed = Object.fromEntries(ENCODINGS.map((encoding) => [encoding, 0]))
   return {
     warnings,
+    problems,
     counts: { rewritten: 0, written: 0, reused: 0, compressed: compressed as Record<Encoding, number> },
-    warn(message) {
+    warn(message, context) {
+      if (strict && isStrictProblem(context)) {
+        problems.push(message)
+        return
+      }
       warnings.push(message)
-      onWarning?.(message)
+      onWarning?.(message, context)
     },
     progress(progress) {
       if ((progress.files - 1) % PROGRESS_EVERY_FILES === 0 || progress.files === progress.totalFiles)

@@ -58,6 +58,14 @@ const OPTIONS = {
       "Vite's assets/name-<8 chars>.ext, webpack's name.<hex>.ext",
     ],
   },
+  strict: {
+    type: 'boolean',
+    default: false,
+    help: [
+      'Fail (exit 1, nothing written) on references left as is,',
+      'reference cycles and paths that differ only in case',
+    ],
+  },
   json: { type: 'boolean', default: false, help: 'Print a machine-readable summary' },
   quiet: { type: 'boolean', default: false, help: 'Print nothing but errors' },
 } satisfies OptionTable
@@ -96,6 +104,7 @@ async function runBuild(args: readonly string[], io: CliIo): Promise<number> {
     integrity: values.integrity as IntegrityAlgorithm | undefined,
     dotfiles: values.dotfiles as Dotfiles | undefined,
     fingerprinted: parseFingerprinted(values.fingerprinted),
+    strict: values.strict,
     onWarning:
       values.quiet || values.json ? undefined : (message) => io.stderr(`vstatic: warning: ${message}\n`),
     onProgress: (update) => progress.update(update),
