@@ -198,7 +198,10 @@ describe('vstatic --help', () => {
                               Vite's assets/name-<8 chars>.ext, webpack's name.<hex>.ext
         --strict              Fail (exit 1, nothing written) on references left as is,
                               reference cycles and paths that differ only in case
-        --json                Print a machine-readable summary
+        --report <file.html>  Also write a self-contained HTML report: a treemap, sizes
+                              with br and gzip, cache policies, references, warnings and
+                              the changes since the previous build
+        --json                Print a machine-readable summary, with the report's data
         --quiet               Print nothing but errors
         -h, --help            Show this help
 

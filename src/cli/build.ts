@@ -2,6 +2,7 @@
  * `vstatic build`: write the manifest, and optionally a CDN-ready output directory.
  * @module
  */
+import path from 'node:path'
 import cliProgress from 'cli-progress'
 import { type BuildProgress, type BuildSummary, buildManifest } from '../build/build.js'
 import type { Dotfiles, IntegrityAlgorithm, Versioning } from '../types.js'
@@ -14,6 +15,7 @@ import {
   rootPositionals,
   UsageError,
 } from './args.js'
+import { finishReport, startReport } from './build-report.js'
 import type { CliIo } from './io.js'
 
 const OPTIONS = {
@@ -66,7 +68,20 @@ const OPTIONS = {
       'reference cycles and paths that differ only in case',
     ],
   },
-  json: { type: 'boolean', default: false, help: 'Print a machine-readable summary' },
+  report: {
+    type: 'string',
+    value: '<file.html>',
+    help: [
+      'Also write a self-contained HTML report: a treemap, sizes',
+      'with br and gzip, cache policies, references, warnings and',
+      'the changes since the previous build',
+    ],
+  },
+  json: {
+    type: 'boolean',
+    default: false,
+    help: "Print a machine-readable summary, with the report's data",
+  },
   quiet: { type: 'boolean', default: false, help: 'Print nothing but errors' },
 } satisfies OptionTable
 
@@ -92,9 +107,12 @@ async function runBuild(args: readonly string[], io: CliIo): Promise<number> {
   if (values.keep !== undefined && values['out-dir'] === undefined)
     throw new UsageError('--keep needs --out-dir')
   const progress = new ProgressBar(!values.quiet && !values.json && process.stderr.isTTY === true)
+  const manifestPath = path.resolve(values.out ?? 'static-manifest.json')
+  const input = startReport(manifestPath)
+  const echo = !values.quiet && !values.json
   const summary = await buildManifest({
     root,
-    out: values.out,
+    out: manifestPath,
     outDir: values['out-dir'],
     keep: parseOptionalWhole('--keep', values.keep),
     versioning: values.versioning as Versioning | undefined,
@@ -105,14 +123,19 @@ async function runBuild(args: readonly string[], io: CliIo): Promise<number> {
     dotfiles: values.dotfiles as Dotfiles | undefined,
     fingerprinted: parseFingerprinted(values.fingerprinted),
     strict: values.strict,
-    onWarning:
-      values.quiet || values.json ? undefined : (message) => io.stderr(`vstatic: warning: ${message}\n`),
+    onWarning: (message, context) => {
+      input.record(message, context)
+      if (echo) io.stderr(`vstatic: warning: ${message}\n`)
+    },
     onProgress: (update) => progress.update(update),
   }).finally(() => progress.stop())
+  const report =
+    values.json || values.report !== undefined ? finishReport(input, manifestPath, values.report) : undefined
   if (values.json) {
-    io.stdout(`${JSON.stringify(summary, null, 2)}\n`)
+    io.stdout(`${JSON.stringify({ ...summary, report }, null, 2)}\n`)
   } else if (!values.quiet) {
     io.stdout(summaryLine(summary, values.compress))
+    if (values.report !== undefined) io.stdout(`Report: ${path.resolve(values.report)}\n`)
   }
   return 0
 }
