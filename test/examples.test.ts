@@ -87,27 +87,46 @@ describe.each(EXAMPLES)('examples/$name', ({ start, brokenMentions }) => {
   })
 })
 
+/** Starts the demo (`npm start`) as a child process on a free port; resolves with its URL. */
+async function startDemo(env: Record<string, string> = {}): Promise<string> {
+  const { spawn } = await import('node:child_process')
+  const child = spawn(process.execPath, ['examples/demo/server.js'], {
+    env: { ...process.env, PORT: '0', ...env },
+  })
+  onTestFinished(() => {
+    child.kill()
+  })
+  return new Promise<string>((resolve, reject) => {
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /on (http:\/\/[^\s/]+)/.exec(output)
+      if (match?.[1]) resolve(match[1])
+    })
+    child.once('exit', () => reject(new Error(output)))
+  })
+}
+
 describe('examples/demo (npm start)', () => {
-  it('starts on the port it is given and serves its page and assets', async () => {
-    const { spawn } = await import('node:child_process')
-    const child = spawn(process.execPath, ['examples/demo/server.js'], { env: { ...process.env, PORT: '0' } })
-    onTestFinished(() => {
-      child.kill()
-    })
-    const url = await new Promise<string>((resolve, reject) => {
-      let output = ''
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString()
-        const match = /on (http:\/\/\S+?)\/?\n/.exec(output)
-        if (match?.[1]) resolve(match[1])
-      })
-      child.once('exit', () => reject(new Error(output)))
-    })
-    const page = await request(url, '/')
-    const urls = [...page.body.toString().matchAll(/(?:src|href)="(\/[^"]*)"/g)].map(
-      (match) => match[1] ?? '',
-    )
-    expect(urls.length).toBeGreaterThanOrEqual(5)
+  it('serves its page, every asset and link on it, SRI tags, the rewritten stylesheet and the report', async () => {
+    const url = await startDemo()
+    const page = (await request(url, '/')).body.toString()
+    const urls = [...page.matchAll(/(?:src|href)="(\/[^"]*)"/g)].map((match) => match[1] ?? '')
+    expect(urls).toContain('/report')
+    expect(urls.filter((target) => target.startsWith('/static/'))).toHaveLength(2)
     for (const target of urls) expect((await request(url, target)).status, target).toBe(200)
+    expect(page).toMatch(/<script src="\/static\/js\/app\.js\?v=[0-9a-f]{16}" integrity="sha384-[^"]+"/)
+    expect(page).toMatch(/@import &#34;theme\.css\?v=[0-9a-f]{16}&#34;/)
+    expect(page).toMatch(/url\(&#34;\.\.\/img\/logo\.svg\?v=[0-9a-f]{16}&#34;\)/)
+    expect(page).toContain('production mode')
+    const report = (await request(url, '/report')).body.toString()
+    expect(report).toContain('<h1>Build report')
+    expect(report).toContain('data-total-files="7"')
+  }, 30_000)
+
+  it('runs in dev mode with VSTATIC_DEV=1 and says so', async () => {
+    const url = await startDemo({ VSTATIC_DEV: '1' })
+    const page = (await request(url, '/')).body.toString()
+    expect(page).toContain('<span class="mode dev">dev mode</span>')
   })
 })
