@@ -18,13 +18,14 @@ export const DEFAULT_IO: CliIo = {
 
 /**
  * Writes the failure to stderr and returns the exit code: 2 for a usage error (a bad flag, or an
- * option createStatic rejects), with the command's usage line and a pointer to its --help; 1 for
- * anything else.
+ * option createStatic rejects) with a pointer to the command's --help, and its usage line for a
+ * mistake on the command line; 1 for anything else.
  */
 export function reportFailure(error: unknown, io: CliIo, command?: string, usage?: string): number {
   if (error instanceof UsageError || isParseArgsError(error) || error instanceof StaticConfigError) {
     const topic = command === undefined ? '' : `${command} `
-    const usageLine = usage === undefined ? '' : `Usage: ${usage}\n`
+    const onCommandLine = !(error instanceof StaticConfigError)
+    const usageLine = usage === undefined || !onCommandLine ? '' : `Usage: ${usage}\n`
     io.stderr(`vstatic: ${(error as Error).message}\n${usageLine}Run "vstatic ${topic}--help" for usage.\n`)
     return 2
   }
