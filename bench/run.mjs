@@ -200,7 +200,10 @@ async function main() {
 
   const rows = toRows(samples, failures)
   const skipMetrics = flags['requests-only']
-  const metrics = skipMetrics ? undefined : await runIndexMetrics({ quick: QUICK })
+  const baselineDist = flags.baseline
+    ? pathToFileURL(path.resolve(flags.baseline, 'dist', 'index.js')).href
+    : undefined
+  const metrics = skipMetrics ? undefined : await runIndexMetrics({ quick: QUICK, baselineDist })
   const build = skipMetrics ? undefined : await runBuildMetrics({ quick: QUICK })
   if (build !== undefined) failures.push(...build.failures)
   const result = {
