@@ -42,7 +42,7 @@ function timeCreateStatic(options) {
  * cache. Wall and CPU time of both (CPU excludes vstatic's module loading), resident memory after
  * indexing against a bare Node process plus the index's own heap.
  */
-function measureSiteIndex(rounds) {
+function measureSiteIndex(rounds, baselineDist) {
   const root = sitePublic(SITE_ROOT)
   const catCommand = `find ${root} -type f -print0 | xargs -0 cat > /dev/null`
   timeCommand(catCommand) // warm the page cache
@@ -52,9 +52,11 @@ function measureSiteIndex(rounds) {
   )
   const cat = []
   const vstatic = []
+  const baseline = []
   for (let round = 0; round < rounds; round++) {
     cat.push(timeWithChildren(catCommand))
     vstatic.push(JSON.parse(inChild(INDEX_CHILD(root))))
+    if (baselineDist) baseline.push(JSON.parse(inChild(INDEX_CHILD(root, baselineDist))))
   }
   const bareRss = medianOf(
     Array.from({ length: 3 }, () => Number(inChild('console.log(process.memoryUsage().rss)'))),
@@ -75,11 +77,20 @@ function measureSiteIndex(rounds) {
     bareRssMiB: Number((bareRss / 2 ** 20).toFixed(1)),
     indexMiB: Number((index.heapBytes / 2 ** 20).toFixed(1)),
     rssRatio: rss / (bareRss + index.heapBytes),
+    baseline:
+      baseline.length === 0
+        ? undefined
+        : {
+            wallMs: Math.round(medianOf(baseline.map((run) => run.wallMs))),
+            cpuMs: Math.round(medianOf(baseline.map((run) => run.cpuMs))),
+            rssMiB: Number((medianOf(baseline.map((run) => run.rss)) / 2 ** 20).toFixed(1)),
+            cpuRatios: vstatic.map((run, round) => baseline[round].cpuMs / run.cpuMs),
+          },
   }
 }
 
-const INDEX_CHILD = (root) => `
-  const { createStatic } = await import(${JSON.stringify(DIST)})
+const INDEX_CHILD = (root, dist = DIST) => `
+  const { createStatic } = await import(${JSON.stringify(dist)})
   const cpu = process.cpuUsage()
   const started = performance.now()
   await createStatic({ root: ${JSON.stringify(root)}, onWarning() {} })
@@ -115,7 +126,7 @@ function timeWithChildren(command) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
-export async function runIndexMetrics({ quick = false } = {}) {
+export async function runIndexMetrics({ quick = false, baselineDist } = {}) {
   const repeat = quick ? 1 : 5
   const listFiles = `find ${SMALL_ROOT} -type f -print0`
   timeCommand(`${listFiles} | xargs -0 cat > /dev/null`) // warm the page cache
@@ -174,7 +185,7 @@ export async function runIndexMetrics({ quick = false } = {}) {
     ),
   )
   return {
-    siteIndex: measureSiteIndex(quick ? 1 : 5),
+    siteIndex: measureSiteIndex(quick ? 1 : 5, baselineDist),
     indexBuild: {
       bytes,
       vstaticMs: Math.round(vstaticMs),

@@ -142,6 +142,11 @@ function printIndexFigures(m) {
   console.log(
     `Site index memory: RSS ${site.rssMiB} MiB after indexing; bare node ${site.bareRssMiB} MiB; index ${site.indexMiB} MiB of heap`,
   )
+  if (site.baseline !== undefined) {
+    console.log(
+      `Site index, baseline: ${site.baseline.wallMs} ms (CPU ${site.baseline.cpuMs} ms), RSS ${site.baseline.rssMiB} MiB; CPU time baseline ÷ this: ${formatRatio(site.baseline.cpuRatios)}`,
+    )
+  }
   console.log(`Startup from a 10,000-entry manifest: ${m.manifestStartupMs} ms in the process`)
   console.log(`url(): ${(m.urlCallsPerSecond / 1e6).toFixed(1)} M calls/s`)
   console.log(

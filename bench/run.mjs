@@ -198,9 +198,13 @@ async function main() {
   const samples = measure(targets, huge)
   for (const target of [...targets, huge]) target?.stop()
 
-  const rows = toRows(samples, failures)
+  const notes = []
+  const rows = toRows(samples, failures, notes)
   const skipMetrics = flags['requests-only']
-  const metrics = skipMetrics ? undefined : await runIndexMetrics({ quick: QUICK })
+  const baselineDist = flags.baseline
+    ? pathToFileURL(path.resolve(flags.baseline, 'dist', 'index.js')).href
+    : undefined
+  const metrics = skipMetrics ? undefined : await runIndexMetrics({ quick: QUICK, baselineDist })
   const build = skipMetrics ? undefined : await runBuildMetrics({ quick: QUICK })
   if (build !== undefined) failures.push(...build.failures)
   const result = {
@@ -221,6 +225,7 @@ async function main() {
   }
   printReport(result, SCENARIOS)
   if (flags.json) writeFileSync(flags.json, `${JSON.stringify(result, null, 2)}\n`)
+  if (notes.length > 0) console.error(`\nNot counted as failures (peers under load):\n${notes.join('\n')}`)
   if (failures.length > 0) {
     console.error(`\n${failures.length} failure(s):\n${failures.join('\n')}`)
     process.exitCode = 1
@@ -273,7 +278,7 @@ function loadCounted(target, url, headers) {
   return { ...sample, cpuUsPerRequest }
 }
 
-function toRows(samples, failures) {
+function toRows(samples, failures, notes) {
   const rows = []
   for (const [key, list] of samples) {
     const [scenarioName, targetName] = key.split('|')
@@ -281,9 +286,12 @@ function toRows(samples, failures) {
     const unexpected =
       scenario.status === 200 || scenario.status === 304 ? list.reduce((sum, s) => sum + s.nonSuccess, 0) : 0
     const errors = list.reduce((sum, s) => sum + s.errors, 0) + unexpected
-    if (errors > 0) failures.push(`${targetName} ${scenarioName}: ${errors} errors`)
     const requestsPerSecond = median(list.map((s) => s.requestsPerSecond))
-    if (requestsPerSecond <= 0) failures.push(`${targetName} ${scenarioName}: no requests completed`)
+    // Timeouts and stalls of a peer on a busy machine are the peer's: only vstatic's fail the run
+    // (every target's statuses were checked before timing).
+    const report = targetName.startsWith('vstatic') ? failures : notes
+    if (errors > 0) report.push(`${targetName} ${scenarioName}: ${errors} errors`)
+    if (requestsPerSecond <= 0) report.push(`${targetName} ${scenarioName}: no requests completed`)
     rows.push({
       scenario: scenarioName,
       target: targetName,

@@ -6,7 +6,13 @@
  */
 import { createScratch } from '../hash.js'
 import type { ResolvedOptions } from '../options.js'
-import { type ResolvedFile, resolveGraph, type SourceFile } from '../rewrite/asset-graph.js'
+import {
+  hasReferences,
+  type ResolvedFile,
+  resolveAhead,
+  resolveGraph,
+  type SourceFile,
+} from '../rewrite/asset-graph.js'
 import type { Asset } from '../types.js'
 import { contentTypeFor, createAsset } from './asset.js'
 import { type ReadFile, readSourceSync, toGraphOptions } from './read.js'
@@ -36,7 +42,7 @@ export interface ReadRootOptions {
   readonly leaveOut?: readonly string[]
   /** Called once with the files about to be read, before the first is read (a build's progress total). */
   readonly onScan?: (files: readonly RootedFile[]) => void
-  /** Called after each file is read, with its place in the list and its size. */
+  /** Called after each file is read, with how many were read before it, the total and its size. */
   readonly onRead?: (position: number, total: number, file: RootedFile, size: number) => void
 }
 
@@ -50,26 +56,14 @@ export function readRoot(options: ResolvedOptions, readOptions: ReadRootOptions 
     unlisted: [...options.unlisted, ...(readOptions.leaveOut ?? [])],
   })
   readOptions.onScan?.(originals)
-  const scratch = createScratch()
-  const reads = new Map<string, { file: RootedFile; read: ReadFile }>()
-  for (const [position, file] of originals.entries()) {
-    const read = readSourceSync(
-      file.logicalPath,
-      file.absolutePath,
-      scratch,
-      options.isFingerprinted,
-      file.root,
-    )
-    if (read !== undefined) reads.set(file.logicalPath, { file, read })
-    readOptions.onRead?.(position, originals.length, file, read?.size ?? 0)
-  }
+  const reads = readAll(originals, options, readOptions)
   const sources = new Map<string, SourceFile>()
-  for (const [logicalPath, { read }] of reads) sources.set(logicalPath, read.source)
+  for (const entry of reads) if (entry !== undefined) sources.set(entry.file.logicalPath, entry.read.source)
   const resolvedFiles = resolveGraph(sources, toGraphOptions(options))
   const files: RootFile[] = []
-  for (const [logicalPath, { file, read }] of reads) {
-    const resolved = resolvedFiles.get(logicalPath)
-    if (resolved !== undefined) files.push({ file, read, resolved })
+  for (const entry of reads) {
+    const resolved = entry === undefined ? undefined : resolvedFiles.get(entry.file.logicalPath)
+    if (entry !== undefined && resolved !== undefined) files.push({ ...entry, resolved })
   }
   return { files, variants }
 }
@@ -94,4 +88,59 @@ export function toRootAsset(rootFile: RootFile, contents: RootContents, options:
     contentType: contentTypeFor(file.logicalPath, read.utf8),
     identity: read.identity,
   })
+}
+
+// --- internal ---
+
+/**
+ * Reads every file, in logical-path order of the result. Files that cannot hold references are read
+ * first; a stylesheet or script read after them is resolved at once when all it references is final
+ * (most are), so only the few that reference other stylesheets or scripts keep their text for the graph.
+ */
+function readAll(
+  originals: readonly RootedFile[],
+  options: ResolvedOptions,
+  readOptions: ReadRootOptions,
+): Array<{ file: RootedFile; read: ReadFile } | undefined> {
+  const scratch = createScratch()
+  const graphOptions = toGraphOptions(options)
+  // Files that may hold references are read last, in their own logical-path order.
+  const mayReference = new Set<string>()
+  const first: number[] = []
+  const last: number[] = []
+  for (const [position, file] of originals.entries()) {
+    if (hasReferences(file.logicalPath) && !options.isFingerprinted(file.logicalPath)) {
+      mayReference.add(file.logicalPath)
+      last.push(position)
+    } else {
+      first.push(position)
+    }
+  }
+  const order = first.concat(last)
+  const tokens = new Map<string, string>()
+  const tokenOf = (logicalPath: string) => tokens.get(logicalPath)
+  const pending = (logicalPath: string) => mayReference.has(logicalPath)
+  const reads: Array<{ file: RootedFile; read: ReadFile } | undefined> = new Array(originals.length)
+  for (const [done, position] of order.entries()) {
+    const file = originals[position] as RootedFile
+    const read = readSourceSync(
+      file.logicalPath,
+      file.absolutePath,
+      scratch,
+      options.isFingerprinted,
+      file.root,
+    )
+    if (read !== undefined) {
+      const resolved = resolveAhead(read.source, tokenOf, pending, graphOptions)
+      if (resolved !== undefined) tokens.set(file.logicalPath, resolved.token)
+      // Resolved now: its text is no longer needed, and the graph takes the result as it is.
+      const source =
+        resolved === undefined
+          ? read.source
+          : { logicalPath: file.logicalPath, hash: read.source.hash, text: undefined, resolved }
+      reads[position] = { file, read: { ...read, source } }
+    }
+    readOptions.onRead?.(done, originals.length, file, read?.size ?? 0)
+  }
+  return reads
 }

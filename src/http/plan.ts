@@ -8,7 +8,7 @@
 import type { Asset, CacheKind, EncodedVariant, RequestInfo, SetHeaders } from '../types.js'
 import { type CachePolicy, formatExpires } from './cache-control.js'
 import { evaluatePreconditions, isRangeCurrent, type Validators } from './conditional.js'
-import { negotiateEncoding } from './encoding.js'
+import { ENCODINGS, negotiateEncoding } from './encoding.js'
 import { parseRange } from './range.js'
 
 /** The part of a file to send: bytes `start` to `end` inclusive, of the asset or one of its variants. */
@@ -38,8 +38,13 @@ export interface PlanContext {
   readonly reused: ReusedResponses
 }
 
-/** Responses kept for reuse; never mutate them. */
-export type ReusedResponses = WeakMap<Asset, Map<string, { second: number; response: StaticResponse }>>
+/** Responses kept for reuse, by asset and by the slot {@link reuseSlot} gives; never mutate them. */
+export type ReusedResponses = WeakMap<Asset, Array<ReusedResponse | undefined>>
+
+interface ReusedResponse {
+  readonly second: number
+  readonly response: StaticResponse
+}
 
 const ALLOWED_METHODS = 'GET, HEAD'
 
@@ -75,10 +80,10 @@ export function planResponse(
   // The common cases (a full 200, a 304) with no hook are the same response every time within a
   // second (Expires has one-second resolution): build each once and reuse it.
   const reusable = rangeHeader === undefined && context.setHeaders === undefined
-  const cacheKey = reusable ? `${precondition}|${cacheKind}|${variant?.encoding ?? ''}|${method}` : ''
+  const slot = reusable ? reuseSlot(precondition, cacheKind, variant, method) : -1
   const second = Math.floor(nowMs / 1000)
   if (reusable) {
-    const cached = context.reused.get(asset)?.get(cacheKey)
+    const cached = context.reused.get(asset)?.[slot]
     if (cached !== undefined && cached.second === second) return cached.response
   }
 
@@ -100,7 +105,7 @@ export function planResponse(
   }
 
   if (precondition === 'not-modified') {
-    return remember(context, asset, cacheKey, second, finish(304, headers, null, asset, cacheKind, context))
+    return remember(context, asset, slot, second, finish(304, headers, null, asset, cacheKind, context))
   }
 
   headers['accept-ranges'] = 'bytes'
@@ -134,24 +139,40 @@ export function planResponse(
   headers['content-length'] = String(size)
   const body = method === 'GET' && size > 0 ? { asset, variant, start: 0, end: size - 1 } : null
   const response = finish(200, headers, body, asset, cacheKind, context)
-  return reusable ? remember(context, asset, cacheKey, second, response) : response
+  return reusable ? remember(context, asset, slot, second, response) : response
 }
 
 function remember(
   context: PlanContext,
   asset: Asset,
-  cacheKey: string,
+  slot: number,
   second: number,
   response: StaticResponse,
 ): StaticResponse {
-  if (cacheKey === '') return response
+  if (slot < 0) return response
   let perAsset = context.reused.get(asset)
   if (perAsset === undefined) {
-    perAsset = new Map()
+    perAsset = new Array(REUSE_SLOTS).fill(undefined)
     context.reused.set(asset, perAsset)
   }
-  perAsset.set(cacheKey, { second, response })
+  perAsset[slot] = { second, response }
   return response
+}
+
+/** Reusable responses per asset: 2 outcomes (200, 304) × 3 cache kinds × each coding or none × GET or HEAD. */
+const REUSE_SLOTS = 2 * 3 * (ENCODINGS.length + 1) * 2
+
+/** Where a response is kept for reuse: a number, so a request looks it up without building a key. */
+function reuseSlot(
+  precondition: 'proceed' | 'not-modified',
+  cacheKind: CacheKind,
+  variant: EncodedVariant | undefined,
+  method: string,
+): number {
+  const outcome = precondition === 'not-modified' ? 1 : 0
+  const kind = cacheKind === 'immutable' ? 0 : cacheKind === 'stale' ? 1 : 2
+  const coding = variant === undefined ? 0 : ENCODINGS.indexOf(variant.encoding) + 1
+  return ((outcome * 3 + kind) * (ENCODINGS.length + 1) + coding) * 2 + (method === 'HEAD' ? 1 : 0)
 }
 
 /** A short text response for errors the handler answers itself (400, 404, 405, 412, 503). */

@@ -103,6 +103,13 @@ export function formatVersionedPath(logicalPath: string, token: string): string 
  */
 export function parseVersionedPath(path: string): Array<{ logicalPath: string; token: string }> {
   const slash = path.lastIndexOf('/')
+  // A token is a whole dot-separated part of the name, of its exact length: without such a part
+  // (most paths, and every missing file that is not a versioned name) there is no reading.
+  const lastDot = path.lastIndexOf('.')
+  if (lastDot <= slash) return []
+  const previousDot = path.lastIndexOf('.', lastDot - 1)
+  const beforeExtension = previousDot > slash && lastDot - previousDot - 1 === TOKEN_LENGTH
+  if (!beforeExtension && path.length - lastDot - 1 !== TOKEN_LENGTH) return []
   const name = path.slice(slash + 1)
   const directory = path.slice(0, slash + 1)
   const parts = name.split('.')

@@ -24,6 +24,8 @@ export interface SourceFile {
   readonly hash: string
   /** The content as text, for files that may hold references; undefined for the rest. */
   readonly text: string | undefined
+  /** What the file resolved to already (see {@link resolveAhead}); the graph takes it as it is. */
+  readonly resolved?: ResolvedFile
 }
 
 /** What the graph decides for one file. */
@@ -62,7 +64,7 @@ export function resolveGraph(
 ): Map<string, ResolvedFile> {
   const edges = new Map<string, Edge[]>()
   for (const file of files.values()) {
-    if (file.text !== undefined)
+    if (file.text !== undefined && file.resolved === undefined)
       edges.set(
         file.logicalPath,
         findEdges(file, (path) => files.has(path), options),
@@ -70,7 +72,9 @@ export function resolveGraph(
   }
   const resolved = new Map<string, ResolvedFile>()
   for (const file of files.values()) {
-    if (!edges.has(file.logicalPath)) {
+    if (file.resolved !== undefined) {
+      resolved.set(file.logicalPath, file.resolved)
+    } else if (!edges.has(file.logicalPath)) {
       resolved.set(file.logicalPath, {
         token: toToken(file.hash),
         hash: file.hash,
@@ -107,6 +111,29 @@ export function resolveGraph(
     }
   }
   return resolved
+}
+
+/**
+ * Resolves a file as soon as it is read, when every file its references name already has its final
+ * token (`tokenOf`): the result {@link resolveGraph} would give it, warnings included. Undefined
+ * while a reference names a file that `pending` says may still change (it may hold references of its
+ * own and has no final token yet): the file then waits for the graph.
+ */
+export function resolveAhead(
+  file: SourceFile,
+  tokenOf: (logicalPath: string) => string | undefined,
+  pending: (logicalPath: string) => boolean,
+  options: GraphOptions,
+): ResolvedFile | undefined {
+  if (file.text === undefined || options.isFingerprinted(file.logicalPath))
+    return { token: toToken(file.hash), hash: file.hash, body: undefined, references: [] }
+  for (const reference of findReferences(file.logicalPath, file.text)) {
+    const target = resolveReference(file.logicalPath, reference.value, options.prefix)
+    if (target.kind === 'file' && tokenOf(target.logicalPath) === undefined && pending(target.logicalPath))
+      return undefined
+  }
+  const edges = findEdges(file, (path) => tokenOf(path) !== undefined, options)
+  return rewrite(file, edges, tokenOf, options)
 }
 
 /**

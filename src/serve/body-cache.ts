@@ -19,28 +19,46 @@ export interface BodyCache {
 
 /** A cache of at most `budgetBytes`. Once full it keeps what it has (no churn under load). */
 export function createBodyCache(budgetBytes: number): BodyCache {
-  const byKey = new Map<string, { asset: Asset; bytes: Buffer }>()
+  // By logical path (a string whose hash is computed once), then by encoding: a lookup builds no key.
+  const byPath = new Map<string, PathEntry>()
   let held = 0
   return {
     get(asset, encoding) {
-      const entry = byKey.get(`${asset.logicalPath}\0${encoding}`)
-      return entry !== undefined && entry.asset === asset ? entry.bytes : undefined
+      const entry = byPath.get(asset.logicalPath)
+      return entry !== undefined && entry.asset === asset ? entry.bodies.get(encoding) : undefined
     },
     add(asset, encoding, bytes) {
-      const key = `${asset.logicalPath}\0${encoding}`
-      const previous = byKey.get(key)
-      const freed = previous?.bytes.length ?? 0
+      const entry = byPath.get(asset.logicalPath)
+      const replaced = entry !== undefined && entry.asset !== asset
+      // A newer asset for the same path replaces every body of the older one.
+      const freed =
+        entry === undefined ? 0 : replaced ? entry.bytes : (entry.bodies.get(encoding)?.length ?? 0)
       if (held - freed + bytes.length > budgetBytes) return
       held += bytes.length - freed
-      byKey.set(key, { asset, bytes })
+      if (entry === undefined || replaced) {
+        byPath.set(asset.logicalPath, { asset, bodies: new Map([[encoding, bytes]]), bytes: bytes.length })
+      } else {
+        entry.bodies.set(encoding, bytes)
+        entry.bytes += bytes.length - freed
+      }
     },
     fits: (bytes) => held + bytes <= budgetBytes,
     get size() {
       return held
     },
     clear() {
-      byKey.clear()
+      byPath.clear()
       held = 0
     },
   }
+}
+
+// --- internal ---
+
+/** The bodies kept for one logical path, all of one asset. */
+interface PathEntry {
+  readonly asset: Asset
+  readonly bodies: Map<string, Buffer>
+  /** Bytes of all of them. */
+  bytes: number
 }
