@@ -91,7 +91,9 @@ describe('vstatic serve and slow clients', () => {
 
   it('over --max-connections, new connections are refused at once while those held are served', async () => {
     const root = useTempRoot(SITE)
-    const server = await startServe([root, '--port', '0', '--quiet', '--max-connections', '20', ...SHORT])
+    // The held connection must outlive the test; the tricklers time out after 3 s.
+    const limits = ['--max-connections', '20', '--keep-alive-timeout', '60', '--headers-timeout', '3']
+    const server = await startServe([root, '--port', '0', '--quiet', ...limits])
     const held = keepAliveAgent()
     expect((await getWith(held, `${server.url}/static/a.txt`)).status).toBe(200)
     // 1 held connection + 19 tricklers fill the cap; the other 21 are closed as soon as accepted.
@@ -99,13 +101,17 @@ describe('vstatic serve and slow clients', () => {
     await Promise.all(tricklers.map((connection) => connection.connected))
     await server.waitFor(/^vstatic: refused 1 connection over --max-connections 20$/m)
     await expect(request(server.url, '/static/a.txt')).rejects.toMatchObject({ code: 'ECONNRESET' })
-    const servedAt = Date.now()
     expect((await getWith(held, `${server.url}/static/a.txt`)).status).toBe(200)
+    const heldServedAt = Date.now()
     const endings = await Promise.all(tricklers.map((connection) => connection.ended))
-    const refused = endings.filter((ending) => ending.firstLine === '')
-    const timedOut = endings.filter((ending) => ending.firstLine === 'HTTP/1.1 408 Request Timeout')
+    const refused = endings.filter((ending) => ending.firstLine === '').map((ending) => ending.endedAt)
+    const timedOut = endings
+      .filter((ending) => ending.firstLine === 'HTTP/1.1 408 Request Timeout')
+      .map((ending) => ending.endedAt)
     expect({ refused: refused.length, timedOut: timedOut.length }).toEqual({ refused: 21, timedOut: 19 })
-    expect(Math.max(...refused.map((ending) => ending.endedAt))).toBeLessThan(servedAt)
+    // Refused at once, not at the timeout; and the held connection was served while the cap was full.
+    expect(Math.max(...refused)).toBeLessThan(Math.min(...timedOut))
+    expect(heldServedAt).toBeLessThan(Math.min(...timedOut))
     // Once the tricklers have timed out, new connections are served again.
     expect((await request(server.url, '/static/a.txt')).status).toBe(200)
   }, 20_000)
@@ -121,8 +127,12 @@ describe('vstatic serve and slow clients', () => {
     await new Promise((resolve) => setTimeout(resolve, 300))
     expect(readdirSync(`/proc/${primary}/fd`).length).toBeLessThanOrEqual(idleDescriptors + 2)
     const endings = await Promise.all(tricklers.map((connection) => connection.ended))
+    const timedOut = endings.filter((ending) => ending.firstLine === 'HTTP/1.1 408 Request Timeout').length
     const refused = endings.filter((ending) => ending.firstLine === '').length
-    expect(refused).toBe(20)
+    // Each worker keeps 10 of those the primary hands it in turn (a busy worker may get fewer).
+    expect(timedOut).toBeLessThanOrEqual(20)
+    expect(refused).toBe(40 - timedOut)
+    expect(refused).toBeGreaterThanOrEqual(20)
     expect((await request(server.url, '/static/a.txt')).status).toBe(200)
   }, 20_000)
 
