@@ -87,12 +87,14 @@ async function requestKinds(base, root) {
 
 /** Counts of each kind of request, the unexpected ones, and a sample of what they got. */
 function createTally(names) {
+  const started = Date.now()
   const tally = { counts: Object.fromEntries(names.map((name) => [name, 0])), unexpected: 0, samples: [] }
   tally.record = (name, ok, what) => {
     tally.counts[name] = (tally.counts[name] ?? 0) + 1
     if (ok) return
     tally.unexpected++
-    if (tally.samples.length < 20) tally.samples.push(`${name}: ${what}`)
+    const at = ((Date.now() - started) / 1000).toFixed(1)
+    if (tally.samples.length < 20) tally.samples.push(`${name}: ${what}, at ${at} s`)
   }
   return tally
 }
