@@ -1,16 +1,29 @@
 // A bounded soak on loopback: `npm run soak` (about a minute) or runSoak({ seconds }) from a test.
 // Mixed traffic (200s, 304s, ranges, 404s, aborted downloads) at hundreds of concurrent connections
-// against `vstatic serve`; it counts unexpected statuses and compares the server's resident memory and
-// open descriptors between the first and the last window of the run.
+// against `vstatic serve --workers 2`. In the middle come slow clients (downloads read slowly, and
+// connections that trickle their headers) and a reload (SIGHUP) while they run. It counts every
+// request that did not get what it should (a keep-alive request the server closed just as the client
+// reused the connection is retried once, as browsers do, and counted apart), and compares the
+// resident memory and open descriptors of the server's processes between the first and the last
+// window of the run, and at idle.
 import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { get, sampleTree, slowDownload, trickle } from './soak-clients.mjs'
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)))
 
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url))
+const LARGE = 4 * 1024 * 1024
+/** Slow clients at once: downloads read slowly, and connections that trickle their headers. */
+const SLOW_DOWNLOADS = 8
+const TRICKLERS = 50
+/** The server's --headers-timeout, in seconds: its default, given explicitly to time the tricklers. */
+const HEADERS_TIMEOUT = 10
 
 function makeRoot() {
   const root = mkdtempSync(path.join(os.tmpdir(), 'vstatic-soak-'))
@@ -18,142 +31,239 @@ function makeRoot() {
   writeFileSync(path.join(root, 'css/app.css'), 'body { color: #111 }\n'.repeat(200))
   writeFileSync(path.join(root, 'small.txt'), 'x'.repeat(1024))
   writeFileSync(path.join(root, 'medium.js'), 'console.log(1)\n'.repeat(4000))
-  writeFileSync(path.join(root, 'large.bin'), Buffer.alloc(4 * 1024 * 1024, 9))
+  writeFileSync(path.join(root, 'large.bin'), Buffer.alloc(LARGE, 9))
   writeFileSync(path.join(root, 'robots.txt'), 'User-agent: *\n')
   return root
 }
 
-function sample(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
-  return { rssMiB: rssKiB / 1024, fds: readdirSync(`/proc/${pid}/fd`).length }
-}
-
-function get(url, agent, headers, abort) {
-  return new Promise((resolve) => {
-    const req = http.get(url, { agent, headers }, (res) => {
-      if (abort) {
-        res.once('data', () => {
-          req.destroy()
-          resolve({ status: res.statusCode, aborted: true })
-        })
-        return
-      }
-      res.resume()
-      res.on('end', () => resolve({ status: res.statusCode }))
-      res.on('error', () => resolve({ status: 'error' }))
-    })
-    req.on('error', (error) => resolve({ status: abort ? 'aborted' : (error.code ?? 'error') }))
-  })
-}
-
-/** Runs the soak; resolves with its figures. */
-export async function runSoak({ seconds = 60, connections = 300, window = 10 } = {}) {
-  const root = makeRoot()
-  const server = spawn(process.execPath, [CLI, 'serve', root, '--port', '0', '--quiet'], {
+/** Starts the server; resolves with its URL, and a function that waits for a line of its output. */
+async function startServer(root) {
+  const args = [CLI, 'serve', root, '--port', '0', '--quiet', '--workers', '2']
+  const server = spawn(process.execPath, [...args, '--headers-timeout', String(HEADERS_TIMEOUT)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
-  try {
-    const base = await new Promise((resolve, reject) => {
-      let output = ''
-      server.stdout.on('data', (chunk) => {
-        output += chunk
-        const match = /Listening on (http:\/\/\S+)/.exec(output)
-        if (match) resolve(match[1])
-      })
-      server.once('exit', () => reject(new Error('server exited')))
-    })
-    const first = await new Promise((resolve) =>
-      http.get(`${base}/static/small.txt`, (res) => {
-        res.resume()
-        resolve(res.headers.etag)
-      }),
-    )
-    const listUrl = await new Promise((resolve) => {
-      const child = spawn(process.execPath, [CLI, 'url', 'css/app.css', '--root', root])
-      let out = ''
-      child.stdout.on('data', (chunk) => (out += chunk))
-      child.on('exit', () => resolve(out.trim()))
-    })
-    const kinds = [
-      { name: 'versioned 200', path: listUrl, expect: 200 },
-      { name: '200', path: '/static/medium.js', expect: 200 },
-      { name: '304', path: '/static/small.txt', headers: { 'if-none-match': first }, expect: 304 },
-      { name: 'range 206', path: '/static/large.bin', headers: { range: 'bytes=1000-5999' }, expect: 206 },
-      { name: '404', path: '/static/nope.txt', expect: 404 },
-      { name: 'alias 200', path: '/robots.txt', expect: 200 },
-      { name: 'aborted download', path: '/static/large.bin', abort: true, expect: 200 },
-    ]
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    const idleBefore = sample(server.pid)
-    // The client closes idle sockets after 3 s, before the server's 5 s keep-alive timeout, as a
-    // well-behaved client does: otherwise reusing a socket the server is closing is a client-side race.
-    const agent = new http.Agent({ keepAlive: true, maxSockets: connections, timeout: 3000 })
-    const counts = Object.fromEntries(kinds.map((kind) => [kind.name, 0]))
-    const unexpected = []
-    const samples = []
-    let running = true
-    const deadline = Date.now() + seconds * 1000
-    const sampler = setInterval(() => samples.push({ at: Date.now(), ...sample(server.pid) }), 250)
-    let index = 0
-    const loops = Array.from({ length: connections }, async () => {
-      while (running && Date.now() < deadline) {
-        const kind = kinds[index++ % kinds.length]
-        const result = await get(
-          base + kind.path,
-          kind.abort ? undefined : agent,
-          kind.headers ?? {},
-          kind.abort,
-        )
-        counts[kind.name]++
-        const ok =
-          result.status === kind.expect || (kind.abort && (result.aborted || result.status === 'aborted'))
-        if (!ok && unexpected.length < 20) unexpected.push(`${kind.name}: ${result.status}`)
-        if (!ok) counts.unexpected = (counts.unexpected ?? 0) + 1
+  let output = ''
+  server.stdout.on('data', (chunk) => (output += chunk))
+  const waitFor = (pattern, timeoutMs = 30_000) =>
+    new Promise((resolve, reject) => {
+      const deadline = Date.now() + timeoutMs
+      const check = () => {
+        const match = pattern.exec(output)
+        if (match) return resolve(match)
+        if (server.exitCode !== null) return reject(new Error(`server exited: ${output}`))
+        if (Date.now() > deadline) return reject(new Error(`no ${pattern} from the server: ${output}`))
+        setTimeout(check, 20)
       }
+      check()
     })
-    await Promise.all(loops)
-    running = false
-    clearInterval(sampler)
-    agent.destroy()
-    // Once every connection is closed, the server must be back to its idle descriptor count.
-    let idleAfter = sample(server.pid)
-    for (let wait = 0; wait < 50 && idleAfter.fds > idleBefore.fds; wait++) {
-      await new Promise((resolve) => setTimeout(resolve, 100))
-      idleAfter = sample(server.pid)
+  const base = (await waitFor(/Listening on (http:\/\/\S+)/))[1]
+  return { server, base, waitFor }
+}
+
+/** The kinds of request of the mixed load, with the status each must get. */
+async function requestKinds(base, root) {
+  const first = await new Promise((resolve) =>
+    http.get(`${base}/static/small.txt`, { agent: false }, (res) => {
+      res.resume()
+      resolve(res.headers.etag)
+    }),
+  )
+  const listUrl = await new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, 'url', 'css/app.css', '--root', root])
+    let out = ''
+    child.stdout.on('data', (chunk) => (out += chunk))
+    child.on('exit', () => resolve(out.trim()))
+  })
+  return [
+    { name: 'versioned 200', path: listUrl, expect: 200 },
+    { name: '200', path: '/static/medium.js', expect: 200 },
+    { name: '304', path: '/static/small.txt', headers: { 'if-none-match': first }, expect: 304 },
+    { name: 'range 206', path: '/static/large.bin', headers: { range: 'bytes=1000-5999' }, expect: 206 },
+    { name: '404', path: '/static/nope.txt', expect: 404 },
+    { name: 'alias 200', path: '/robots.txt', expect: 200 },
+    { name: 'aborted download', path: '/static/large.bin', abort: true, expect: 200 },
+  ]
+}
+
+/** Counts of each kind of request, the unexpected ones, and a sample of what they got. */
+function createTally(names) {
+  const started = Date.now()
+  const tally = { counts: Object.fromEntries(names.map((name) => [name, 0])), unexpected: 0, samples: [] }
+  tally.record = (name, ok, what) => {
+    tally.counts[name] = (tally.counts[name] ?? 0) + 1
+    if (ok) return
+    tally.unexpected++
+    const at = ((Date.now() - started) / 1000).toFixed(1)
+    if (tally.samples.length < 20) tally.samples.push(`${name}: ${what}, at ${at} s`)
+  }
+  return tally
+}
+
+/** The mixed load: `connections` loops, each sending one request after another until `deadline`. */
+async function runLoad(base, kinds, connections, deadline, tally) {
+  // The client closes idle sockets after 3 s, before the server's 5 s keep-alive timeout, as a
+  // well-behaved client does: otherwise reusing a socket the server is closing is a client-side race.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections, timeout: 3000 })
+  let index = 0
+  let retried = 0
+  const loops = Array.from({ length: connections }, async () => {
+    while (Date.now() < deadline) {
+      const kind = kinds[index++ % kinds.length]
+      const result = await get(
+        base + kind.path,
+        kind.abort ? undefined : agent,
+        kind.headers ?? {},
+        kind.abort,
+      )
+      if (result.retried) retried++
+      const ok = result.status === kind.expect && (!kind.abort || result.aborted)
+      tally.record(kind.name, ok, result.status)
     }
-    const windowSamples = (from, to) => samples.filter((s) => s.at >= from && s.at < to)
-    const start = samples[0]?.at ?? Date.now()
-    const end = samples.at(-1)?.at ?? Date.now()
-    // Medians: connections open and close in bursts, so single samples swing; a leak moves the median.
-    const average = (list, key) => {
-      const sorted = list.map((s) => s[key]).sort((a, b) => a - b)
-      return sorted[Math.floor(sorted.length / 2)] ?? 0
-    }
-    // The first window is warm-up (connections opening): compare the second with the last.
-    const firstWindow = windowSamples(start + window * 1000, start + 2 * window * 1000)
-    const lastWindow = windowSamples(end - window * 1000 + 1, end + 1)
-    const total = Object.entries(counts)
-      .filter(([name]) => name !== 'unexpected')
-      .reduce((sum, [, n]) => sum + n, 0)
+  })
+  await Promise.all(loops)
+  agent.destroy()
+  return retried
+}
+
+/** From `start` on, downloads of large.bin read over `seconds` each: every one must arrive whole. */
+async function runSlowDownloads(base, start, seconds, tally) {
+  await sleep(start - Date.now())
+  const downloads = Array.from({ length: SLOW_DOWNLOADS }, async () => {
+    const result = await slowDownload(`${base}/static/large.bin`, LARGE / seconds)
+    tally.record(
+      'slow download',
+      result.status === 200 && result.whole,
+      `${result.status}, ${result.received} B`,
+    )
+  })
+  await Promise.all(downloads)
+}
+
+/** From `start` on, connections that trickle their headers: every one must get 408. */
+async function runTricklers(base, start, tally) {
+  await sleep(start - Date.now())
+  const port = Number(new URL(base).port)
+  const tricklers = Array.from({ length: TRICKLERS }, async () => {
+    const firstLine = await trickle(port, 3 * HEADERS_TIMEOUT * 1000)
+    tally.record('slow headers 408', firstLine === 'HTTP/1.1 408 Request Timeout', firstLine)
+  })
+  await Promise.all(tricklers)
+}
+
+/** Sends SIGHUP at `at` and resolves with the seconds the reload took, or -1 if it did not finish. */
+async function reloadAt(server, waitFor, at) {
+  await sleep(at - Date.now())
+  const started = Date.now()
+  server.kill('SIGHUP')
+  const reloaded = await waitFor(/Reloaded: /).then(
+    () => true,
+    () => false,
+  )
+  return reloaded ? (Date.now() - started) / 1000 : -1
+}
+
+/** Samples the server's processes every 250 ms until stopped. */
+function startSampling(pid) {
+  const samples = []
+  const timer = setInterval(() => samples.push({ at: Date.now(), ...sampleTree(pid) }), 250)
+  return { samples, stop: () => clearInterval(timer) }
+}
+
+/** Once every client is gone: waits (up to 10 s) for the descriptors to return to `before`. */
+async function settle(pid, before) {
+  let after = sampleTree(pid)
+  for (let wait = 0; wait < 100 && after.fds > before; wait++) {
+    await sleep(100)
+    after = sampleTree(pid)
+  }
+  return after
+}
+
+/**
+ * Medians of the second window of the run (the first is warm-up: connections opening) and of the
+ * last: connections open and close in bursts, so single samples swing, while a leak moves the median.
+ * Only samples with the server's usual processes count (`steady`): during a reload two generations of
+ * workers run side by side. The peak of the descriptors is over every sample.
+ */
+function compareWindows(samples, window, steady) {
+  const start = samples[0]?.at ?? Date.now()
+  const usual = samples.filter((sample) => sample.processes === steady)
+  const end = usual.at(-1)?.at ?? Date.now()
+  const median = (from, to, key) => {
+    const sorted = usual
+      .filter((sample) => sample.at >= from && sample.at < to)
+      .map((sample) => sample[key])
+      .sort((a, b) => a - b)
+    return sorted[Math.floor(sorted.length / 2)] ?? 0
+  }
+  const first = (key) => median(start + window * 1000, start + 2 * window * 1000, key)
+  const last = (key) => median(end - window * 1000 + 1, end + 1, key)
+  return {
+    rssMiB: { first: Number(first('rssMiB').toFixed(1)), last: Number(last('rssMiB').toFixed(1)) },
+    fds: {
+      first: Math.round(first('fds')),
+      last: Math.round(last('fds')),
+      peak: Math.max(0, ...samples.map((sample) => sample.fds)),
+    },
+  }
+}
+
+/** Stops the server (SIGTERM; SIGKILL if it has not exited 10 s later). */
+async function stopServer(server) {
+  if (server.exitCode !== null || server.signalCode !== null) return
+  const exited = new Promise((resolve) => server.once('exit', resolve))
+  server.kill('SIGTERM')
+  const killer = setTimeout(() => server.kill('SIGKILL'), 10_000)
+  await exited
+  clearTimeout(killer)
+}
+
+/**
+ * Runs the soak; resolves with its figures. The reload comes halfway; the slow downloads run from 35%
+ * to 75% of the run, and the trickling connections from half a headers timeout before the reload
+ * until they get their 408 (so a short run lasts until then).
+ */
+export async function runSoak({ seconds = 60, connections = 300, window = 10 } = {}) {
+  const root = makeRoot()
+  const { server, base, waitFor } = await startServer(root)
+  try {
+    const kinds = await requestKinds(base, root)
+    await sleep(300)
+    const idleBefore = sampleTree(server.pid)
+    const tally = createTally([...kinds.map((kind) => kind.name), 'slow download', 'slow headers 408'])
+    const start = Date.now()
+    const sampling = startSampling(server.pid)
+    const reloadTime = start + 0.5 * seconds * 1000
+    const [retried, reloadSeconds] = await Promise.all([
+      runLoad(base, kinds, connections, start + seconds * 1000, tally),
+      reloadAt(server, waitFor, reloadTime),
+      runSlowDownloads(base, start + 0.35 * seconds * 1000, 0.4 * seconds, tally),
+      runTricklers(base, reloadTime - (HEADERS_TIMEOUT * 1000) / 2, tally),
+    ])
+    const serverAlive = server.exitCode === null
+    const idleAfter = await settle(server.pid, idleBefore.fds)
+    // A second more at idle, once the old workers are gone: memory kept after the load shows in the
+    // last window even when the reload left too few samples of the new workers under load.
+    await sleep(1000)
+    sampling.stop()
+    const requests = Object.values(tally.counts).reduce((sum, n) => sum + n, 0)
     return {
       seconds,
       connections,
-      requests: total,
-      requestsPerSecond: Math.round(total / seconds),
-      counts,
-      unexpected: counts.unexpected ?? 0,
-      unexpectedSamples: unexpected,
-      rssMiB: {
-        first: Number(average(firstWindow, 'rssMiB').toFixed(1)),
-        last: Number(average(lastWindow, 'rssMiB').toFixed(1)),
-      },
-      fds: { first: Math.round(average(firstWindow, 'fds')), last: Math.round(average(lastWindow, 'fds')) },
+      requests,
+      requestsPerSecond: Math.round(requests / seconds),
+      counts: tally.counts,
+      unexpected: tally.unexpected,
+      unexpectedSamples: tally.samples,
+      retriedOnReusedConnection: retried,
+      reloadSeconds,
+      ...compareWindows(sampling.samples, window, idleBefore.processes),
       idleFds: { before: idleBefore.fds, after: idleAfter.fds },
-      serverAlive: server.exitCode === null,
+      processes: idleAfter.processes,
+      serverAlive,
     }
   } finally {
-    server.kill('SIGTERM')
+    await stopServer(server)
     rmSync(root, { recursive: true, force: true })
   }
 }
@@ -168,11 +278,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     result.rssMiB.last <= result.rssMiB.first * 1.25 + 32 &&
     result.fds.last <= result.fds.first + result.connections / 4 &&
     result.idleFds.after <= result.idleFds.before + 2
+  const { counts } = result
   console.log(
-    `\n${result.requests} requests (${result.requestsPerSecond}/s) at ${result.connections} connections for ${result.seconds}s; unexpected statuses: ${result.unexpected}`,
+    `\n${result.requests} requests (${result.requestsPerSecond}/s) at ${result.connections} connections for ${result.seconds}s, with ${counts['slow download']} slow downloads and ${counts['slow headers 408']} trickling connections; reload (SIGHUP) in ${result.reloadSeconds}s; failed requests: ${result.unexpected} (${result.retriedOnReusedConnection} retried on a reused connection)`,
   )
   console.log(
-    `resident memory ${result.rssMiB.first} → ${result.rssMiB.last} MiB (window medians), open descriptors ${result.fds.first} → ${result.fds.last} under load and ${result.idleFds.before} → ${result.idleFds.after} at idle: ${flat ? 'flat' : 'GROWING'}`,
+    `resident memory ${result.rssMiB.first} → ${result.rssMiB.last} MiB (window medians, ${result.processes} processes), open descriptors ${result.fds.first} → ${result.fds.last} under load and ${result.idleFds.before} → ${result.idleFds.after} at idle: ${flat ? 'flat' : 'GROWING'}`,
   )
-  if (result.unexpected > 0 || !flat || !result.serverAlive) process.exitCode = 1
+  if (result.unexpected > 0 || result.reloadSeconds < 0 || !flat || !result.serverAlive) process.exitCode = 1
 }

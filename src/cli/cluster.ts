@@ -240,7 +240,8 @@ async function retire(workers: Iterable<Worker>, drainTimeoutMs: number): Promis
             clearTimeout(timer)
             resolve()
           })
-          worker.send(STOP_MESSAGE)
+          // A worker already disconnecting (done draining) is only waited for.
+          if (worker.isConnected()) worker.send(STOP_MESSAGE, undefined, () => {})
         }),
     ),
   )

@@ -141,16 +141,16 @@ async function closeGracefully(
   const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()))
   server.closeIdleConnections()
   const sweeper = setInterval(() => server.closeIdleConnections(), DRAIN_SWEEP_MS)
-  const cutter = setTimeout(
-    () => {
-      server.getConnections((_error, count) => {
-        if (count > 0) warn(`drain timeout reached: cutting ${count} connection${count === 1 ? '' : 's'}`)
-      })
-      server.closeAllConnections()
-    },
-    Math.max(0, deadline - Date.now()),
-  )
+  const cutter = setTimeout(() => cutConnections(server, warn), Math.max(0, deadline - Date.now()))
   await closed
   clearInterval(sweeper)
   clearTimeout(cutter)
+}
+
+/** At the drain timeout: closes every connection still open, and says how many. */
+function cutConnections(server: http.Server, warn: (message: string) => void): void {
+  server.getConnections((_error, count) => {
+    if (count > 0) warn(`drain timeout reached: cutting ${count} connection${count === 1 ? '' : 's'}`)
+  })
+  server.closeAllConnections()
 }
