@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
@@ -206,6 +206,60 @@ describe.skipIf(!HAS_NGINX)('vstatic nginx against a real nginx', () => {
       expect(response.body.toString(), name).toBe(`one ${name}`)
     }
   })
+
+  for (const versioning of ['query', 'filename'] as const) {
+    it(`never sends other bytes as immutable under a token (${versioning}): a kept copy gone, a logical-named file overwritten`, async () => {
+      const root = useTempRoot({ 'a.css': 'one', 'b.txt': 'kept one' })
+      const work = useTempRoot({})
+      chmodSync(root, 0o755)
+      chmodSync(work, 0o755)
+      const out = path.join(work, 'm.json')
+      const outDir = path.join(work, 'dist')
+      await buildManifest({ root, out, outDir, versioning })
+      const first = readManifest(out)
+      const [tokenA, tokenB] = [first.assets['a.css']?.token ?? '', first.assets['b.txt']?.token ?? '']
+      const spellings = (name: string, extension: string, token: string) => [
+        `/static/${name}.${extension}?v=${token}`,
+        `/static/${name}.${token}.${extension}`,
+      ]
+      // The configuration of the first build, still loaded while the next build writes its files.
+      const port = await freePort()
+      const config = formatNginxConfig(first, {
+        root: outDir,
+        manifestPath: out,
+        listen: `127.0.0.1:${port}`,
+      })
+      const nginx = await startNginx(config, port)
+      writeFileSync(path.join(root, 'a.css'), 'two')
+      await buildManifest({ root, out, outDir, versioning, keep: 1 })
+      for (const url of spellings('a', 'css', tokenA)) {
+        const response = await request(nginx, url)
+        expect([response.body.toString(), DIRECTIVES(response.headers['cache-control'])], url).toEqual([
+          'two',
+          ['no-cache'],
+        ])
+      }
+
+      // A kept version whose copy was deleted: the current bytes, with revalidation, as vstatic sends them.
+      writeFileSync(path.join(root, 'b.txt'), 'kept two')
+      await buildManifest({ root, out, outDir, versioning, keep: 2 })
+      rmSync(path.join(outDir, `b.${tokenB}.txt`))
+      const port2 = await freePort()
+      const config2 = formatNginxConfig(readManifest(out), {
+        root: outDir,
+        manifestPath: out,
+        listen: `127.0.0.1:${port2}`,
+      })
+      const nginx2 = await startNginx(config2, port2)
+      const assets = await createStatic({ root: outDir, manifest: out })
+      const { url: node } = await listen((req, res) => assets.handle(req, res))
+      for (const url of spellings('b', 'txt', tokenB)) {
+        const fromNode = comparable(await request(node, url))
+        expect(fromNode, url).toMatchObject({ status: 200, cacheControl: ['no-cache'] })
+        expect(comparable(await request(nginx2, url)), url).toEqual(fromNode)
+      }
+    }, 30_000)
+  }
 
   it('nginx -t accepts every configuration the command can print', async () => {
     const root = useTempRoot(SITE)

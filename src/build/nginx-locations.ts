@@ -31,8 +31,8 @@ export interface ServerSettings {
   readonly aliases: Readonly<Record<string, string>>
   /** URL path → Content-Type of every file nginx can serve under the prefix. */
   readonly served: ReadonlyMap<string, string>
-  /** True when the maps list versions kept from earlier builds. */
-  readonly retained: boolean
+  /** True when some versioned URLs are served from the copy their token names (`$vstatic_copy`). */
+  readonly copies: boolean
   readonly brotli: boolean
   /** True when the rest goes to the `vstatic_app` upstream. */
   readonly proxy: boolean
@@ -119,18 +119,14 @@ function protocolLines(types: ReadonlyMap<string, string>, brotli: boolean): str
 
 /** The prefix: known files only, caching by the exact URL, and a stale token served from the current file. */
 function prefixLocationLines(
-  { manifest, roots, retained, caching }: ServerSettings,
+  { manifest, roots, copies, caching }: ServerSettings,
   exceptions: ReadonlyArray<readonly [string, string]>,
 ): string[] {
   const { prefix, tokenLength } = manifest.options
   // At server level: a rewrite inside the aliased location is refused by nginx.
-  const rewriteRetained = [
-    '    if ($vstatic_retained) {',
-    '        rewrite ^ $vstatic_retained last;',
-    '    }',
-  ]
+  const rewriteToCopy = ['    if ($vstatic_copy) {', '        rewrite ^ $vstatic_copy last;', '    }']
   return [
-    ...(retained ? rewriteRetained : []),
+    ...(copies ? rewriteToCopy : []),
     `    location ^~ ${prefix} {`,
     // With several roots, the map by URL path names the root that holds each file.
     `        alias ${roots.length > 1 ? '$vstatic_root' : roots[0]};`,
@@ -138,12 +134,14 @@ function prefixLocationLines(
     '            return 404;',
     '        }',
     // "always": a 404 gets its Cache-Control too (the map gives the other errors none).
-    ...staticHeaderLines('$vstatic_response_cache_control always', '$vstatic_expires', caching.cors),
-    '        # A token that is not current: serve the current file, with revalidation (never immutable).',
+    ...staticHeaderLines('$vstatic_response_cache_control always', '$vstatic_url_expires', caching.cors),
+    '        # A token that is not current, or whose copy is gone: the current file, with revalidation.',
     '        error_page 404 = @vstatic_current;',
     ...exceptionLines(exceptions),
     '    }',
     '    location @vstatic_current {',
+    // Marks the response as a fallback: immutable only where the token names the current file's bytes.
+    '        set $vstatic_fallback 1;',
     `        rewrite "^${escapeRegex(prefix)}(.+)\\.[0-9a-f]{${tokenLength}}(\\.[^./]+)?$" ${prefix}$1$2 last;`,
     `        add_header Cache-Control ${quote(caching.notFound)} always;`,
     '        return 404;',

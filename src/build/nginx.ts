@@ -69,7 +69,7 @@ export function formatNginxConfig(manifest: Manifest, options: NginxOptions): st
       serverName: options.serverName ?? '_',
       aliases: options.aliases ?? DEFAULT_ALIASES,
       served: urls.served,
-      retained: urls.retained.size > 0,
+      copies: urls.copies.size > 0,
       brotli: options.brotli === true,
       proxy: upstreams.length > 0,
       caching,
@@ -84,42 +84,66 @@ export function formatNginxConfig(manifest: Manifest, options: NginxOptions): st
 interface BuildUrls {
   /** URLs that earn `immutable`: current versioned URLs and those of retained builds. */
   readonly immutable: string[]
+  /**
+   * The versioned URLs that stay immutable when the fallback for a token that is not current serves
+   * them: a token written into no file name (a build served from its root), whose file is the current
+   * one. A token that has its own copy is served from that copy or not as immutable at all.
+   */
+  readonly fallbackImmutable: string[]
   /** URL paths (decoded, as nginx's `$uri`) of every file of the build. */
   readonly known: string[]
-  /** Query-versioned URLs of retained builds → the URL path of their kept copy. */
-  readonly retained: Map<string, string>
+  /** Versioned URLs that do not spell their copy's name → the URL path of that copy, whose bytes the token names. */
+  readonly copies: Map<string, string>
   /** URL path → Content-Type of every file nginx can serve, for the per-file exceptions to the types. */
   readonly served: Map<string, string>
 }
 
 function collectUrls(manifest: Manifest): BuildUrls {
   const { prefix, versioning } = manifest.options
-  const urls: BuildUrls = { immutable: [], known: [], retained: new Map(), served: new Map() }
+  const urls: BuildUrls = {
+    immutable: [],
+    fallbackImmutable: [],
+    known: [],
+    copies: new Map(),
+    served: new Map(),
+  }
   // vstatic's handler reads a token in either spelling, whatever the build's versioning: both are
-  // immutable here too (the filename one, when no copy has that name, through @vstatic_current).
+  // immutable here too.
   const bothSpellings = (logicalPath: string, token: string) => [
     formatAssetPath(prefix, logicalPath, token, 'filename'),
     formatAssetPath(prefix, logicalPath, token, 'query'),
   ]
+  // An output directory holds a copy named by each token: a versioned URL is served from that copy,
+  // never from the file under the logical name, which the next build overwrites with other bytes.
+  const servedFrom = (url: string, file: string) => {
+    if (url !== formatAssetPath(prefix, file, undefined, versioning) && !urls.copies.has(url))
+      urls.copies.set(url, prefix + file)
+  }
   for (const [logicalPath, entry] of Object.entries(manifest.assets)) {
     if (/[\n\r"\\]/.test(logicalPath)) continue // cannot be written into nginx's configuration; never served
     urls.known.push(prefix + logicalPath)
     if (entry.file !== undefined) urls.known.push(prefix + entry.file)
-    if (entry.fingerprinted) urls.immutable.push(formatAssetPath(prefix, logicalPath, undefined, versioning))
-    else urls.immutable.push(...bothSpellings(logicalPath, entry.token))
     urls.served.set(prefix + logicalPath, entry.contentType)
     if (entry.file !== undefined) urls.served.set(prefix + entry.file, entry.contentType)
+    if (entry.fingerprinted) {
+      urls.immutable.push(formatAssetPath(prefix, logicalPath, undefined, versioning))
+      continue
+    }
+    const spellings = bothSpellings(logicalPath, entry.token)
+    urls.immutable.push(...spellings)
+    const { file } = entry
+    if (file === undefined || /[\n\r"\\]/.test(file)) urls.fallbackImmutable.push(...spellings)
+    else for (const url of spellings) servedFrom(url, file)
   }
   for (const build of manifest.history) {
     for (const [file, old] of Object.entries(build.files)) {
       if (/[\n\r"\\]/.test(file)) continue
       urls.known.push(prefix + file)
       if (!urls.served.has(prefix + file)) urls.served.set(prefix + file, old.contentType)
-      // The retained copy's own name is its filename-versioned path; the query spelling is rewritten to it.
-      const queryUrl = formatAssetPath(prefix, old.logicalPath, old.token, 'query')
-      urls.immutable.push(formatAssetPath(prefix, file, undefined, versioning), queryUrl)
+      const spellings = bothSpellings(old.logicalPath, old.token)
+      urls.immutable.push(formatAssetPath(prefix, file, undefined, versioning), ...spellings)
       // A file unchanged across kept builds appears in each of them: one rewrite per URL.
-      if (!urls.retained.has(queryUrl)) urls.retained.set(queryUrl, prefix + file)
+      for (const url of spellings) servedFrom(url, file)
     }
   }
   return urls
@@ -146,6 +170,7 @@ function headerLines(manifest: Manifest, options: NginxOptions): string[] {
 /** The maps from the requested URL to its caching, and from the path to whether the build has it. */
 function mapLines(urls: BuildUrls, caching: Caching): string[] {
   const immutable = [...new Set(urls.immutable)]
+  const fallbackImmutable = [...new Set(urls.fallbackImmutable)]
   const lines = [
     '# Cache-Control and Expires by the exact URL requested (as vstatic’s url() writes it).',
     'map $request_uri $vstatic_cache_control {',
@@ -156,10 +181,29 @@ function mapLines(urls: BuildUrls, caching: Caching): string[] {
     `    default ${caching.defaultExpires};`,
     ...immutable.map((url) => `    ${quote(url)} ${caching.immutableMaxAge};`),
     '}',
+    '# After the fallback to the current file, only a token that names its bytes stays immutable.',
+    'map $request_uri $vstatic_fallback_cache_control {',
+    `    default ${quote(caching.defaultCache)};`,
+    ...fallbackImmutable.map((url) => `    ${quote(url)} "public, immutable";`),
+    '}',
+    'map $request_uri $vstatic_fallback_expires {',
+    `    default ${caching.defaultExpires};`,
+    ...fallbackImmutable.map((url) => `    ${quote(url)} ${caching.immutableMaxAge};`),
+    '}',
+    'map $vstatic_fallback $vstatic_url_cache_control {',
+    '    volatile;',
+    '    default $vstatic_cache_control;',
+    '    1 $vstatic_fallback_cache_control;',
+    '}',
+    'map $vstatic_fallback $vstatic_url_expires {',
+    '    volatile;',
+    '    default $vstatic_expires;',
+    '    1 $vstatic_fallback_expires;',
+    '}',
     "# A file gets its URL's policy; a 404 gets its own, so a CDN cannot keep it past the next deploy.",
     'map $status $vstatic_response_cache_control {',
     '    volatile;',
-    ...['200', '206', '304'].map((status) => `    ${status} $vstatic_cache_control;`),
+    ...['200', '206', '304'].map((status) => `    ${status} $vstatic_url_cache_control;`),
     `    404 ${quote(caching.notFound)};`,
     '    default "";',
     '}',
@@ -170,10 +214,10 @@ function mapLines(urls: BuildUrls, caching: Caching): string[] {
     ...[...new Set(urls.known)].map((url) => `    ${quote(url)} 1;`),
     '}',
   ]
-  if (urls.retained.size > 0) {
+  if (urls.copies.size > 0) {
     // A map's value is a template: a `$` from a file name would name a variable (a request
     // header, even). nginx has no escape for it, so a `$` is spelled through a variable that holds one.
-    if ([...urls.retained.values()].some((file) => file.includes('$'))) {
+    if ([...urls.copies.values()].some((file) => file.includes('$'))) {
       lines.push(
         '# A literal "$" for file names that contain one.',
         'geo $vstatic_dollar {',
@@ -182,10 +226,11 @@ function mapLines(urls: BuildUrls, caching: Caching): string[] {
       )
     }
     lines.push(
-      '# Versions kept from earlier builds (vstatic build --keep), still served immutable.',
-      'map $request_uri $vstatic_retained {',
+      '# Versioned URLs served from the copy named by their token (the current build and those kept',
+      '# with vstatic build --keep), never from a file that a later build overwrites.',
+      'map $request_uri $vstatic_copy {',
       '    default "";',
-      ...[...urls.retained].map(([url, file]) => `    ${quote(url)} ${quoteTemplate(file)};`),
+      ...[...urls.copies].map(([url, file]) => `    ${quote(url)} ${quoteTemplate(file)};`),
       '}',
     )
   }
