@@ -1,11 +1,17 @@
+import http from 'node:http'
+import path from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import { buildManifest } from '../src/build/build.js'
+import { formatNginxConfig } from '../src/build/nginx.js'
+import { readManifest } from '../src/catalog/manifest.js'
 import { type AccessLogSettings, type AccessRecord, FORMATTERS } from '../src/cli/access-log.js'
 import { parseLimits } from '../src/cli/limits.js'
 import { main } from '../src/cli/main.js'
 import { listen } from '../src/cli/server.js'
 import { createStatic } from '../src/index.js'
-import { PUBLIC_ROOT } from './helpers/fixtures.js'
+import { PUBLIC_ROOT, useTempRoot } from './helpers/fixtures.js'
 import { request } from './helpers/http.js'
+import { freePort, HAS_NGINX, startNginx } from './helpers/nginx.js'
 
 const RECORD: AccessRecord = {
   time: new Date('2026-11-30T17:04:05.678Z'),
@@ -161,5 +167,42 @@ describe('the logging flags', () => {
     })
     expect(code).toBe(2)
     expect(stderr).toContain(message)
+  })
+})
+
+describe.skipIf(!HAS_NGINX)('behind the configuration vstatic nginx writes', () => {
+  it('--trust-proxy logs the address nginx saw, not an X-Real-IP or X-Forwarded-For the client sent', async () => {
+    const { url, lines } = await serveWithLog({ format: 'dev', trustProxy: ['127.0.0.1'] })
+    const port = await freePort()
+    const work = useTempRoot({})
+    const out = path.join(work, 'm.json')
+    await buildManifest({ root: PUBLIC_ROOT, out })
+    const config = formatNginxConfig(readManifest(out), {
+      root: PUBLIC_ROOT,
+      manifestPath: out,
+      listen: `127.0.0.1:${port}`,
+      upstreams: [new URL(url).host],
+    })
+    await startNginx(config, port)
+    // The client connects from 127.0.0.2, nginx from 127.0.0.1 (the one trusted proxy).
+    await new Promise<number | undefined>((resolve, reject) => {
+      const req = http.get(
+        {
+          host: '127.0.0.1',
+          port,
+          // Not a file nginx serves itself: the app behind it answers.
+          path: '/page',
+          localAddress: '127.0.0.2',
+          headers: { 'x-real-ip': '198.51.100.1', 'x-forwarded-for': '198.51.100.2' },
+        },
+        (res) => {
+          res.resume()
+          res.on('end', () => resolve(res.statusCode))
+        },
+      )
+      req.on('error', reject)
+    })
+    const [line] = await lines(1)
+    expect(line?.split(' ')[1]).toBe('127.0.0.2')
   })
 })

@@ -192,6 +192,8 @@ function proxyLocationLines(): string[] {
     '        proxy_http_version 1.1;',
     '        proxy_set_header Connection "";',
     '        proxy_set_header Host $host;',
+    // Set, never passed through: a client's own X-Real-IP would name any address it likes.
+    '        proxy_set_header X-Real-IP $remote_addr;',
     '        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
     '        proxy_set_header X-Forwarded-Proto $scheme;',
     '    }',
