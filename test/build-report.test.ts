@@ -4,8 +4,8 @@ import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import type { BuildReportData } from '../src/build/report-data.js'
 import { type Manifest, readManifest } from '../src/catalog/manifest.js'
-import { main } from '../src/cli/main.js'
 import { HAS_BROWSER, launchBrowser } from './helpers/browser.js'
+import { run } from './helpers/cli.js'
 import { useTempRoot, writeTree } from './helpers/fixtures.js'
 
 const padding = `/* ${'text that compresses well. '.repeat(60)} */\n`
@@ -17,13 +17,6 @@ const SITE = {
   'js/app.js': `${padding}console.log("app")\n`,
   'old.txt': 'removed in the second build',
   'favicon.ico': Buffer.alloc(200, 1),
-}
-
-async function run(argv: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const code = await main(argv, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) })
-  return { code, stdout, stderr }
 }
 
 /** Two builds of SITE with --compress into an output directory, the second one reported. */

@@ -1,22 +1,13 @@
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { main } from '../src/cli/main.js'
+import { CLI, run } from './helpers/cli.js'
 
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url))
 const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version
 
 const COMMANDS = ['serve', 'url', 'build', 'verify', 'nginx'] as const
-
-async function run(argv: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const code = await main(argv, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) })
-  return { code, stdout, stderr }
-}
 
 async function help(command: string): Promise<string> {
   const result = await run([command, '--help'])

@@ -1,21 +1,11 @@
 import { spawn } from 'node:child_process'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { readManifest } from '../src/catalog/manifest.js'
-import { main } from '../src/cli/main.js'
 import { createStatic } from '../src/index.js'
+import { CLI, run } from './helpers/cli.js'
 import { useTempRoot } from './helpers/fixtures.js'
 import { request } from './helpers/http.js'
-
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url))
-
-async function run(argv: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const code = await main(argv, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) })
-  return { code, stdout, stderr }
-}
 
 function roots() {
   const app = useTempRoot({ 'css/site.css': 'app', 'css/site.scss': '$x: 1' })

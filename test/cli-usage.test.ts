@@ -1,17 +1,7 @@
 import { spawnSync } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { main } from '../src/cli/main.js'
+import { CLI, run } from './helpers/cli.js'
 import { PUBLIC_ROOT } from './helpers/fixtures.js'
-
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url))
-
-async function run(argv: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const code = await main(argv, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) })
-  return { code, stdout, stderr }
-}
 
 const SERVE_USAGE = 'Usage: vstatic serve <root>... [options]\nRun "vstatic serve --help" for usage.\n'
 

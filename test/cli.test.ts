@@ -1,21 +1,11 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { main } from '../src/cli/main.js'
 import { createStatic } from '../src/index.js'
+import { CLI, run } from './helpers/cli.js'
 import { PUBLIC_ROOT, useTempRoot, writeTree } from './helpers/fixtures.js'
 import { getAndHead, request } from './helpers/http.js'
-
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url))
-
-async function run(argv: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const code = await main(argv, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) })
-  return { code, stdout, stderr }
-}
 
 /** Starts `vstatic serve` as a child process and waits for its URL. */
 async function startServe(

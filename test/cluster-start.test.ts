@@ -2,11 +2,9 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import { CLI } from './helpers/cli.js'
 import { useTempRoot } from './helpers/fixtures.js'
-
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url))
 
 describe('vstatic serve --workers, when the workers cannot start', () => {
   it('reports the workers’ error, exits 1 and removes the manifest it built', async () => {

@@ -2,13 +2,12 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { Agent, get } from 'node:http'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { buildManifest } from '../src/build/build.js'
+import { CLI } from './helpers/cli.js'
 import { useTempRoot } from './helpers/fixtures.js'
 import { request } from './helpers/http.js'
 
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url))
 const SITE = {
   'app.css': 'body{}',
   'robots.txt': 'User-agent: *\n',

@@ -2,17 +2,14 @@ import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { type BuildOptions, buildManifest } from '../src/build/build.js'
 import { readManifest } from '../src/catalog/manifest.js'
 import { checkManifest, isValidContentType } from '../src/catalog/manifest-check.js'
-import { main } from '../src/cli/main.js'
 import { createStatic, type StaticOptions } from '../src/index.js'
+import { CLI, run } from './helpers/cli.js'
 import { type Tree, useTempRoot } from './helpers/fixtures.js'
 import { listen, request } from './helpers/http.js'
-
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url))
 
 const SITE: Tree = {
   'a.txt': 'alpha',
@@ -68,13 +65,6 @@ async function startupError(options: StaticOptions): Promise<Error & { code?: st
   )
   if (error === undefined) throw new Error('createStatic() accepted the manifest')
   return error
-}
-
-async function run(argv: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const code = await main(argv, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) })
-  return { code, stdout, stderr }
 }
 
 describe('a hand-edited manifest fails at startup, naming the file, the entry and the fault', () => {

@@ -1,9 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import http from 'node:http'
-import { fileURLToPath } from 'node:url'
 import { onTestFinished } from 'vitest'
-
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
+import { CLI } from './cli.js'
 
 /** `vstatic serve` running as a child process (the built CLI), stopped when the test finishes. */
 export interface ServeProcess {
