@@ -136,6 +136,57 @@ describe('Expires follows the clock', () => {
     expect(plan(asset, {}, { context }).body).not.toBeNull()
   })
 
+  it('gives every request of one second, in any order, the answer a fresh handler gives', () => {
+    // Every kind of request a handler may reuse an answer for, and the ranges it may not: each must
+    // get its own answer, whatever was answered before it within the same second.
+    const asset = makeAsset({ encodings: [makeVariant('br', 40), makeVariant('gzip', 50)] })
+    const requests: Array<{ headers: Record<string, string>; method: string; cacheKind: CacheKind }> = []
+    for (const method of ['GET', 'HEAD'])
+      for (const cacheKind of ['immutable', 'stale', 'plain'] as const)
+        for (const acceptEncoding of [undefined, 'br', 'gzip'])
+          for (const conditional of [{}, { 'if-none-match': '"a", "br", "gzip"' }])
+            for (const range of [{}, { range: 'bytes=0-0' }]) {
+              const headers: Record<string, string> = { ...conditional, ...range }
+              if (acceptEncoding !== undefined) headers['accept-encoding'] = acceptEncoding
+              requests.push({ headers, method, cacheKind })
+            }
+    const fresh = requests.map(({ headers, method, cacheKind }) =>
+      plan(asset, headers, { method, cacheKind, context: makeContext({ maxAge: 60 }) }),
+    )
+    expect(new Set(fresh.map((response) => response.status))).toEqual(new Set([200, 206, 304]))
+    for (const order of [requests.keys(), [...requests.keys()].reverse()]) {
+      const context = makeContext({ maxAge: 60 })
+      for (const index of order) {
+        const { headers, method, cacheKind } = requests[index] ?? {}
+        expect(plan(asset, headers, { method, cacheKind, context }), `request ${index}`).toEqual(fresh[index])
+      }
+    }
+  })
+
+  it('builds a full 200 or a 304 once per second and answers with that very object', () => {
+    const asset = makeAsset({ encodings: [makeVariant('br', 40)] })
+    const context = makeContext({ maxAge: 60 })
+    const requests = [
+      { headers: {}, method: 'GET', cacheKind: 'immutable' },
+      { headers: {}, method: 'HEAD', cacheKind: 'plain' },
+      { headers: { 'accept-encoding': 'br' }, method: 'GET', cacheKind: 'stale' },
+      { headers: { 'if-none-match': '"a"' }, method: 'GET', cacheKind: 'immutable' },
+      { headers: { 'if-none-match': '"br"', 'accept-encoding': 'br' }, method: 'HEAD', cacheKind: 'plain' },
+    ] as const
+    const first = requests.map((request) => plan(asset, request.headers, { ...request, context }))
+    for (const [index, request] of requests.entries()) {
+      expect(plan(asset, request.headers, { ...request, context, nowMs: NOW_MS + 999 })).toBe(first[index])
+    }
+    for (const [index, request] of requests.entries()) {
+      const next = plan(asset, request.headers, { ...request, context, nowMs: NOW_MS + 1000 })
+      expect(next).not.toBe(first[index])
+      expect(next).toEqual({
+        ...first[index],
+        headers: { ...first[index]?.headers, expires: next.headers.expires },
+      })
+    }
+  })
+
   it('runs setHeaders on every response, and its changes win', () => {
     const seen: Array<[string, number, CacheKind]> = []
     const setHeaders: SetHeaders = (headers, { logicalPath, status, cacheKind }) => {
