@@ -125,6 +125,23 @@ describe('readings of a name, exactly and in order', () => {
       ],
     ],
     ['archive.tar.0123456789abcdef.gz', [{ logicalPath: 'archive.tar.gz', token: TOKEN }]],
+    ['.0123456789abcdef.css', [{ logicalPath: '.css', token: TOKEN }]],
+    ['d/.0123456789abcdef.css', [{ logicalPath: 'd/.css', token: TOKEN }]],
+    ['0123456789abcdef.css', []],
+    ['d/0123456789abcdef.css', []],
+    ['d.0123456789abcde/f.css', []],
+    ['app.0123456789abcdef0.css', []],
+    ['app.00123456789abcdef.css', []],
+    ['app.0123456789abcdeg.css', []],
+    ['app.g123456789abcdef.css', []],
+    ['app.0123456789abcdef.c.css', []],
+    ['app.css.0123456789abcdef0', []],
+    ['app.css.00123456789abcdef', []],
+    ['app.css.0123456789abcdeg', []],
+    ['app.css.', []],
+    ['app..css', []],
+    ['a.b.c', []],
+    ['', []],
   ])('%s', (path, readings) => {
     expect(parseVersionedPath(path)).toEqual(readings)
   })
