@@ -144,8 +144,10 @@ describe('Expires follows the clock', () => {
     for (const method of ['GET', 'HEAD'])
       for (const cacheKind of ['immutable', 'stale', 'plain'] as const)
         for (const acceptEncoding of [undefined, 'br', 'gzip'])
-          for (const conditional of [{}, { 'if-none-match': '"a", "br", "gzip"' }])
-            for (const range of [{}, { range: 'bytes=0-0' }]) {
+          for (const conditional of [{}, { 'if-none-match': '"a", "br", "gzip"' }] as Array<
+            Record<string, string>
+          >)
+            for (const range of [{}, { range: 'bytes=0-0' }] as Array<Record<string, string>>) {
               const headers: Record<string, string> = { ...conditional, ...range }
               if (acceptEncoding !== undefined) headers['accept-encoding'] = acceptEncoding
               requests.push({ headers, method, cacheKind })
@@ -166,13 +168,13 @@ describe('Expires follows the clock', () => {
   it('builds a full 200 or a 304 once per second and answers with that very object', () => {
     const asset = makeAsset({ encodings: [makeVariant('br', 40)] })
     const context = makeContext({ maxAge: 60 })
-    const requests = [
+    const requests: Array<{ headers: Record<string, string>; method: string; cacheKind: CacheKind }> = [
       { headers: {}, method: 'GET', cacheKind: 'immutable' },
       { headers: {}, method: 'HEAD', cacheKind: 'plain' },
       { headers: { 'accept-encoding': 'br' }, method: 'GET', cacheKind: 'stale' },
       { headers: { 'if-none-match': '"a"' }, method: 'GET', cacheKind: 'immutable' },
       { headers: { 'if-none-match': '"br"', 'accept-encoding': 'br' }, method: 'HEAD', cacheKind: 'plain' },
-    ] as const
+    ]
     const first = requests.map((request) => plan(asset, request.headers, { ...request, context }))
     for (const [index, request] of requests.entries()) {
       expect(plan(asset, request.headers, { ...request, context, nowMs: NOW_MS + 999 })).toBe(first[index])
