@@ -380,6 +380,13 @@ describe('error responses', () => {
     expect(createNotFound('public, max-age=60')(method).headers['cache-control']).toBe('public, max-age=60')
   })
 
+  it('builds the 404s of GET and HEAD once', () => {
+    const notFound = createNotFound('no-cache')
+    expect(notFound('GET')).toBe(notFound('GET'))
+    expect(notFound('HEAD')).toBe(notFound('HEAD'))
+    expect(notFound('HEAD')).not.toBe(notFound('GET'))
+  })
+
   it.each(['GET', 'HEAD'])('503 to %s asks to retry after a second', (method) => {
     expect(planBusy(method)).toEqual({
       status: 503,
