@@ -152,17 +152,17 @@ function remember(
   if (slot < 0) return response
   let perAsset = context.reused.get(asset)
   if (perAsset === undefined) {
-    perAsset = new Array(REUSE_SLOTS).fill(undefined)
+    perAsset = []
     context.reused.set(asset, perAsset)
   }
   perAsset[slot] = { second, response }
   return response
 }
 
-/** Reusable responses per asset: 2 outcomes (200, 304) × 3 cache kinds × each coding or none × GET or HEAD. */
-const REUSE_SLOTS = 2 * 3 * (ENCODINGS.length + 1) * 2
-
-/** Where a response is kept for reuse: a number, so a request looks it up without building a key. */
+/**
+ * Where a response is kept for reuse: a number, so a request looks it up without building a key.
+ * One slot per outcome (200, 304) × cache kind × coding or none × GET or HEAD.
+ */
 function reuseSlot(
   precondition: 'proceed' | 'not-modified',
   cacheKind: CacheKind,
@@ -221,7 +221,8 @@ export function planRedirect(location: string, method: string): StaticResponse {
 // --- internal ---
 
 function selectVariant(asset: Asset, acceptEncoding: string | undefined): EncodedVariant | undefined {
-  if (asset.encodings.length === 0 || acceptEncoding === undefined) return undefined
+  // Most assets have no variants: skip reading Accept-Encoding for them.
+  if (asset.encodings.length === 0) return undefined
   const available = new Set(asset.encodings.map((variant) => variant.encoding))
   const coding = negotiateEncoding(acceptEncoding, available)
   return asset.encodings.find((variant) => variant.encoding === coding)
