@@ -60,12 +60,13 @@ export function evaluatePreconditions(
 export function isRangeCurrent(ifRange: string | undefined, validators: Validators): boolean {
   if (ifRange === undefined) return true
   const value = ifRange.trim()
-  if (value.startsWith('"') || value.startsWith('W/')) return value === validators.etag
+  if (value.startsWith('"')) return value === validators.etag
+  // A weak tag (`W/"…"`) is not a date either: it never names the current representation.
   return parseHttpDate(value) === validators.lastModifiedMs
 }
 
 /**
- * True when the field value (`*` or a list of entity tags) matches `etag`.
+ * True when the field value (`*` or a list of entity tags) matches `etag`, a quoted strong tag.
  * `weak` compares the opaque tags whatever their W/ prefix; `strong` needs both sides strong.
  * Runs in time linear in the header's length; a malformed member ends the list.
  */
@@ -87,13 +88,8 @@ export function matchesEntityTag(fieldValue: string, etag: string, comparison: '
     if (fieldValue.charCodeAt(position) !== 34 /* " */) return false
     const close = fieldValue.indexOf('"', position + 1)
     if (close === -1) return false
-    if (
-      close - position + 1 === etag.length &&
-      fieldValue.startsWith(etag, position) &&
-      (comparison === 'weak' || !weak)
-    ) {
-      return true
-    }
+    // The tag has no quote inside, so starting with it means ending at `close` too.
+    if (fieldValue.startsWith(etag, position) && (comparison === 'weak' || !weak)) return true
     position = close + 1
   }
   return false
@@ -125,7 +121,8 @@ export function parseHttpDate(value: string): number | undefined {
     return toEpoch(String(year), match[2], match[1], match[4], match[5], match[6])
   }
   match = ASCTIME.exec(text)
-  if (match) return toEpoch(match[6], match[1], match[2]?.trim(), match[3], match[4], match[5])
+  // A one-digit day is padded with a space, which Number() reads past.
+  if (match) return toEpoch(match[6], match[1], match[2], match[3], match[4], match[5])
   return undefined
 }
 
