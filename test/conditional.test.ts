@@ -240,6 +240,8 @@ describe('malformed and padded entity-tag lists', () => {
     { field: 'x", "a"', weak: false, strong: false },
     { field: '"b"x, "a"', weak: false, strong: false },
     { field: 'W/x", "a"', weak: false, strong: false },
+    { field: 'Wx"a"', weak: false, strong: false },
+    { field: 'W"a", "a"', weak: false, strong: false },
     { field: '"a"x', weak: true, strong: true },
     { field: '"abc"', weak: false, strong: false },
     { field: '""', weak: false, strong: false },
