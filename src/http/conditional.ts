@@ -60,9 +60,8 @@ export function evaluatePreconditions(
 export function isRangeCurrent(ifRange: string | undefined, validators: Validators): boolean {
   if (ifRange === undefined) return true
   const value = ifRange.trim()
-  if (value.startsWith('"')) return value === validators.etag
-  // A weak tag (`W/"…"`) is not a date either: it never names the current representation.
-  return parseHttpDate(value) === validators.lastModifiedMs
+  // Any other tag (a weak one included) is not a date either: it never names the representation.
+  return value === validators.etag || parseHttpDate(value) === validators.lastModifiedMs
 }
 
 /**
