@@ -165,6 +165,9 @@ describe('readings of a name, exactly and in order', () => {
     expect(parseAssetPath('/static/', '/static/a%20b/c.css?v=1')).toEqual([
       { logicalPath: 'a b/c.css', token: '1' },
     ])
+    // Without a `?`, a `&v=` is part of the name.
+    expect(parseAssetPath('/static/', '/static/q&v=1')).toEqual([{ logicalPath: 'q&v=1', token: undefined }])
+    expect(parseAssetPath('/static/', '/static/q&v=1?v=2')).toEqual([{ logicalPath: 'q&v=1', token: '2' }])
   })
 })
 
