@@ -101,6 +101,9 @@ describe('sourceMappingURL, only as the last comment', () => {
       [['raw', undefined, 'app.css.map', 2, 'app.css.map']],
     ],
     ['app.css', 'a{}/*@ sourceMappingURL=x.map*/\n\n', [['raw', undefined, 'x.map', 1, 'x.map']]],
+    ['app.css', 'a{}\n/*#sourceMappingURL=x.map*/', [['raw', undefined, 'x.map', 2, 'x.map']]],
+    ['app.css', 'a{}\n/*#  sourceMappingURL=x.map  */', [['raw', undefined, 'x.map', 2, 'x.map']]],
+    ['app.js', 'run()\n//#sourceMappingURL=a.map', [['raw', undefined, 'a.map', 2, 'a.map']]],
     ['app.css', 'a{}/*# sourceMappingURL=x.map */ b{}', []],
     ['app.css', 'a{}/* # sourceMappingURL=x.map */', []],
     ['app.css', 'a{}\n//# sourceMappingURL=x.map', []],
@@ -270,6 +273,12 @@ describe('resolveReference edge cases', () => {
 
   it('resolves against the root for a file at the top', () => {
     expect(resolveReference('app.css', '.', '/static/')).toMatchObject({ kind: 'unresolvable' })
+    for (const value of ['..', '/static/..']) {
+      expect(resolveReference('app.css', value, '/static/')).toEqual({
+        kind: 'unresolvable',
+        reason: `${JSON.stringify(value)} does not name a file inside the root`,
+      })
+    }
     expect(resolveReference('app.css', 'img/a.png', '/static/')).toMatchObject({ logicalPath: 'img/a.png' })
   })
 })
