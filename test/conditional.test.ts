@@ -237,6 +237,14 @@ describe('malformed and padded entity-tag lists', () => {
     { field: 'W/"b", W/"a"', weak: true, strong: false },
     { field: '"", "a"', weak: true, strong: true },
     { field: '"b', weak: false, strong: false },
+    { field: 'x", "a"', weak: false, strong: false },
+    { field: '"b"x, "a"', weak: false, strong: false },
+    { field: 'W/x", "a"', weak: false, strong: false },
+    { field: 'Wx"a"', weak: false, strong: false },
+    { field: 'W"a", "a"', weak: false, strong: false },
+    { field: '"a"x', weak: true, strong: true },
+    { field: '"abc"', weak: false, strong: false },
+    { field: '""', weak: false, strong: false },
   ])('$field', ({ field, weak, strong }) => {
     expect(matchesEntityTag(field, ETAG, 'weak')).toBe(weak)
     expect(matchesEntityTag(field, ETAG, 'strong')).toBe(strong)

@@ -1,5 +1,6 @@
 // HTTP-date (RFC 9110 §5.6.7) in its three formats, field by field, at a pinned clock (two-digit
 // RFC 850 years are read relative to the current year).
+import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { parseHttpDate } from '../src/http/conditional.js'
 
@@ -19,6 +20,44 @@ describe('every month in every format', () => {
     expect(parseHttpDate(`Mon, 09 ${name} 2001 10:11:12 GMT`)).toBe(expected)
     expect(parseHttpDate(`Monday, 09-${name}-01 10:11:12 GMT`)).toBe(expected)
     expect(parseHttpDate(`Mon ${name}  9 10:11:12 2001`)).toBe(expected)
+  })
+})
+
+describe('any whole second in each format', () => {
+  const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
+  const pad = (n: number) => String(n).padStart(2, '0')
+  // RFC 850 years have two digits: in 2024 they name 1975 to 2074.
+  const seconds = fc.integer({
+    min: Date.UTC(1975, 0, 1) / 1000,
+    max: Date.UTC(2074, 11, 31, 23, 59, 59) / 1000,
+  })
+
+  it('reads back what it was written from (fast-check)', () => {
+    fc.assert(
+      fc.property(seconds, (second) => {
+        const date = new Date(second * 1000)
+        const weekday = WEEKDAYS[date.getUTCDay()] ?? ''
+        const month = MONTHS[date.getUTCMonth()] ?? ''
+        const day = date.getUTCDate()
+        const time = `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}`
+        const year = date.getUTCFullYear()
+        expect(parseHttpDate(date.toUTCString())).toBe(date.getTime())
+        expect(parseHttpDate(`${weekday}, ${pad(day)}-${month}-${pad(year % 100)} ${time} GMT`)).toBe(
+          date.getTime(),
+        )
+        expect(
+          parseHttpDate(`${weekday.slice(0, 3)} ${month} ${String(day).padStart(2)} ${time} ${year}`),
+        ).toBe(date.getTime())
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it.each(WEEKDAYS)('reads %s, whatever the date', (weekday) => {
+    const expected = Date.UTC(2001, 0, 9, 10, 11, 12)
+    expect(parseHttpDate(`${weekday.slice(0, 3)}, 09 Jan 2001 10:11:12 GMT`)).toBe(expected)
+    expect(parseHttpDate(`${weekday}, 09-Jan-01 10:11:12 GMT`)).toBe(expected)
+    expect(parseHttpDate(`${weekday.slice(0, 3)} Jan  9 10:11:12 2001`)).toBe(expected)
   })
 })
 
@@ -59,6 +98,13 @@ describe('rejected', () => {
     ['31 April', 'Mon, 31 Apr 2001 00:00:00 GMT'],
     ['29 February of a common year', 'Thu, 29 Feb 2023 12:00:00 GMT'],
     ['hour 24', 'Mon, 01 Jan 2001 24:00:00 GMT'],
+    ['hour 24 of the last day of a month', 'Wed, 31 Jan 2001 24:00:00 GMT'],
+    ['hour 99', 'Mon, 01 Jan 2001 99:00:00 GMT'],
+    ['day 99', 'Mon, 99 Jan 2001 00:00:00 GMT'],
+    ['asctime day 0', 'Sun Nov  0 08:49:37 1994'],
+    ['asctime hour 24', 'Sun Nov  6 24:49:37 1994'],
+    ['RFC 850 minute 60', 'Sunday, 06-Nov-94 08:60:37 GMT'],
+    ['RFC 850 second 61', 'Sunday, 06-Nov-94 08:49:61 GMT'],
     ['minute 60', 'Mon, 01 Jan 2001 23:60:00 GMT'],
     ['second 61', 'Mon, 01 Jan 2001 23:59:61 GMT'],
     ['asctime minute 60', 'Sun Nov  6 08:60:37 1994'],

@@ -136,6 +136,58 @@ describe('Expires follows the clock', () => {
     expect(plan(asset, {}, { context }).body).not.toBeNull()
   })
 
+  /** Every kind of request a handler may reuse an answer for, and the ranges it may not. */
+  function everyRequest(): Array<{ headers: Record<string, string>; method: string; cacheKind: CacheKind }> {
+    const requests: Array<{ headers: Record<string, string>; method: string; cacheKind: CacheKind }> = []
+    for (const method of ['GET', 'HEAD'])
+      for (const cacheKind of ['immutable', 'stale', 'plain'] as const)
+        for (const acceptEncoding of [undefined, 'br', 'gzip'])
+          for (const conditional of [{}, { 'if-none-match': '"a", "br", "gzip"' }] as Array<
+            Record<string, string>
+          >)
+            for (const range of [{}, { range: 'bytes=0-0' }] as Array<Record<string, string>>) {
+              const headers: Record<string, string> = { ...conditional, ...range }
+              if (acceptEncoding !== undefined) headers['accept-encoding'] = acceptEncoding
+              requests.push({ headers, method, cacheKind })
+            }
+    return requests
+  }
+  const withVariants = makeAsset({ encodings: [makeVariant('br', 40), makeVariant('gzip', 50)] })
+
+  it('gives every request of one second, in any order, the answer a fresh handler gives', () => {
+    const requests = everyRequest()
+    const fresh = requests.map(({ headers, method, cacheKind }) =>
+      plan(withVariants, headers, { method, cacheKind, context: makeContext({ maxAge: 60 }) }),
+    )
+    expect(new Set(fresh.map((response) => response.status))).toEqual(new Set([200, 206, 304]))
+    for (const order of [requests.keys(), [...requests.keys()].reverse()]) {
+      const context = makeContext({ maxAge: 60 })
+      for (const index of order) {
+        const { headers, method, cacheKind } = requests[index] ?? {}
+        const response = plan(withVariants, headers, { method, cacheKind, context })
+        expect(response, `request ${index}`).toEqual(fresh[index])
+      }
+    }
+  })
+
+  it('builds each full 200 and each 304 once per second and answers with that very object', () => {
+    const requests = everyRequest().filter(({ headers }) => headers.range === undefined)
+    const context = makeContext({ maxAge: 60 })
+    const first = requests.map((request) => plan(withVariants, request.headers, { ...request, context }))
+    for (const [index, request] of requests.entries()) {
+      const again = plan(withVariants, request.headers, { ...request, context, nowMs: NOW_MS + 999 })
+      expect(again, `request ${index}`).toBe(first[index])
+    }
+    for (const [index, request] of requests.entries()) {
+      const next = plan(withVariants, request.headers, { ...request, context, nowMs: NOW_MS + 1000 })
+      expect(next, `request ${index}`).not.toBe(first[index])
+      expect(next).toEqual({
+        ...first[index],
+        headers: { ...first[index]?.headers, expires: next.headers.expires },
+      })
+    }
+  })
+
   it('runs setHeaders on every response, and its changes win', () => {
     const seen: Array<[string, number, CacheKind]> = []
     const setHeaders: SetHeaders = (headers, { logicalPath, status, cacheKind }) => {
@@ -325,6 +377,13 @@ describe('error responses', () => {
       body,
     })
     expect(createNotFound('public, max-age=60')(method).headers['cache-control']).toBe('public, max-age=60')
+  })
+
+  it('builds the 404s of GET and HEAD once', () => {
+    const notFound = createNotFound('no-cache')
+    expect(notFound('GET')).toBe(notFound('GET'))
+    expect(notFound('HEAD')).toBe(notFound('HEAD'))
+    expect(notFound('HEAD')).not.toBe(notFound('GET'))
   })
 
   it.each(['GET', 'HEAD'])('503 to %s asks to retry after a second', (method) => {

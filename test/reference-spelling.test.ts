@@ -1,11 +1,13 @@
 // References as written and rewritten: what counts as one, where it starts and ends, its line, and
 // how a new value is spelled back in the same form.
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   applyReplacements,
   type FoundReference,
   findReferences,
   hasReferences,
+  mayHaveReferences,
   resolveReference,
   serializeReference,
 } from '../src/rewrite/references.js'
@@ -99,6 +101,9 @@ describe('sourceMappingURL, only as the last comment', () => {
       [['raw', undefined, 'app.css.map', 2, 'app.css.map']],
     ],
     ['app.css', 'a{}/*@ sourceMappingURL=x.map*/\n\n', [['raw', undefined, 'x.map', 1, 'x.map']]],
+    ['app.css', 'a{}\n/*#sourceMappingURL=x.map*/', [['raw', undefined, 'x.map', 2, 'x.map']]],
+    ['app.css', 'a{}\n/*#  sourceMappingURL=x.map  */', [['raw', undefined, 'x.map', 2, 'x.map']]],
+    ['app.js', 'run()\n//#sourceMappingURL=a.map', [['raw', undefined, 'a.map', 2, 'a.map']]],
     ['app.css', 'a{}/*# sourceMappingURL=x.map */ b{}', []],
     ['app.css', 'a{}/* # sourceMappingURL=x.map */', []],
     ['app.css', 'a{}\n//# sourceMappingURL=x.map', []],
@@ -113,9 +118,64 @@ describe('sourceMappingURL, only as the last comment', () => {
     expect(spelled(logicalPath, text)).toEqual(expected)
   })
 
+  it.each([
+    [
+      'a script named like a stylesheet',
+      'app.css.js',
+      'run()\n//# sourceMappingURL=a.map',
+      [['raw', undefined, 'a.map', 2, 'a.map']],
+    ],
+    ['a stylesheet named like a script', 'app.js.css', 'a{}\n//# sourceMappingURL=a.map', []],
+    // The comment must start within the last 4,096 characters; an inline map is longer than that.
+    [
+      'a comment that starts before the tail',
+      'app.js',
+      `run()\n//# sourceMappingURL=data:,${'x'.repeat(4096)}`,
+      [],
+    ],
+    [
+      'a comment that starts in the tail',
+      'app.js',
+      `run()\n//# sourceMappingURL=data:,${'x'.repeat(4000)}`,
+      [['raw', undefined, `data:,${'x'.repeat(4000)}`, 2, `data:,${'x'.repeat(4000)}`]],
+    ],
+  ])('%s', (_when, logicalPath, text, expected) => {
+    expect(spelled(logicalPath, text)).toEqual(expected)
+  })
+
   it('finds it after a long file, at its real offset', () => {
     const text = `${'x'.repeat(5000)}\n//# sourceMappingURL=a.map\n`
     expect(spelled('app.js', text)).toEqual([['raw', undefined, 'a.map', 2, 'a.map']])
+  })
+})
+
+describe('mayHaveReferences: false only where findReferences finds nothing', () => {
+  const MARKER = 'sourceMappingURL='
+  it.each([
+    ['a.css', 'a{}', true],
+    ['a.CSS', '', true],
+    ['a.js', 'run()', false],
+    ['a.css.js', 'run()', false],
+    ['a.js', `run()\n//# ${MARKER}a.map`, true],
+    // Within the last 3 × 4,096 bytes, the most that 4,096 characters of UTF-8 take.
+    ['a.js', `${MARKER}${'x'.repeat(3 * 4096 - MARKER.length)}`, true],
+    ['a.js', `${MARKER}${'x'.repeat(3 * 4096 - MARKER.length + 1)}`, false],
+    ['a.js', `${'x'.repeat(20_000)}${MARKER}`, true],
+  ])('%s %#', (logicalPath, text, expected) => {
+    expect(mayHaveReferences(logicalPath, Buffer.from(text))).toBe(expected)
+  })
+
+  it('never skips a script with a source map comment, whatever its characters (fast-check)', () => {
+    const text = fc.string({ unit: fc.constantFrom('x', ' ', '\n', 'é', '€', '😀'), maxLength: 5000 })
+    fc.assert(
+      fc.property(text, text, (before, url) => {
+        const script = `${before}\n//# sourceMappingURL=${url.replace(/\s/g, '') || 'a.map'}\n`
+        if (findReferences('app.js', script).length > 0) {
+          expect(mayHaveReferences('app.js', Buffer.from(script))).toBe(true)
+        }
+      }),
+      { numRuns: 200 },
+    )
   })
 })
 
@@ -149,6 +209,9 @@ describe('serializeReference', () => {
     [as('url', undefined), 'a b.png', 'url("a b.png")'],
     [as('url', undefined), 'a\tb.png', 'url("a\tb.png")'],
     [as('url', undefined), 'a(1).png', 'url("a(1).png")'],
+    [as('url', undefined), 'a(.png', 'url("a(.png")'],
+    [as('url', undefined), 'a).png', 'url("a).png")'],
+    [as('url', undefined), "a'.png", 'url("a\'.png")'],
     [as('url', undefined), "it's.png", 'url("it\'s.png")'],
     [as('url', undefined), 'a"b.png', 'url("a\\"b.png")'],
     [as('url', undefined), 'a\\b.png', 'url("a\\\\b.png")'],
@@ -184,6 +247,15 @@ describe('resolveReference edge cases', () => {
     ['a.png#f?x', { kind: 'file', logicalPath: 'css/a.png', pathText: 'a.png', suffix: '#f?x' }],
     ['/static/a.png', { kind: 'file', logicalPath: 'a.png', pathText: '/static/a.png', suffix: '' }],
     ['HTTP://cdn.example.com/a.png', { kind: 'external' }],
+    ['web+app:x', { kind: 'external' }],
+    ['a.b-c9:x', { kind: 'external' }],
+    ['x:', { kind: 'external' }],
+    ['9a:x.png', { kind: 'file', logicalPath: 'css/9a:x.png', pathText: '9a:x.png', suffix: '' }],
+    ['img/a:b.png', { kind: 'file', logicalPath: 'css/img/a:b.png', pathText: 'img/a:b.png', suffix: '' }],
+    ['a_b:x.png', { kind: 'file', logicalPath: 'css/a_b:x.png', pathText: 'a_b:x.png', suffix: '' }],
+    ['../../a.png', { kind: 'unresolvable', reason: '"../../a.png" does not name a file inside the root' }],
+    ['./', { kind: 'unresolvable', reason: '"./" does not name a file inside the root' }],
+    ['a.png?', { kind: 'file', logicalPath: 'css/a.png', pathText: 'a.png', suffix: '?' }],
     ['C:/x.png', { kind: 'external' }],
     ['   ', { kind: 'external' }],
     ['..', { kind: 'unresolvable', reason: '".." does not name a file inside the root' }],
@@ -201,6 +273,12 @@ describe('resolveReference edge cases', () => {
 
   it('resolves against the root for a file at the top', () => {
     expect(resolveReference('app.css', '.', '/static/')).toMatchObject({ kind: 'unresolvable' })
+    for (const value of ['..', '/static/..']) {
+      expect(resolveReference('app.css', value, '/static/')).toEqual({
+        kind: 'unresolvable',
+        reason: `${JSON.stringify(value)} does not name a file inside the root`,
+      })
+    }
     expect(resolveReference('app.css', 'img/a.png', '/static/')).toMatchObject({ logicalPath: 'img/a.png' })
   })
 })

@@ -205,3 +205,20 @@ describe('resolution', () => {
     expect(respond(url)).toBeUndefined()
   })
 })
+
+describe('404s it answers itself', () => {
+  it.each([
+    { notFoundMaxAge: undefined, cacheControl: 'no-cache' },
+    { notFoundMaxAge: 0, cacheControl: 'no-cache' },
+    { notFoundMaxAge: 60, cacheControl: 'public, max-age=60' },
+  ])(
+    'notFoundMaxAge $notFoundMaxAge → Cache-Control $cacheControl',
+    async ({ notFoundMaxAge, cacheControl }) => {
+      const own = await createStatic({ root: PUBLIC_ROOT, fallthrough: false, notFoundMaxAge })
+      for (const method of ['GET', 'HEAD']) {
+        const plan = own.respond({ method, url: '/static/nope.css', header: () => undefined })
+        expect([plan?.status, plan?.headers['cache-control']]).toEqual([404, cacheControl])
+      }
+    },
+  )
+})

@@ -125,6 +125,23 @@ describe('readings of a name, exactly and in order', () => {
       ],
     ],
     ['archive.tar.0123456789abcdef.gz', [{ logicalPath: 'archive.tar.gz', token: TOKEN }]],
+    ['.0123456789abcdef.css', [{ logicalPath: '.css', token: TOKEN }]],
+    ['d/.0123456789abcdef.css', [{ logicalPath: 'd/.css', token: TOKEN }]],
+    ['0123456789abcdef.css', []],
+    ['d/0123456789abcdef.css', []],
+    ['d.0123456789abcde/f.css', []],
+    ['app.0123456789abcdef0.css', []],
+    ['app.00123456789abcdef.css', []],
+    ['app.0123456789abcdeg.css', []],
+    ['app.g123456789abcdef.css', []],
+    ['app.0123456789abcdef.c.css', []],
+    ['app.css.0123456789abcdef0', []],
+    ['app.css.00123456789abcdef', []],
+    ['app.css.0123456789abcdeg', []],
+    ['app.css.', []],
+    ['app..css', []],
+    ['a.b.c', []],
+    ['', []],
   ])('%s', (path, readings) => {
     expect(parseVersionedPath(path)).toEqual(readings)
   })
@@ -148,6 +165,9 @@ describe('readings of a name, exactly and in order', () => {
     expect(parseAssetPath('/static/', '/static/a%20b/c.css?v=1')).toEqual([
       { logicalPath: 'a b/c.css', token: '1' },
     ])
+    // Without a `?`, a `&v=` is part of the name.
+    expect(parseAssetPath('/static/', '/static/q&v=1')).toEqual([{ logicalPath: 'q&v=1', token: undefined }])
+    expect(parseAssetPath('/static/', '/static/q&v=1?v=2')).toEqual([{ logicalPath: 'q&v=1', token: '2' }])
   })
 })
 

@@ -43,20 +43,15 @@ export function notFoundCacheControl(maxAge: number): string {
   return maxAge === 0 ? 'no-cache' : `public, max-age=${maxAge}`
 }
 
-let cachedSecond = -1
-const cachedExpires = new Map<number, string>()
+/** The last Expires formatted for each lifetime, and the second it was formatted in. */
+const lastExpires = new Map<number, { readonly second: number; readonly value: string }>()
 
 /** The Expires value `lifetimeSeconds` from `nowMs`, formatted once per second and lifetime. */
 export function formatExpires(nowMs: number, lifetimeSeconds: number): string {
   const second = Math.floor(nowMs / 1000)
-  if (second !== cachedSecond) {
-    cachedSecond = second
-    cachedExpires.clear()
-  }
-  let value = cachedExpires.get(lifetimeSeconds)
-  if (value === undefined) {
-    value = new Date((second + lifetimeSeconds) * 1000).toUTCString()
-    cachedExpires.set(lifetimeSeconds, value)
-  }
+  const last = lastExpires.get(lifetimeSeconds)
+  if (last !== undefined && last.second === second) return last.value
+  const value = new Date((second + lifetimeSeconds) * 1000).toUTCString()
+  lastExpires.set(lifetimeSeconds, { second, value })
   return value
 }

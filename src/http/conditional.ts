@@ -60,13 +60,12 @@ export function evaluatePreconditions(
 export function isRangeCurrent(ifRange: string | undefined, validators: Validators): boolean {
   if (ifRange === undefined) return true
   const value = ifRange.trim()
-  if (value.startsWith('"') || value.startsWith('W/')) return value === validators.etag
-  const date = parseHttpDate(value)
-  return date !== undefined && date === validators.lastModifiedMs
+  // Any other tag (a weak one included) is not a date either: it never names the representation.
+  return value === validators.etag || parseHttpDate(value) === validators.lastModifiedMs
 }
 
 /**
- * True when the field value (`*` or a list of entity tags) matches `etag`.
+ * True when the field value (`*` or a list of entity tags) matches `etag`, a quoted strong tag.
  * `weak` compares the opaque tags whatever their W/ prefix; `strong` needs both sides strong.
  * Runs in time linear in the header's length; a malformed member ends the list.
  */
@@ -88,13 +87,8 @@ export function matchesEntityTag(fieldValue: string, etag: string, comparison: '
     if (fieldValue.charCodeAt(position) !== 34 /* " */) return false
     const close = fieldValue.indexOf('"', position + 1)
     if (close === -1) return false
-    if (
-      close - position + 1 === etag.length &&
-      fieldValue.startsWith(etag, position) &&
-      (comparison === 'weak' || !weak)
-    ) {
-      return true
-    }
+    // The tag has no quote inside, so starting with it means ending at `close` too.
+    if (fieldValue.startsWith(etag, position) && (comparison === 'weak' || !weak)) return true
     position = close + 1
   }
   return false
@@ -112,8 +106,8 @@ const ASCTIME = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) ([ \d]\d) (\d{
  * Returns epoch milliseconds, or undefined for anything else (so an invalid date is ignored).
  */
 export function parseHttpDate(value: string): number | undefined {
+  // Every format is anchored and of fixed width, so a long value fails within its first characters.
   const text = value.trim()
-  if (text.length > 40) return undefined
   let match = IMF_FIXDATE.exec(text)
   if (match) return toEpoch(match[3], match[2], match[1], match[4], match[5], match[6])
   match = RFC_850.exec(text)
@@ -126,7 +120,8 @@ export function parseHttpDate(value: string): number | undefined {
     return toEpoch(String(year), match[2], match[1], match[4], match[5], match[6])
   }
   match = ASCTIME.exec(text)
-  if (match) return toEpoch(match[6], match[1], match[2]?.trim(), match[3], match[4], match[5])
+  // A one-digit day is padded with a space, which Number() reads past.
+  if (match) return toEpoch(match[6], match[1], match[2], match[3], match[4], match[5])
   return undefined
 }
 
@@ -145,18 +140,10 @@ function toEpoch(
   const hourNumber = Number(hours)
   const minuteNumber = Number(minutes)
   const secondNumber = Number(secs)
-  if (
-    month === -1 ||
-    dayNumber < 1 ||
-    dayNumber > 31 ||
-    hourNumber > 23 ||
-    minuteNumber > 59 ||
-    secondNumber > 60
-  ) {
-    return undefined
-  }
+  if (month === -1 || minuteNumber > 59 || secondNumber > 60) return undefined
   const epoch = Date.UTC(Number(year), month, dayNumber, hourNumber, minuteNumber, Math.min(secondNumber, 59))
-  // Reject dates that roll over (Feb 31 → Mar 3).
+  // A day or an hour out of range rolls over into another day of the month (31 Feb → 3 Mar, day 00
+  // → the last day of the month before, hour 24 to 99 → one to four days later): reject it.
   return new Date(epoch).getUTCDate() === dayNumber ? epoch : undefined
 }
 

@@ -57,15 +57,16 @@ export function negotiateEncoding(
   acceptEncoding: string | undefined,
   available: ReadonlySet<string>,
 ): Coding {
-  if (acceptEncoding === undefined || available.size === 0) return 'identity'
+  if (acceptEncoding === undefined) return 'identity'
   const weights = parseAcceptEncoding(acceptEncoding)
   const star = weights.get('*')
   let best: Coding = 'identity'
   let bestWeight = -1
   for (const coding of PREFERENCE) {
     if (coding !== 'identity' && !available.has(coding)) continue
-    let weight = weights.get(coding) ?? aliasWeight(weights, coding) ?? star
-    if (weight === undefined) weight = coding === 'identity' ? 0.001 : 0
+    // A coding the header does not name (identity included) weighs 0: identity is the answer
+    // anyway when no coding weighs more.
+    const weight = weights.get(coding) ?? aliasWeight(weights, coding) ?? star ?? 0
     if (weight > bestWeight) {
       best = coding
       bestWeight = weight
@@ -91,7 +92,6 @@ function parseAcceptEncoding(header: string): Map<string, number> {
   for (const member of header.split(',', 64)) {
     const [rawCoding, ...parameters] = member.split(';')
     const coding = rawCoding?.trim().toLowerCase() ?? ''
-    if (coding === '') continue
     let weight = 1
     for (const parameter of parameters) {
       const match = /^\s*q\s*=\s*([01](?:\.\d{0,3})?)\s*$/i.exec(parameter)

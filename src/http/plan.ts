@@ -79,13 +79,12 @@ export function planResponse(
 
   // The common cases (a full 200, a 304) with no hook are the same response every time within a
   // second (Expires has one-second resolution): build each once and reuse it.
+  // Slot -1 (a range, or a hook to run) is never kept, so looking it up finds nothing.
   const reusable = rangeHeader === undefined && context.setHeaders === undefined
   const slot = reusable ? reuseSlot(precondition, cacheKind, variant, method) : -1
   const second = Math.floor(nowMs / 1000)
-  if (reusable) {
-    const cached = context.reused.get(asset)?.[slot]
-    if (cached !== undefined && cached.second === second) return cached.response
-  }
+  const cached = context.reused.get(asset)?.[slot]
+  if (cached !== undefined && cached.second === second) return cached.response
 
   // Validators and cache headers go on 200, 206 and 304 alike (RFC 9110 §15.4.5). A 304 carries
   // only those: the rest describe a body it does not have.
@@ -138,10 +137,10 @@ export function planResponse(
   }
   headers['content-length'] = String(size)
   const body = method === 'GET' && size > 0 ? { asset, variant, start: 0, end: size - 1 } : null
-  const response = finish(200, headers, body, asset, cacheKind, context)
-  return reusable ? remember(context, asset, slot, second, response) : response
+  return remember(context, asset, slot, second, finish(200, headers, body, asset, cacheKind, context))
 }
 
+/** Keeps `response` for reuse within `second`, unless its slot is -1; returns it. */
 function remember(
   context: PlanContext,
   asset: Asset,
@@ -152,17 +151,17 @@ function remember(
   if (slot < 0) return response
   let perAsset = context.reused.get(asset)
   if (perAsset === undefined) {
-    perAsset = new Array(REUSE_SLOTS).fill(undefined)
+    perAsset = []
     context.reused.set(asset, perAsset)
   }
   perAsset[slot] = { second, response }
   return response
 }
 
-/** Reusable responses per asset: 2 outcomes (200, 304) × 3 cache kinds × each coding or none × GET or HEAD. */
-const REUSE_SLOTS = 2 * 3 * (ENCODINGS.length + 1) * 2
-
-/** Where a response is kept for reuse: a number, so a request looks it up without building a key. */
+/**
+ * Where a response is kept for reuse: a number, so a request looks it up without building a key.
+ * One slot per outcome (200, 304) × cache kind × coding or none × GET or HEAD.
+ */
 function reuseSlot(
   precondition: 'proceed' | 'not-modified',
   cacheKind: CacheKind,
@@ -221,7 +220,8 @@ export function planRedirect(location: string, method: string): StaticResponse {
 // --- internal ---
 
 function selectVariant(asset: Asset, acceptEncoding: string | undefined): EncodedVariant | undefined {
-  if (asset.encodings.length === 0 || acceptEncoding === undefined) return undefined
+  // Most assets have no variants: skip reading Accept-Encoding for them.
+  if (asset.encodings.length === 0) return undefined
   const available = new Set(asset.encodings.map((variant) => variant.encoding))
   const coding = negotiateEncoding(acceptEncoding, available)
   return asset.encodings.find((variant) => variant.encoding === coding)

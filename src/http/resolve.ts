@@ -51,7 +51,7 @@ export function resolveRequest(requestTarget: string, context: ResolveContext): 
   if (rawUrl === undefined) return NONE
   const questionMark = rawUrl.indexOf('?')
   const rawPath = questionMark === -1 ? rawUrl : rawUrl.slice(0, questionMark)
-  const query = questionMark === -1 ? '' : rawUrl.slice(questionMark + 1)
+  const query = rawUrl.slice(rawPath.length + 1)
 
   const aliasTarget = context.aliases.get(rawPath)
   if (aliasTarget !== undefined) {
@@ -61,7 +61,8 @@ export function resolveRequest(requestTarget: string, context: ResolveContext): 
   }
   if (!rawPath.startsWith(context.prefix)) {
     // The prefix itself without its slash is the root directory: redirect like any other directory.
-    if (rawPath.length > 1 && `${rawPath}/` === context.prefix && context.indexFile !== false) {
+    // (The path starts with `/` and no prefix holds `//`, so the path `/` is never this.)
+    if (`${rawPath}/` === context.prefix && context.indexFile !== false) {
       if (context.index.get(context.indexFile) !== undefined) {
         return { kind: 'redirect', location: `${context.prefix}${questionMark === -1 ? '' : `?${query}`}` }
       }

@@ -57,7 +57,8 @@ export function formatVersionedUrl(
   suffix = '',
 ): string {
   if (versioning === 'filename') return formatVersionedPath(urlPath, token) + suffix
-  if (suffix === '' || suffix.startsWith('#')) return `${urlPath}?v=${token}${suffix}`
+  if (suffix.startsWith('#')) return `${urlPath}?v=${token}${suffix}`
+  // What follows the `?` (nothing when there is no suffix) becomes the rest of the new query.
   const rest = suffix.slice(1)
   return rest === '' || rest.startsWith('#')
     ? `${urlPath}?v=${token}${rest}`
@@ -69,18 +70,17 @@ export function formatVersionedUrl(
  * Returns undefined when there is none; an empty `v` gives `''` (a version that never matches).
  */
 export function parseVersionToken(query: string): string | undefined {
-  if (query === '') return undefined
   let start = 0
-  while (start <= query.length) {
+  for (;;) {
     let end = query.indexOf('&', start)
     if (end === -1) end = query.length
     if (query.charCodeAt(start) === 118 /* v */) {
       if (end === start + 1) return ''
       if (query.charCodeAt(start + 1) === 61 /* = */) return safeDecode(query.slice(start + 2, end))
     }
+    if (end === query.length) return undefined
     start = end + 1
   }
-  return undefined
 }
 
 /**
@@ -103,29 +103,19 @@ export function formatVersionedPath(logicalPath: string, token: string): string 
  */
 export function parseVersionedPath(path: string): Array<{ logicalPath: string; token: string }> {
   const slash = path.lastIndexOf('/')
-  // A token is a whole dot-separated part of the name, of its exact length: without such a part
-  // (most paths, and every missing file that is not a versioned name) there is no reading.
   const lastDot = path.lastIndexOf('.')
-  if (lastDot <= slash) return []
   const previousDot = path.lastIndexOf('.', lastDot - 1)
-  const beforeExtension = previousDot > slash && lastDot - previousDot - 1 === TOKEN_LENGTH
-  if (!beforeExtension && path.length - lastDot - 1 !== TOKEN_LENGTH) return []
-  const name = path.slice(slash + 1)
-  const directory = path.slice(0, slash + 1)
-  const parts = name.split('.')
   const readings: Array<{ logicalPath: string; token: string }> = []
-  if (parts.length >= 3) {
-    const token = parts[parts.length - 2] ?? ''
-    if (TOKEN_PATTERN.test(token)) {
-      const logicalName = [...parts.slice(0, -2), parts[parts.length - 1]].join('.')
-      readings.push({ logicalPath: directory + logicalName, token })
-    }
+  // A token is a whole dot-separated part of the name. Between a dot of the directory and the
+  // last dot lies a slash, which no token holds.
+  const beforeExtension = path.slice(previousDot + 1, lastDot)
+  if (previousDot !== -1 && TOKEN_PATTERN.test(beforeExtension)) {
+    readings.push({ logicalPath: path.slice(0, previousDot) + path.slice(lastDot), token: beforeExtension })
   }
-  if (parts.length >= 2) {
-    const token = parts[parts.length - 1] ?? ''
-    if (TOKEN_PATTERN.test(token) && parts.slice(0, -1).join('.') !== '') {
-      readings.push({ logicalPath: directory + parts.slice(0, -1).join('.'), token })
-    }
+  // As the extension, the token needs a name before it (`.<token>` is a dotfile, not a version).
+  const extension = path.slice(lastDot + 1)
+  if (lastDot > slash + 1 && TOKEN_PATTERN.test(extension)) {
+    readings.push({ logicalPath: path.slice(0, lastDot), token: extension })
   }
   return readings
 }

@@ -143,17 +143,18 @@ export function applyReplacements(
 
 // --- internal ---
 
-const CSS_SOURCE_MAP = /\/\*[#@]\s*sourceMappingURL=(\S+?)\s*\*\/\s*$/
-const JS_SOURCE_MAP = /\/\/[#@]\s*sourceMappingURL=(\S+)\s*$/
+const CSS_SOURCE_MAP = /\/\*[#@]\s*sourceMappingURL=(\S+?)\s*\*\/\s*$/d
+const JS_SOURCE_MAP = /\/\/[#@]\s*sourceMappingURL=(\S+)\s*$/d
 
 function findSourceMapReference(text: string, kind: 'css' | 'js'): Omit<FoundReference, 'line'> | undefined {
   // Only the last comment of the file counts (a source map URL elsewhere may be inside a string).
-  const tail = text.slice(Math.max(0, text.length - SOURCE_MAP_TAIL_CHARACTERS))
-  const match = (kind === 'css' ? CSS_SOURCE_MAP : JS_SOURCE_MAP).exec(tail)
-  const value = match?.[1]
-  if (match === null || value === undefined) return undefined
-  const start = text.length - tail.length + match.index + match[0].indexOf(value)
-  return { start, end: start + value.length, form: 'raw', quote: undefined, value }
+  const tailStart = Math.max(0, text.length - SOURCE_MAP_TAIL_CHARACTERS)
+  const pattern = kind === 'css' ? CSS_SOURCE_MAP : JS_SOURCE_MAP
+  const url = pattern.exec(text.slice(tailStart))?.indices?.[1]
+  if (url === undefined) return undefined
+  const start = tailStart + url[0]
+  const end = tailStart + url[1]
+  return { start, end, form: 'raw', quote: undefined, value: text.slice(start, end) }
 }
 
 /** 1-based line numbers of offsets asked in increasing order, counted only as far as asked. */
@@ -162,10 +163,6 @@ function createLineCounter(text: string): { lineOf(offset: number): number } {
   let line = 1
   return {
     lineOf(offset) {
-      if (offset < counted) {
-        counted = 0
-        line = 1
-      }
       for (
         let index = text.indexOf('\n', counted);
         index !== -1 && index < offset;
