@@ -7,7 +7,6 @@ export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
   test: {
     include: [
-      'test/cache-control.test.ts',
       'test/conditional.test.ts',
       'test/encoding.test.ts',
       'test/http-date.test.ts',
