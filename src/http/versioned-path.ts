@@ -107,15 +107,18 @@ export function parseVersionedPath(path: string): Array<{ logicalPath: string; t
   const previousDot = path.lastIndexOf('.', lastDot - 1)
   const readings: Array<{ logicalPath: string; token: string }> = []
   // A token is a whole dot-separated part of the name. Between a dot of the directory and the
-  // last dot lies a slash, which no token holds.
-  const beforeExtension = path.slice(previousDot + 1, lastDot)
-  if (previousDot !== -1 && TOKEN_PATTERN.test(beforeExtension)) {
-    readings.push({ logicalPath: path.slice(0, previousDot) + path.slice(lastDot), token: beforeExtension })
+  // last dot lies a slash, which no token holds. The lengths are compared first, so that a path
+  // without a part of the token's length (every 404 that is not a versioned name) costs no slice.
+  if (previousDot !== -1 && lastDot - previousDot - 1 === TOKEN_LENGTH) {
+    const beforeExtension = path.slice(previousDot + 1, lastDot)
+    if (TOKEN_PATTERN.test(beforeExtension)) {
+      readings.push({ logicalPath: path.slice(0, previousDot) + path.slice(lastDot), token: beforeExtension })
+    }
   }
   // As the extension, the token needs a name before it (`.<token>` is a dotfile, not a version).
-  const extension = path.slice(lastDot + 1)
-  if (lastDot > slash + 1 && TOKEN_PATTERN.test(extension)) {
-    readings.push({ logicalPath: path.slice(0, lastDot), token: extension })
+  if (lastDot > slash + 1 && path.length - lastDot - 1 === TOKEN_LENGTH) {
+    const extension = path.slice(lastDot + 1)
+    if (TOKEN_PATTERN.test(extension)) readings.push({ logicalPath: path.slice(0, lastDot), token: extension })
   }
   return readings
 }
