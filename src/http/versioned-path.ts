@@ -118,7 +118,9 @@ export function parseVersionedPath(path: string): Array<{ logicalPath: string; t
   // As the extension, the token needs a name before it (`.<token>` is a dotfile, not a version).
   if (lastDot > slash + 1 && path.length - lastDot - 1 === TOKEN_LENGTH) {
     const extension = path.slice(lastDot + 1)
-    if (TOKEN_PATTERN.test(extension)) readings.push({ logicalPath: path.slice(0, lastDot), token: extension })
+    if (TOKEN_PATTERN.test(extension)) {
+      readings.push({ logicalPath: path.slice(0, lastDot), token: extension })
+    }
   }
   return readings
 }
