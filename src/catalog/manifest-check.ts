@@ -79,7 +79,9 @@ export function checkManifest(
   }
   // One view of the disk per root; each entry is looked up under the root it names.
   const disks = roots.map((root) => openDisk(root, policy))
-  const rulesOf = (root: number | undefined): PathRules => ({ ...policy, disk: disks[root ?? 0] })
+  // One rule set per root, shared by its entries.
+  const rules: readonly PathRules[] = disks.map((disk) => ({ ...policy, disk }))
+  const rulesOf = (root: number | undefined): PathRules => rules[root ?? 0] as PathRules
   const found = checkEntries(manifest, rulesOf, fail)
   checkHistory(manifest, rulesOf(0), fail)
   if (options.matchRoot === false || disks.every((disk) => disk === undefined)) return

@@ -27,11 +27,14 @@ import { toVariants } from './variants.js'
 export function createManifestIndex(options: ResolvedOptions, manifest: Manifest): AssetIndex {
   const builtAtMs = Date.parse(manifest.builtAt)
   const sourceLayout = manifest.options.layout === 'source'
+  const listed = Object.entries(manifest.assets)
   const entries = new Map(
-    Object.entries(manifest.assets).filter(
-      // The bundler's manifest is read, never served, even when a build listed it.
-      ([logicalPath, entry]) => !options.unlisted.has(path.join(rootOf(options, entry).root, logicalPath)),
-    ),
+    options.unlisted.size === 0
+      ? listed
+      : listed.filter(
+          // The bundler's manifest is read, never served, even when a build listed it.
+          ([logicalPath, entry]) => !options.unlisted.has(path.join(rootOf(options, entry).root, logicalPath)),
+        ),
   )
   const directories = new Set<string>()
   for (const logicalPath of entries.keys()) addDirectories(directories, logicalPath)
