@@ -33,7 +33,8 @@ export function createManifestIndex(options: ResolvedOptions, manifest: Manifest
       ? listed
       : listed.filter(
           // The bundler's manifest is read, never served, even when a build listed it.
-          ([logicalPath, entry]) => !options.unlisted.has(path.join(rootOf(options, entry).root, logicalPath)),
+          ([logicalPath, entry]) =>
+            !options.unlisted.has(path.join(rootOf(options, entry).root, logicalPath)),
         ),
   )
   const directories = new Set<string>()
