@@ -11,7 +11,7 @@ import { SITE_ROOT, SMALL_ROOT, sitePublic } from './fixture.mjs'
 import { median as medianOf } from './load.mjs'
 
 const DIST = new URL('../dist/index.js', import.meta.url).href
-const BUILD = new URL('../dist/build/build.js', import.meta.url).href
+const BUILD = new URL('../dist/builder/build.js', import.meta.url).href
 
 function inChild(code, nodeArgs = []) {
   return execFileSync(process.execPath, [...nodeArgs, '--input-type=module', '-e', code], {

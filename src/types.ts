@@ -304,3 +304,11 @@ export interface UrlOptions {
 
 /** Extra attributes for the tags `script()` and `stylesheet()` render. */
 export type TagAttributes = Readonly<Record<string, string | boolean | undefined>>
+
+/** A precompressed variant recorded in the manifest. */
+export interface ManifestVariant {
+  /** The variant's file, relative to the root. */
+  readonly file: string
+  readonly size: number
+  readonly hash: string
+}

@@ -34,43 +34,85 @@ describe('architecture', () => {
     }
   })
 
-  it('imports only downward between the layers', () => {
-    // Top to bottom. A folder may import its own files and any folder below it, never one above.
-    const order = ['cli', 'build', 'adapters', 'facade', 'serve', 'catalog', 'rewrite', 'http', 'leaf']
-    const FACADE = new Set([
-      'index.ts',
-      'create-static.ts',
-      'tags.ts',
-      'entry-tags.ts',
-      'import-map.ts',
-      'static-assets.ts',
-    ])
-    const layerOf = (file: string): string => {
-      const relative = path.relative(SRC, file).split(path.sep)
-      if (relative.length > 1) return relative[0] as string
-      return FACADE.has(relative[0] as string) ? 'facade' : 'leaf'
-    }
+  /**
+   * The layers, top to bottom. Each folder of src/ is placed in one; folders of one layer are separate
+   * products and import nothing from each other. The top-level files are the façade, except the
+   * vocabulary that every layer shares (`LEAVES`).
+   */
+  const LAYERS: readonly (readonly string[])[] = [
+    ['cli'],
+    ['builder', 'report', 'nginx'],
+    ['adapters'],
+    ['facade'],
+    ['markup'],
+    ['serve'],
+    ['catalog'],
+    ['manifest'],
+    ['root'],
+    ['rewrite'],
+    ['http'],
+    ['options'],
+    ['leaf'],
+  ]
+  const LEAVES = new Set(['types.ts', 'errors.ts', 'logical-path.ts', 'hash.ts'])
+  const placeOf = (file: string): string => {
+    const relative = path.relative(SRC, file).split(path.sep)
+    if (relative.length > 1) return relative[0] as string
+    return LEAVES.has(relative[0] as string) ? 'leaf' : 'facade'
+  }
+  const rankOf = (place: string): number => LAYERS.findIndex((layer) => layer.includes(place))
+
+  it('places every folder of src/ in a layer', () => {
+    const folders = readdirSync(SRC, { withFileTypes: true }).filter((entry) => entry.isDirectory())
+    const unplaced = folders.map((entry) => entry.name).filter((name) => rankOf(name) < 0)
+    expect(unplaced).toEqual([])
+    expect(folders.length).toBeGreaterThan(10)
+  })
+
+  it('imports only downward between the layers, and never sideways between products', () => {
     const offenders: string[] = []
     for (const file of files) {
-      const from = order.indexOf(layerOf(file))
-      expect(from, file).toBeGreaterThanOrEqual(0)
+      const from = placeOf(file)
       for (const match of readFileSync(file, 'utf8').matchAll(/from '(\.{1,2}\/[^']+)'/g)) {
         const target = path.resolve(path.dirname(file), (match[1] as string).replace(/\.js$/, '.ts'))
-        const to = order.indexOf(layerOf(target))
-        if (to < from) offenders.push(`${path.relative(SRC, file)} → ${path.relative(SRC, target)}`)
+        const to = placeOf(target)
+        if (to !== from && rankOf(to) <= rankOf(from)) {
+          offenders.push(`${path.relative(SRC, file)} → ${path.relative(SRC, target)}`)
+        }
       }
     }
     expect(offenders).toEqual([])
   })
 
-  it('keeps build code (compression, manifest writing, nginx) out of the serving path', () => {
+  it('keeps the top of src/ small and no folder over a fifth of the code', () => {
+    const top = readdirSync(SRC).filter((name) => name.endsWith('.ts'))
+    expect(top.length).toBeLessThanOrEqual(8)
+    const lines = (file: string) => readFileSync(file, 'utf8').split('\n').length
+    const total = files.reduce((sum, file) => sum + lines(file), 0)
+    const byFolder = new Map<string, number>()
+    for (const file of files) {
+      const place = placeOf(file)
+      byFolder.set(place, (byFolder.get(place) ?? 0) + lines(file))
+    }
+    const oversized = [...byFolder].filter(([, count]) => count > total / 5).map(([place]) => place)
+    expect(oversized).toEqual([])
+  })
+
+  it('keeps build products (builder, report, nginx) out of the serving path', () => {
+    const products = /from '\.{1,2}\/(?:\.\.\/)*(?:builder|report|nginx)\//
     const servingFiles = files.filter(
-      (file) => !file.includes(`${path.sep}build${path.sep}`) && !file.includes(`${path.sep}cli${path.sep}`),
+      (file) => !['builder', 'report', 'nginx', 'cli'].includes(placeOf(file)),
     )
-    const offenders = servingFiles.filter((file) =>
-      /from '\.{1,2}\/(?:\.\.\/)*build\//.test(readFileSync(file, 'utf8')),
-    )
+    const offenders = servingFiles.filter((file) => products.test(readFileSync(file, 'utf8')))
     expect(offenders).toEqual([])
+  })
+
+  it('names no source folder like output', () => {
+    const folders = readdirSync(SRC, { withFileTypes: true }).filter((entry) => entry.isDirectory())
+    const outputLike = folders
+      .map((entry) => entry.name)
+      .filter((name) => /^(?:build|dist|out|reports)$/.test(name))
+    expect(outputLike).toEqual([])
   })
 
   it('uses each runtime dependency in one file only', () => {

@@ -6,17 +6,17 @@
  * @module
  */
 import type { Stats } from 'node:fs'
-import { createScratch } from '../hash.js'
 import { byLogicalPath } from '../logical-path.js'
-import type { ResolvedRoot } from '../option-paths.js'
-import type { ResolvedOptions } from '../options.js'
+import type { ResolvedOptions } from '../options/options.js'
+import type { ResolvedRoot } from '../options/paths.js'
 import { type Edge, findEdges, type GraphOptions, rewrite } from '../rewrite/asset-graph.js'
+import { contentTypeFor, createAsset } from '../root/asset.js'
+import { createScratch } from '../root/hash-file.js'
+import { type ReadFile, readSourceSync, toGraphOptions } from '../root/read-file.js'
+import { type RootedFile, scanRoots } from '../root/roots.js'
 import type { Asset, WarningContext } from '../types.js'
-import { contentTypeFor, createAsset } from './asset.js'
 import type { AssetIndex } from './asset-index.js'
 import { createLocator, type LocatedFile, type Locator } from './dev-locate.js'
-import { type ReadFile, readSourceSync, toGraphOptions } from './read.js'
-import { type RootedFile, scanRoots } from './roots.js'
 
 interface LiveEntry {
   readonly asset: Asset

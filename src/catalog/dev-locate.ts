@@ -6,11 +6,11 @@
  */
 import { realpathSync, type Stats, statSync } from 'node:fs'
 import path from 'node:path'
-import type { ResolvedRoot } from '../option-paths.js'
-import type { ResolvedOptions } from '../options.js'
-import { isAllowedRealPath } from './open-file.js'
-import { shadowedMessage } from './roots.js'
-import { isAllowedPath, isIgnoredFile } from './scan.js'
+import type { ResolvedOptions } from '../options/options.js'
+import type { ResolvedRoot } from '../options/paths.js'
+import { isAllowedRealPath } from '../root/open-file.js'
+import { shadowedMessage } from '../root/roots.js'
+import { isAllowedPath, isIgnoredFile } from '../root/scan.js'
 
 /** A file dev mode may serve. */
 export interface LocatedFile {

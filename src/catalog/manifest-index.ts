@@ -8,20 +8,20 @@
  */
 import { statSync } from 'node:fs'
 import path from 'node:path'
-import { createScratch } from '../hash.js'
 import { byLogicalPath } from '../logical-path.js'
-import type { ResolvedRoot } from '../option-paths.js'
-import type { ResolvedOptions } from '../options.js'
+import type { Manifest, ManifestEntry, RetainedFile } from '../manifest/format.js'
+import type { ResolvedOptions } from '../options/options.js'
+import type { ResolvedRoot } from '../options/paths.js'
 import { findEdges, rewrite } from '../rewrite/asset-graph.js'
+import { contentTypeFor, createAsset } from '../root/asset.js'
+import { createScratch } from '../root/hash-file.js'
+import { type RereadRules, readSourceSync, toGraphOptions } from '../root/read-file.js'
+import { rootNamed } from '../root/roots.js'
+import { toVariants } from '../root/variants.js'
 import type { Asset } from '../types.js'
-import { contentTypeFor, createAsset } from './asset.js'
 import { type AssetIndex, addDirectories } from './asset-index.js'
-import type { Manifest, ManifestEntry, RetainedFile } from './manifest.js'
-import { type RereadRules, readSourceSync, toGraphOptions } from './read.js'
 import { rereadAsset } from './refresh.js'
-import { rootNamed } from './roots.js'
 import { createTracker } from './tracker.js'
-import { toVariants } from './variants.js'
 
 /** The index a manifest describes, for files under `options.roots` (each entry under the root it names). */
 export function createManifestIndex(options: ResolvedOptions, manifest: Manifest): AssetIndex {

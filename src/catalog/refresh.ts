@@ -4,11 +4,12 @@
  * loses what described the old bytes (variants, a bundler's fingerprint, a recorded integrity).
  * @module
  */
+
+import { contentTypeFor, createAsset } from '../root/asset.js'
+import { type RereadRules, rereadFile } from '../root/read-file.js'
+import { recheckVariants } from '../root/variants.js'
 import type { Asset } from '../types.js'
-import { contentTypeFor, createAsset } from './asset.js'
-import { type RereadRules, rereadFile } from './read.js'
 import type { Reread } from './tracker.js'
-import { recheckVariants } from './variants.js'
 
 /** A token that URLs keep, and the hash of the bytes it names (a manifest's entry). */
 export interface KeptToken {

@@ -6,13 +6,13 @@
  * @module
  */
 import { byLogicalPath } from '../logical-path.js'
-import type { ResolvedOptions } from '../options.js'
+import type { ResolvedOptions } from '../options/options.js'
+import { type RereadRules, toGraphOptions } from '../root/read-file.js'
+import { readRoot, toRootAsset } from '../root/read-root.js'
+import { rootNamed } from '../root/roots.js'
 import type { Asset } from '../types.js'
 import { type AssetIndex, addDirectories } from './asset-index.js'
-import { type RereadRules, toGraphOptions } from './read.js'
-import { readRoot, toRootAsset } from './read-root.js'
 import { rereadAsset } from './refresh.js'
-import { rootNamed } from './roots.js'
 import { createTracker } from './tracker.js'
 
 /** Scans, reads and hashes the root once. */

@@ -7,8 +7,8 @@
  * @module
  */
 import { statSync } from 'node:fs'
+import { isSameFile } from '../root/open-file.js'
 import type { Asset } from '../types.js'
-import { isSameFile } from './open-file.js'
 
 /** What a re-read of an asset's file found. */
 export type Reread = Asset | 'gone' | 'busy'

@@ -4,7 +4,7 @@
  */
 import path from 'node:path'
 import cliProgress from 'cli-progress'
-import { type BuildProgress, type BuildSummary, buildManifest } from '../build/build.js'
+import { type BuildProgress, type BuildSummary, buildManifest } from '../builder/build.js'
 import type { Dotfiles, IntegrityAlgorithm, Versioning } from '../types.js'
 import {
   type Command,
@@ -15,8 +15,8 @@ import {
   rootPositionals,
   UsageError,
 } from './args.js'
-import { finishReport, startReport } from './build-report.js'
 import type { CliIo } from './io.js'
+import { finishReport, startReport } from './report-file.js'
 
 const OPTIONS = {
   out: { type: 'string', value: '<file>', help: 'Manifest to write (default static-manifest.json)' },

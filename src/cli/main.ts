@@ -5,7 +5,7 @@
  */
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { readPackageVersion } from '../build/package-version.js'
+import { readPackageVersion } from '../builder/package-version.js'
 import { type Command, didYouMean, UsageError } from './args.js'
 import { build } from './build.js'
 import { formatOverview } from './help.js'

@@ -3,9 +3,9 @@
  * @module
  */
 import path from 'node:path'
-import { formatNginxConfig } from '../build/nginx.js'
-import { loadManifest } from '../catalog/manifest-check.js'
-import { DEFAULT_ALIASES, resolveCors } from '../options.js'
+import { loadManifest } from '../manifest/check.js'
+import { formatNginxConfig } from '../nginx/config.js'
+import { DEFAULT_ALIASES, resolveCors } from '../options/options.js'
 import type { Dotfiles } from '../types.js'
 import {
   type Command,

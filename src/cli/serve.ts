@@ -20,7 +20,7 @@ import { findInvalidProxy } from './client-address.js'
 import { runCluster } from './cluster.js'
 import type { CliIo } from './io.js'
 import { LIMIT_OPTIONS, parseLimits } from './limits.js'
-import { listen, type ServerSettings, waitForSignal } from './server.js'
+import { listen, type ServerSettings, waitForSignal } from './listen.js'
 
 const OPTIONS = {
   port: {

@@ -4,8 +4,8 @@
  */
 import { createStatic } from '../create-static.js'
 import { MissingAssetError } from '../errors.js'
+import { splitSuffix } from '../markup/url-input.js'
 import type { Versioning, WarningContext } from '../types.js'
-import { splitSuffix } from '../url-input.js'
 import { type Command, IGNORE_OPTION, type OptionTable, parseCommand, UsageError } from './args.js'
 import type { CliIo } from './io.js'
 

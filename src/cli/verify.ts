@@ -2,7 +2,7 @@
  * `vstatic verify`: list what changed in the root since the manifest was built.
  * @module
  */
-import { verifyManifest } from '../build/build.js'
+import { verifyManifest } from '../builder/build.js'
 import type { Dotfiles } from '../types.js'
 import { type Command, type OptionTable, parseCommand, rootPositionals } from './args.js'
 import type { CliIo } from './io.js'

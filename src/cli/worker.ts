@@ -5,7 +5,7 @@
  */
 import cluster from 'node:cluster'
 import { type CliIo, DEFAULT_IO, reportFailure } from './io.js'
-import { listen, type ServerSettings } from './server.js'
+import { listen, type ServerSettings } from './listen.js'
 
 /** Environment variable that hands a worker its order, as JSON. */
 export const WORKER_ENV = 'VSTATIC_WORKER'

@@ -4,9 +4,10 @@
  * read within its recorded size, and concurrent first reads of one file share one read.
  * @module
  */
-import { openIndexed, readExactly } from '../catalog/open-file.js'
+
 import { hashContent } from '../hash.js'
 import type { FileBody } from '../http/plan.js'
+import { openIndexed, readExactly } from '../root/open-file.js'
 import type { Asset, EncodedVariant } from '../types.js'
 import type { BodyCache } from './body-cache.js'
 import { FileRangeStream } from './file-stream.js'

@@ -2,7 +2,7 @@ import { renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'no
 import net from 'node:net'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { buildManifest } from '../../src/build/build.js'
+import { buildManifest } from '../../src/builder/build.js'
 import { createStatic, type StaticAssets } from '../../src/index.js'
 import type { Mount, Requester } from './adapter-contract.js'
 import { OUTSIDE_FILE, OUTSIDE_TEXT, useTempRoot } from './fixtures.js'

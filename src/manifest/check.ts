@@ -1,0 +1,347 @@
+/**
+ * checkManifest(): what a loaded manifest may name. Every entry, `file`, variant and history file
+ * must be a path the scan would index, its real path must stay inside the root and pass the dotfile
+ * rule, tokens must follow from hashes and content types must be valid header values; a manifest
+ * that does not match its root fails with the likely fix.
+ * @module
+ */
+import path from 'node:path'
+import { StaticConfigError } from '../errors.js'
+import { TOKEN_LENGTH, toToken } from '../hash.js'
+import { isEncoding } from '../http/encoding.js'
+import { toLogicalPath } from '../logical-path.js'
+import { isAllowedRealPath } from '../root/open-file.js'
+import { isAllowedPath, isInside, type ScanPolicy } from '../root/scan.js'
+import { type Dotfiles, INTEGRITY_ALGORITHMS } from '../types.js'
+import { type Disk, openDisk } from './disk.js'
+import { type Manifest, type ManifestEntry, type ManifestVariant, readManifest } from './format.js'
+
+/** The root a manifest is loaded against, and the scan rules its paths must pass. */
+export interface ManifestTarget {
+  /**
+   * The directory the manifest's files are served from, or the roots of a source build of several,
+   * in the order it read them. Where a root does not exist here, only the disk-free checks run.
+   */
+  readonly root: string | readonly string[]
+  /** @default 'ignore' */
+  readonly dotfiles?: Dotfiles | undefined
+  /** @default false */
+  readonly followSymlinksOutsideRoot?: boolean | undefined
+}
+
+/** Options of {@link checkManifest}. */
+export interface ManifestCheckOptions {
+  /**
+   * Also require `root` to hold the files the manifest lists (not mostly missing, not the source of
+   * an out-dir build). Off for `vstatic verify`, which compares a source root and reports differences itself.
+   * @default true
+   */
+  readonly matchRoot?: boolean
+}
+
+/** Reads a manifest and checks it against the root it will be served from. */
+export function loadManifest(file: string, target: ManifestTarget, options?: ManifestCheckOptions): Manifest {
+  const manifest = readManifest(file)
+  checkManifest(manifest, file, target, options)
+  return manifest
+}
+
+/**
+ * Checks every path, token and header value a manifest holds against `target`. Throws a
+ * {@link StaticConfigError} naming the manifest file, the entry and the fault.
+ */
+export function checkManifest(
+  manifest: Manifest,
+  source: string,
+  target: ManifestTarget,
+  options: ManifestCheckOptions = {},
+): void {
+  const fail: Fail = (where, fault) => {
+    throw new StaticConfigError('manifest', `${JSON.stringify(source)} ${where}: ${fault}`)
+  }
+  if (manifest.options.tokenLength !== TOKEN_LENGTH) {
+    fail(
+      '"options"',
+      `has tokenLength ${manifest.options.tokenLength}; this vstatic writes ${TOKEN_LENGTH}. Rebuild it with "vstatic build"`,
+    )
+  }
+  const policy: ScanPolicy = {
+    dotfiles: target.dotfiles === 'allow' ? 'allow' : 'ignore',
+    followSymlinksOutsideRoot: target.followSymlinksOutsideRoot === true,
+  }
+  const roots: readonly string[] = typeof target.root === 'string' ? [target.root] : target.root
+  const built = manifest.options.roots ?? 1
+  if (built !== roots.length) {
+    fail(
+      '"options"',
+      `was built from ${built} root(s), but ${roots.length} are given (${roots.map((root) => JSON.stringify(root)).join(', ')}); pass the roots it was built from, in the same order`,
+    )
+  }
+  // One view of the disk per root; each entry is looked up under the root it names.
+  const disks = roots.map((root) => openDisk(root, policy))
+  // One rule set per root, shared by its entries.
+  const rules: readonly PathRules[] = disks.map((disk) => ({ ...policy, disk }))
+  const rulesOf = (root: number | undefined): PathRules => rules[root ?? 0] as PathRules
+  const found = checkEntries(manifest, rulesOf, fail)
+  checkHistory(manifest, rulesOf(0), fail)
+  if (options.matchRoot === false || disks.every((disk) => disk === undefined)) return
+  checkRootMatch(manifest, source, roots, found)
+}
+
+/** True when `value` can be sent as a Content-Type: `type/subtype` and parameters, no control characters. */
+export function isValidContentType(value: unknown): value is string {
+  if (typeof value !== 'string') return false
+  // A manifest repeats a few dozen types over thousands of entries: each is matched once.
+  if (VALID_CONTENT_TYPES.has(value)) return true
+  const valid = value.length <= 256 && MEDIA_TYPE.test(value)
+  if (valid && VALID_CONTENT_TYPES.size < 1024) VALID_CONTENT_TYPES.add(value)
+  return valid
+}
+
+// --- internal ---
+
+// RFC 9110 §8.3.1: media-type = type "/" subtype parameters; tokens and quoted strings of visible ASCII.
+const TCHARS = "[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+const QUOTED = '"(?:[\\t !#-\\[\\]-~]|\\\\[\\t -~])*"'
+const MEDIA_TYPE = new RegExp(
+  `^${TCHARS}/${TCHARS}(?:[ \\t]*;[ \\t]*(?:${TCHARS}=(?:${TCHARS}|${QUOTED}))?)*$`,
+)
+const VALID_CONTENT_TYPES = new Set<string>()
+// The value is escaped wherever it is written; its shape is checked only to catch a hand edit.
+const INTEGRITY = new RegExp(`^(?:${INTEGRITY_ALGORITHMS.join('|')})-[A-Za-z0-9+/]`)
+const HASH = /^[0-9a-f]{64}$/
+const TOKEN = new RegExp(`^[0-9a-f]{${TOKEN_LENGTH}}$`)
+
+interface PathRules extends ScanPolicy {
+  /** The root on disk; undefined when it is not on this machine. */
+  readonly disk: Disk | undefined
+}
+
+/** Reports a fault of the manifest at `where` (an entry, a history file): throws. */
+type Fail = (where: string, fault: string) => never
+
+/** How the files of the entries were found under the root, for {@link checkRootMatch}. */
+interface FoundFiles {
+  readonly entries: number
+  /** Entries whose served file (its `file`, when it has one) is missing. */
+  readonly missing: readonly string[]
+  /** Entries with a `file`. */
+  readonly withFile: number
+  /** `file`s that are missing while their plain name exists: the layout of the source root. */
+  readonly sourceLooking: readonly string[]
+}
+
+/**
+ * Checks each entry's fields and what its paths lead to on disk, under the root it names; returns
+ * what was missing there.
+ */
+function checkEntries(
+  manifest: Manifest,
+  rulesOf: (root: number | undefined) => PathRules,
+  fail: Fail,
+): FoundFiles {
+  const assets = Object.entries(manifest.assets)
+  const cycleMembers = new Set(assets.filter(([, entry]) => entry.cycle === true).map(([key]) => key))
+  const missing: string[] = []
+  const sourceLooking: string[] = []
+  let withFile = 0
+  for (const [logicalPath, entry] of assets) {
+    const rules = rulesOf(entry.root)
+    const fault =
+      checkPath('', logicalPath, rules) ?? checkRecord(entry, rules) ?? checkEntry(entry, rules, cycleMembers)
+    if (fault !== undefined) fail(`entry ${JSON.stringify(logicalPath)}`, fault)
+    // What the runtime opens, and, for an out-dir build, the plain copy beside it (nginx serves it).
+    const opened =
+      entry.file === undefined ? inspect('', logicalPath, rules) : inspect('"file"', entry.file, rules)
+    const plain = entry.file === undefined ? opened : inspect('', logicalPath, rules)
+    const diskFault = opened !== 'missing' && opened !== 'file' ? opened : plain
+    if (diskFault !== 'missing' && diskFault !== 'file')
+      fail(`entry ${JSON.stringify(logicalPath)}`, diskFault)
+    if (entry.file !== undefined) withFile++
+    if (opened === 'missing') {
+      missing.push(logicalPath)
+      if (entry.file !== undefined && plain === 'file') sourceLooking.push(entry.file)
+    }
+  }
+  return { entries: assets.length, missing, withFile, sourceLooking }
+}
+
+/** Checks each file of the retained builds: its paths, its fields and what it leads to on disk. */
+function checkHistory(manifest: Manifest, rules: PathRules, fail: Fail): void {
+  for (const build of manifest.history) {
+    for (const [file, retained] of Object.entries(build.files)) {
+      const fault =
+        checkPath('', file, rules) ??
+        checkPath('"logicalPath"', retained.logicalPath, rules) ??
+        checkRecord(retained, rules) ??
+        inspectFault('', file, rules)
+      if (fault !== undefined) {
+        fail(`history file ${JSON.stringify(file)} (build ${JSON.stringify(build.buildId)})`, fault)
+      }
+    }
+  }
+}
+
+/** Refuses a root that is the source of an out-dir build, or roots that lack most of the files listed. */
+function checkRootMatch(
+  manifest: Manifest,
+  source: string,
+  roots: readonly string[],
+  found: FoundFiles,
+): void {
+  const { missing, withFile, sourceLooking } = found
+  if (withFile > 0 && sourceLooking.length * 2 > withFile) {
+    const outDir = manifest.options.outDir
+    const fix =
+      outDir === undefined
+        ? "pass the build's --out-dir as root"
+        : `pass root: ${JSON.stringify(displayPath(path.resolve(path.dirname(source), outDir)))}`
+    throw new StaticConfigError(
+      'manifest',
+      `${JSON.stringify(source)} was built with --out-dir, but root ${JSON.stringify(roots[0])} looks like the source: ` +
+        `${sourceLooking.length} of ${withFile} fingerprinted files (${examples(sourceLooking)}) are missing there while their plain names exist; ${fix}`,
+    )
+  }
+  if (missing.length * 2 > found.entries) {
+    throw new StaticConfigError(
+      'manifest',
+      `${JSON.stringify(source)} does not match root ${roots.map((root) => JSON.stringify(root)).join(', ')}: ${missing.length} of ${found.entries} files it lists are missing there (${examples(missing)}); ` +
+        `pass the root it was built from${manifest.options.layout === 'out-dir' ? ' (its --out-dir)' : ''}, or rebuild it with "vstatic build"`,
+    )
+  }
+}
+
+/** What an asset entry and a retained file of the history have in common. */
+interface FileRecord {
+  readonly size: unknown
+  readonly hash: unknown
+  readonly token: unknown
+  readonly contentType: unknown
+  readonly cycle?: unknown
+  readonly encodings?: unknown
+}
+
+/** The fault of one entry's own fields and variants (not its real path), or undefined. */
+function checkRecord(record: FileRecord, rules: PathRules): string | undefined {
+  if (!isSize(record.size))
+    return `has an invalid "size" ${JSON.stringify(record.size)} (expected a whole number of bytes)`
+  if (typeof record.hash !== 'string' || !HASH.test(record.hash)) {
+    return `has an invalid "hash" ${JSON.stringify(record.hash)} (expected 64 lowercase hex characters of SHA-256)`
+  }
+  if (typeof record.token !== 'string' || !TOKEN.test(record.token)) {
+    return `has an invalid "token" ${JSON.stringify(record.token)} (expected ${TOKEN_LENGTH} lowercase hex characters)`
+  }
+  // A reference cycle shares one version derived from all its members; every other token is its hash's.
+  if (record.cycle !== true && record.token !== toToken(record.hash)) {
+    return `has token ${JSON.stringify(record.token)}, but its hash gives ${JSON.stringify(toToken(record.hash))} (edited by hand?); rebuild it with "vstatic build"`
+  }
+  if (!isValidContentType(record.contentType)) {
+    return `has an invalid "contentType" ${JSON.stringify(record.contentType)} (expected type/subtype and parameters, without control characters)`
+  }
+  if (record.encodings === undefined) return undefined
+  if (record.encodings === null || typeof record.encodings !== 'object') return 'has malformed "encodings"'
+  for (const [encoding, variant] of Object.entries(record.encodings as Record<string, unknown>)) {
+    if (!isEncoding(encoding)) return `has an unknown encoding ${JSON.stringify(encoding)}`
+    const fault = checkVariant(variant as Partial<ManifestVariant> | null, rules)
+    if (fault !== undefined) return `${encoding} variant: ${fault}`
+  }
+  return undefined
+}
+
+/** The fault of the fields only a current entry has, or undefined. */
+function checkEntry(
+  entry: ManifestEntry,
+  rules: PathRules,
+  cycleMembers: ReadonlySet<string>,
+): string | undefined {
+  if (
+    typeof entry.integrity !== 'string' ||
+    entry.integrity.length > 100 ||
+    !INTEGRITY.test(entry.integrity)
+  ) {
+    return `has an invalid "integrity" ${JSON.stringify(entry.integrity)} (expected sha256-, sha384- or sha512-<base64>)`
+  }
+  if (
+    entry.references !== undefined &&
+    (!Array.isArray(entry.references) || !entry.references.every((item) => typeof item === 'string'))
+  ) {
+    return 'has malformed "references" (expected a list of paths)'
+  }
+  if (entry.cycle === true && !(entry.references ?? []).some((item) => cycleMembers.has(item))) {
+    return 'is marked "cycle" but references no other member of a reference cycle'
+  }
+  return entry.file === undefined ? undefined : checkPath('"file"', entry.file, rules)
+}
+
+function checkVariant(variant: Partial<ManifestVariant> | null, rules: PathRules): string | undefined {
+  if (variant === null || typeof variant !== 'object') return 'is not an object'
+  if (!isSize(variant.size)) return `has an invalid "size" ${JSON.stringify(variant.size)}`
+  if (typeof variant.hash !== 'string' || !HASH.test(variant.hash)) {
+    return `has an invalid "hash" ${JSON.stringify(variant.hash)}`
+  }
+  return checkPath('"file"', variant.file, rules) ?? inspectFault('"file"', variant.file as string, rules)
+}
+
+/** The fault of a path the manifest names, by its spelling: the scan's rules. `label` names a field ('' for the key). */
+function checkPath(label: string, value: unknown, rules: PathRules): string | undefined {
+  const subject = label === '' ? '' : `${label} ${JSON.stringify(value)} `
+  if (typeof value !== 'string' || toLogicalPath(value) !== value) {
+    return `${subject}is not a valid path inside the root`
+  }
+  if (isDotfilePath(value, rules.dotfiles)) {
+    return `${subject}is a dotfile path (dotfiles: "ignore" serves none but .well-known/)`
+  }
+  return undefined
+}
+
+/**
+ * Looks at a path on disk: 'missing', 'file', or the fault (a real path outside the root, a dotfile
+ * reached through a symlink, something other than a regular file). `field` names it ('' for the key).
+ */
+function inspect(field: string, relativePath: string, rules: PathRules): 'missing' | 'file' | string {
+  const disk = rules.disk
+  const found = disk?.find(relativePath)
+  if (disk === undefined || found === undefined) return 'missing'
+  const subject = () => (field === '' ? '' : `${field} ${JSON.stringify(relativePath)} `)
+  // Without a symlink on the way, the real path is the path whose spelling was already checked.
+  if (found.viaLink && !isAllowedRealPath(found.realPath, disk.rule)) {
+    if (!isInside(found.realPath, disk.rule.realRoot)) {
+      const where = rules.followSymlinksOutsideRoot ? 'to a dotfile outside the root' : 'outside the root'
+      return `${subject()}leads ${where} (to ${JSON.stringify(found.realPath)})`
+    }
+    const relative = path.relative(disk.rule.realRoot, found.realPath).split(path.sep).join('/')
+    if (relative !== '') return `${subject()}leads to ${JSON.stringify(relative)}, a dotfile path`
+  }
+  return found.isFile ? 'file' : `${subject()}is not a regular file`
+}
+
+/** The fault {@link inspect} finds, or undefined for a regular file or a missing one. */
+function inspectFault(field: string, relativePath: string, rules: PathRules): string | undefined {
+  const found = inspect(field, relativePath, rules)
+  return found === 'missing' || found === 'file' ? undefined : found
+}
+
+/** True when the dotfile rule hides the path; the common path without a dot segment is decided without splitting it. */
+function isDotfilePath(relativePath: string, dotfiles: Dotfiles): boolean {
+  if (relativePath.charCodeAt(0) !== 46 /* . */ && !relativePath.includes('/.')) return false
+  return !isAllowedPath(relativePath, dotfiles)
+}
+
+function isSize(value: unknown): boolean {
+  return Number.isSafeInteger(value) && (value as number) >= 0
+}
+
+function examples(paths: readonly string[]): string {
+  const shown = paths.slice(0, 3).map((item) => JSON.stringify(item))
+  return `${paths.length > 3 ? 'e.g. ' : ''}${shown.join(', ')}`
+}
+
+/** A path as the user would type it: relative to the working directory when below it. */
+function displayPath(absolutePath: string): string {
+  const relative = path.relative(process.cwd(), absolutePath)
+  return relative === ''
+    ? '.'
+    : relative.startsWith('..') || path.isAbsolute(relative)
+      ? absolutePath
+      : relative
+}

@@ -1,0 +1,139 @@
+/**
+ * A bundler's build manifest (Vite's `.vite/manifest.json`, and the same shape other tools write):
+ * read and checked, and walked for what a page needs to load one entry. Only `file`, `css` and
+ * `imports` of each chunk are read, so the reader does not depend on one bundler.
+ * @module
+ */
+import { statSync } from 'node:fs'
+import { StaticConfigError } from '../errors.js'
+import { toLogicalPath } from '../logical-path.js'
+import { readConfigFileSync } from '../root/open-file.js'
+
+/** One chunk of the manifest, as far as vstatic reads it. */
+export interface BundlerChunk {
+  /** The output file, relative to the bundler's output directory (the root). */
+  readonly file: string
+  /** Stylesheets the chunk needs (output paths). */
+  readonly css: readonly string[]
+  /** Keys of the chunks it imports statically. */
+  readonly imports: readonly string[]
+}
+
+/** What a page needs for some entries, in the order the tags go into the page, each file once. */
+export interface EntryFiles {
+  /** Stylesheets: those of imported chunks first, so the entry's own rules win in the cascade (as in Vite's own HTML). */
+  readonly stylesheets: readonly string[]
+  /** Statically imported chunks, dependencies first (for `<link rel="modulepreload">`). */
+  readonly preloads: readonly string[]
+  /** The entries' own files: module scripts, or stylesheets for a CSS entry. */
+  readonly entries: readonly string[]
+}
+
+/** The largest manifest read (a manifest of many thousand chunks is a few MiB). */
+const MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+
+/**
+ * The manifest at `file`, read once, or (`live`, dev mode) read again whenever it changes on disk,
+ * so a `vite build --watch` is followed. Every fault is a StaticConfigError naming the file.
+ */
+export function createBundlerManifest(file: string, live: boolean): () => ReadonlyMap<string, BundlerChunk> {
+  let chunks = readBundlerManifest(file)
+  let signature = live ? signatureOf(file) : ''
+  return () => {
+    if (!live) return chunks
+    const now = signatureOf(file)
+    if (now !== signature) {
+      chunks = readBundlerManifest(file)
+      signature = now
+    }
+    return chunks
+  }
+}
+
+/** The files a page needs for `names` (manifest keys such as `src/main.ts`); a name not in it is returned as missing. */
+export function entryFiles(
+  chunks: ReadonlyMap<string, BundlerChunk>,
+  names: readonly string[],
+): EntryFiles | { readonly missing: string } {
+  const files = { stylesheets: [] as string[], preloads: [] as string[], entries: [] as string[] }
+  const seen = new Set<string>(names)
+  for (const name of names) {
+    const chunk = chunks.get(name)
+    if (chunk === undefined) return { missing: name }
+    collect(chunk, chunks, seen, files)
+    if (!files.entries.includes(chunk.file)) files.entries.push(chunk.file)
+  }
+  return files
+}
+
+// --- internal ---
+
+/** Adds the chunks `chunk` imports (depth first, each once) and then its stylesheets. */
+function collect(
+  chunk: BundlerChunk,
+  chunks: ReadonlyMap<string, BundlerChunk>,
+  seen: Set<string>,
+  files: { stylesheets: string[]; preloads: string[] },
+): void {
+  for (const key of chunk.imports) {
+    if (seen.has(key)) continue
+    seen.add(key)
+    const imported = chunks.get(key) as BundlerChunk // checked when the manifest was read
+    collect(imported, chunks, seen, files)
+    if (!files.preloads.includes(imported.file)) files.preloads.push(imported.file)
+  }
+  for (const stylesheet of chunk.css)
+    if (!files.stylesheets.includes(stylesheet)) files.stylesheets.push(stylesheet)
+}
+
+function readBundlerManifest(file: string): Map<string, BundlerChunk> {
+  const fail = (fault: string, cause?: unknown): never => {
+    throw new StaticConfigError('vite', `manifest ${JSON.stringify(file)} ${fault}`, { cause })
+  }
+  let data: unknown
+  try {
+    data = JSON.parse(readConfigFileSync(file, MAX_MANIFEST_BYTES).toString('utf8'))
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT')
+      return fail('does not exist; build with `build.manifest: true` (vite build) first', error)
+    return fail(
+      error instanceof SyntaxError
+        ? `is not valid JSON: ${error.message}`
+        : `cannot be read: ${(error as Error).message}`,
+      error,
+    )
+  }
+  if (!isRecord(data)) return fail('is not a bundler manifest (expected a JSON object of chunks)')
+  const chunks = new Map<string, BundlerChunk>()
+  for (const [key, value] of Object.entries(data)) {
+    if (!isRecord(value) || typeof value.file !== 'string' || toLogicalPath(value.file) !== value.file)
+      return fail(`has a chunk ${JSON.stringify(key)} without a valid "file"`)
+    const css = value.css ?? []
+    const imports = value.imports ?? []
+    if (!isPathList(css)) return fail(`has a chunk ${JSON.stringify(key)} with malformed "css"`)
+    if (
+      !Array.isArray(imports) ||
+      !imports.every((item) => typeof item === 'string' && Object.hasOwn(data, item))
+    )
+      return fail(`has a chunk ${JSON.stringify(key)} whose "imports" name chunks it does not list`)
+    chunks.set(key, Object.freeze({ file: value.file, css, imports }))
+  }
+  return chunks
+}
+
+function isPathList(value: unknown): value is string[] {
+  return (
+    Array.isArray(value) && value.every((item) => typeof item === 'string' && toLogicalPath(item) === item)
+  )
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+/** What changes when the manifest is rewritten (a bundler writes a new file or rewrites it). */
+function signatureOf(file: string): string {
+  const stats = statSync(file, { throwIfNoEntry: false })
+  return stats === undefined ? '' : `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`
+}

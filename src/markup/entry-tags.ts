@@ -1,0 +1,131 @@
+/**
+ * `entry()`: the tags that load one entry of a bundler's manifest (stylesheets, module preloads, the
+ * module script, each with its integrity), or, in dev mode with a dev server, the dev server's
+ * client and the entry from the dev server.
+ * @module
+ */
+
+import { MissingAssetError, StaticConfigError } from '../errors.js'
+import { formatAssetPath } from '../http/versioned-path.js'
+import { toLogicalPath } from '../logical-path.js'
+import type { ResolvedOptions } from '../options/options.js'
+import type { ResolvedVite } from '../options/paths.js'
+import type { TagAttributes } from '../types.js'
+import { type BundlerChunk, createBundlerManifest, entryFiles } from './bundler-manifest.js'
+import { renderInlineScript, renderTag, type TagKind } from './tags.js'
+
+/** Renders the tags of one entry, or of several sharing their chunks once. */
+export type EntryRenderer = (name: string | readonly string[], attributes?: TagAttributes) => string
+
+/** What `entry()` renders production tags with: the façade's own URL and integrity. */
+export interface EntryContext {
+  readonly options: ResolvedOptions
+  readonly url: (path: string) => string
+  /** The SRI value of a file, or undefined while it is being re-read (the tag then goes without). */
+  readonly integrity: (path: string) => string | undefined
+}
+
+/** The `entry()` of the assets: throws a StaticConfigError now when the bundler's manifest is needed and unusable. */
+export function createEntry(context: EntryContext): EntryRenderer {
+  const { options } = context
+  const vite = options.vite
+  if (vite === undefined) {
+    return () => {
+      throw new StaticConfigError(
+        'vite',
+        'is not set: entry() renders the entries of a bundler manifest, e.g. createStatic({ root, vite: true })',
+      )
+    }
+  }
+  if (options.dev && vite.devServer !== undefined) return devServerEntry(options.root, vite, vite.devServer)
+  const chunks = createBundlerManifest(vite.manifest, options.dev)
+  return (name, attributes) => builtEntry(context, vite, chunks(), toNames(name), attributes)
+}
+
+// --- internal ---
+
+function builtEntry(
+  context: EntryContext,
+  vite: ResolvedVite,
+  chunks: ReadonlyMap<string, BundlerChunk>,
+  names: readonly string[],
+  attributes: TagAttributes | undefined,
+): string {
+  const files = entryFiles(chunks, names)
+  if ('missing' in files) {
+    throw new MissingAssetError(
+      files.missing,
+      context.options.root,
+      `the bundler manifest ${JSON.stringify(vite.manifest)}`,
+    )
+  }
+  const shared = sharedAttributes(attributes)
+  const tag = (kind: TagKind, file: string, extra: TagAttributes | undefined) =>
+    renderTag(kind, context.url(file), context.integrity(file), context.options.crossorigin, extra)
+  return [
+    ...files.stylesheets.map((file) => tag('stylesheet', file, shared)),
+    ...files.preloads.map((file) => tag('modulepreload', file, shared)),
+    ...files.entries.map((file) =>
+      isStylesheet(file) ? tag('stylesheet', file, shared) : tag('module', file, attributes),
+    ),
+  ].join('\n')
+}
+
+/** Dev mode with a dev server: its client, then each entry from it (React's preamble first, when asked for). */
+function devServerEntry(root: string, vite: ResolvedVite, devServer: string): EntryRenderer {
+  return (name, attributes) => {
+    const names = toNames(name)
+    const shared = sharedAttributes(attributes)
+    const fromServer = (path: string) => new URL(path, devServer).href
+    const tags: string[] = []
+    if (vite.reactRefresh)
+      tags.push(renderInlineScript('module', reactPreamble(fromServer('@react-refresh')), shared))
+    tags.push(renderTag('module', fromServer('@vite/client'), undefined, false, shared))
+    for (const entryName of names) {
+      const logicalPath = toLogicalPath(entryName)
+      if (logicalPath === undefined) throw new MissingAssetError(entryName, root, JSON.stringify(devServer))
+      tags.push(
+        renderTag(
+          'module',
+          fromServer(formatAssetPath('', logicalPath, undefined, 'query')),
+          undefined,
+          false,
+          attributes,
+        ),
+      )
+    }
+    return tags.join('\n')
+  }
+}
+
+/** What @vitejs/plugin-react's Fast Refresh needs on the page before any module runs. */
+function reactPreamble(runtimeUrl: string): string {
+  return [
+    '',
+    `import RefreshRuntime from ${JSON.stringify(runtimeUrl)}`,
+    'RefreshRuntime.injectIntoGlobalHook(window)',
+    'window.$RefreshReg$ = () => {}',
+    'window.$RefreshSig$ = () => (type) => type',
+    'window.__vite_plugin_react_preamble_installed__ = true',
+    '',
+  ].join('\n')
+}
+
+function toNames(name: string | readonly string[]): readonly string[] {
+  const names = typeof name === 'string' ? [name] : name
+  if (!Array.isArray(names) || names.length === 0 || !names.every((item) => typeof item === 'string')) {
+    throw new TypeError(
+      `entry() expects an entry name such as "src/main.ts" or a list of them, got ${String(name)}`,
+    )
+  }
+  return names
+}
+
+/** The attributes every tag of an entry carries: a CSP nonce, which each inline or loaded element needs. */
+function sharedAttributes(attributes: TagAttributes | undefined): TagAttributes | undefined {
+  return attributes?.nonce === undefined ? undefined : { nonce: attributes.nonce }
+}
+
+function isStylesheet(file: string): boolean {
+  return /\.css$/i.test(file)
+}

@@ -1,0 +1,119 @@
+/**
+ * `importMap()`: a `<script type="importmap">` that sends every JavaScript module of the root from
+ * its plain URL to its versioned URL, with an `integrity` section, so `import './util.js'` inside a
+ * versioned module loads a versioned, cache-safe URL, and bare specifiers name files of the root.
+ * @module
+ */
+import { formatAssetPath } from '../http/versioned-path.js'
+import { toLogicalPath } from '../logical-path.js'
+import type { ResolvedOptions } from '../options/options.js'
+import type { Asset, ImportMapOptions, UrlOptions } from '../types.js'
+import { renderInlineScript } from './tags.js'
+
+/** The import map document (the HTML standard's `imports`, `scopes` and `integrity`). */
+export interface ImportMap {
+  readonly imports: Readonly<Record<string, string>>
+  readonly scopes?: Readonly<Record<string, Readonly<Record<string, string>>>>
+  readonly integrity: Readonly<Record<string, string>>
+}
+
+/** What the map is made from: the façade's index, URLs and integrity values. */
+export interface ImportMapContext {
+  readonly options: ResolvedOptions
+  readonly assets: () => Asset[]
+  readonly url: (path: string, options?: UrlOptions) => string
+  /** The SRI value of a file, or undefined while it is being re-read (the map then lists none for it). */
+  readonly integrity: (path: string) => string | undefined
+}
+
+/** Renders the import map of the modules `options` selects. */
+export function renderImportMap(context: ImportMapContext, options: ImportMapOptions = {}): string {
+  const map = buildImportMap(context, options)
+  // JSON inside a script element: `<` and `>` as escapes, so no content can end the element.
+  const json = JSON.stringify(map, null, 2).replace(/</g, '\\u003c').replace(/>/g, '\\u003e')
+  return renderInlineScript('importmap', json, options.attributes)
+}
+
+// --- internal ---
+
+/** JavaScript modules: what the browser loads through `import`. */
+const MODULE = /\.m?js$/i
+/** A URL with a scheme, or scheme-relative: left as it is. */
+const EXTERNAL = /^(?:[a-z][a-z\d+.-]*:|\/\/)/i
+
+function buildImportMap(context: ImportMapContext, options: ImportMapOptions): ImportMap {
+  const folders = options.folders === undefined ? [''] : toFolders(options.folders, 'folders')
+  const modules = context.assets().filter((asset) => MODULE.test(asset.logicalPath))
+  const imports: Record<string, string> = {}
+  const integrity: Record<string, string> = {}
+  const pin = (logicalPath: string) => {
+    const versioned = context.url(logicalPath)
+    const value = context.integrity(logicalPath)
+    if (value !== undefined) integrity[versioned] = value
+    return versioned
+  }
+  for (const asset of modules) {
+    if (!folders.some((folder) => isUnder(asset.logicalPath, folder))) continue
+    const plain = context.url(asset.logicalPath, { version: false })
+    const versioned = pin(asset.logicalPath)
+    if (plain !== versioned) imports[plain] = versioned
+  }
+  const specifiers = (given: unknown, where: string) => {
+    const mapped: Record<string, string> = {}
+    for (const [specifier, target] of entriesOf(given, where)) {
+      if (specifier.endsWith('/') && target.endsWith('/') && !EXTERNAL.test(target)) {
+        // A folder: one entry per module under it, so each loads under its version.
+        const [folder] = toFolders([target], where)
+        for (const asset of modules) {
+          if (folder !== undefined && isUnder(asset.logicalPath, folder))
+            mapped[specifier + asset.logicalPath.slice(folder.length + 1)] = pin(asset.logicalPath)
+        }
+      } else {
+        mapped[specifier] = EXTERNAL.test(target) ? target : pin(target)
+      }
+    }
+    return mapped
+  }
+  Object.assign(imports, specifiers(options.imports, 'imports'))
+  const scopes: Record<string, Record<string, string>> = {}
+  for (const [folder, given] of Object.entries(options.scopes ?? {})) {
+    const [logicalFolder] = toFolders([folder], 'scopes')
+    const { host, prefix, versioning } = context.options
+    scopes[`${host}${formatAssetPath(prefix, logicalFolder ?? '', undefined, versioning)}/`] = specifiers(
+      given,
+      `scopes[${JSON.stringify(folder)}]`,
+    )
+  }
+  return Object.keys(scopes).length === 0 ? { imports, integrity } : { imports, scopes, integrity }
+}
+
+/** Folders given as logical paths (`js`, `/js/`), without their slashes. */
+function toFolders(folders: unknown, where: string): string[] {
+  if (!Array.isArray(folders))
+    throw new TypeError(`importMap() ${where} must be a list of folders, got ${String(folders)}`)
+  return folders.map((folder: unknown) => {
+    const logicalPath = typeof folder === 'string' ? toLogicalPath(folder.replace(/\/+$/, '')) : undefined
+    if (logicalPath === undefined)
+      throw new TypeError(`importMap() ${where}: ${JSON.stringify(folder)} is not a folder of the root`)
+    return logicalPath
+  })
+}
+
+function entriesOf(given: unknown, where: string): Array<[string, string]> {
+  if (given === undefined) return []
+  if (given === null || typeof given !== 'object' || Array.isArray(given))
+    throw new TypeError(`importMap() ${where} must map specifiers to files, got ${String(given)}`)
+  const entries = Object.entries(given as Record<string, unknown>)
+  for (const [specifier, target] of entries) {
+    if (specifier === '' || typeof target !== 'string' || target === '') {
+      throw new TypeError(
+        `importMap() ${where}: ${JSON.stringify(specifier)} must map to a file of the root or a URL`,
+      )
+    }
+  }
+  return entries as Array<[string, string]>
+}
+
+function isUnder(logicalPath: string, folder: string): boolean {
+  return folder === '' || logicalPath.startsWith(`${folder}/`)
+}

@@ -1,0 +1,188 @@
+import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { buildManifest } from '../../src/builder/build.js'
+import { createStatic, type StaticAssets } from '../../src/index.js'
+import { OUTSIDE_FILE, OUTSIDE_TEXT, useTempRoot } from '../helpers/fixtures.js'
+import { listen, type RawResponse, request } from '../helpers/http.js'
+import { IMMUTABLE, nextSecond } from '../helpers/trust-contract.js'
+
+/**
+ * Random writers into a live root, in every index kind: after every step, every response must keep
+ * the two promises — an `immutable` answer carries exactly the bytes its token names, validators and
+ * length describe the bytes sent, and no byte comes from outside the root or from a dotfile.
+ */
+
+const NAMES = ['a.txt', 'b.css', 'big.bin', 'sub/c.txt'] as const
+const SECRET = 'DOTFILE SECRET'
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex')
+
+type Step =
+  | { readonly kind: 'edit'; readonly name: string; readonly text: string }
+  | { readonly kind: 'delete'; readonly name: string }
+  | {
+      readonly kind: 'link-out' | 'link-dotfile' | 'link-device' | 'fifo' | 'directory'
+      readonly name: string
+    }
+  | { readonly kind: 'link-sibling'; readonly name: string; readonly target: string }
+  | { readonly kind: 'swap-sub-out' | 'restore-sub' | 'tick' }
+
+const name = fc.constantFrom(...NAMES)
+const step: fc.Arbitrary<Step> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('edit' as const), name, text: fc.string({ maxLength: 40 }) }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), name }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constantFrom(
+        'link-out' as const,
+        'link-dotfile' as const,
+        'link-device' as const,
+        'fifo' as const,
+        'directory' as const,
+      ),
+      name,
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('link-sibling' as const), name, target: name }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constantFrom('swap-sub-out' as const, 'restore-sub' as const) }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('tick' as const) }) },
+)
+
+function initialTree(): Record<string, string | Buffer> {
+  return {
+    'a.txt': 'alpha',
+    'b.css': 'a{background:url(a.txt)}',
+    'big.bin': Buffer.alloc(3 * 1024 * 1024, 'B'),
+    'sub/c.txt': 'charlie',
+    '.env': SECRET,
+  }
+}
+
+function apply(root: string, current: Step): Promise<void> | undefined {
+  const at = (file: string) => path.join(root, file)
+  const clear = (file: string) => rmSync(at(file), { recursive: true, force: true })
+  // While sub/ is a link out of the root, a write under it would land outside: leave it alone.
+  const subIsLink = lstatSync(at('sub'), { throwIfNoEntry: false })?.isSymbolicLink() === true
+  if (
+    subIsLink &&
+    'name' in current &&
+    (current.name.startsWith('sub/') ||
+      (current.kind === 'link-sibling' && current.target.startsWith('sub/')))
+  ) {
+    return
+  }
+  switch (current.kind) {
+    case 'edit':
+      clear(current.name)
+      mkdirSync(path.dirname(at(current.name)), { recursive: true })
+      writeFileSync(at(current.name), current.text)
+      return
+    case 'delete':
+      return void clear(current.name)
+    case 'link-out':
+      clear(current.name)
+      return void safeLink(OUTSIDE_FILE, at(current.name))
+    case 'link-dotfile':
+      clear(current.name)
+      return void safeLink(at('.env'), at(current.name))
+    case 'link-device':
+      clear(current.name)
+      return void safeLink('/dev/zero', at(current.name))
+    case 'fifo':
+      clear(current.name)
+      mkdirSync(path.dirname(at(current.name)), { recursive: true })
+      return void execFileSync('mkfifo', [at(current.name)])
+    case 'directory':
+      clear(current.name)
+      return void mkdirSync(at(current.name), { recursive: true })
+    case 'link-sibling':
+      if (current.name === current.target) return
+      clear(current.name)
+      return void safeLink(at(current.target), at(current.name))
+    case 'swap-sub-out':
+      clear('sub')
+      return void symlinkSync(path.dirname(OUTSIDE_FILE), at('sub'))
+    case 'restore-sub':
+      clear('sub')
+      mkdirSync(at('sub'))
+      return void writeFileSync(at('sub/c.txt'), 'charlie again')
+    case 'tick':
+      return nextSecond()
+  }
+}
+
+function safeLink(target: string, link: string): void {
+  mkdirSync(path.dirname(link), { recursive: true })
+  symlinkSync(target, link)
+}
+
+function checkPromises(response: RawResponse, token: string | undefined): void {
+  const text = response.body.toString('latin1')
+  expect(text).not.toContain(OUTSIDE_TEXT)
+  expect(text).not.toContain(SECRET)
+  expect([200, 304, 404, 503]).toContain(response.status)
+  if (response.status !== 200) return
+  expect(response.headers['content-length']).toBe(String(response.body.length))
+  const hash = sha256(response.body)
+  expect(response.headers.etag).toBe(`"${hash.slice(0, 32)}"`)
+  if (response.headers['cache-control'] === IMMUTABLE) expect(hash.slice(0, 16)).toBe(token)
+}
+
+async function requestAll(assets: StaticAssets, url: string, oldUrls: Map<string, string>): Promise<void> {
+  for (const logicalPath of NAMES) {
+    const targets = [`/static/${logicalPath}`]
+    try {
+      targets.push(assets.url(logicalPath))
+    } catch {
+      // not in the index now
+    }
+    const old = oldUrls.get(logicalPath)
+    if (old !== undefined) targets.push(old)
+    for (const target of targets) {
+      const response = await request(url, target)
+      checkPromises(response, new URL(target, url).searchParams.get('v') ?? undefined)
+    }
+  }
+}
+
+type Mode = 'scanned' | 'manifest' | 'dev'
+
+async function start(mode: Mode, root: string): Promise<{ assets: StaticAssets; url: string }> {
+  let manifest: string | undefined
+  if (mode === 'manifest') {
+    manifest = path.join(useTempRoot(), 'manifest.json')
+    await buildManifest({ root, out: manifest, onWarning: () => {} })
+  }
+  const assets = await createStatic({ root, manifest, dev: mode === 'dev', onWarning: () => {} })
+  const { url } = await listen((req, res) => assets.handle(req, res))
+  return { assets, url }
+}
+
+describe.each<Mode>(['scanned', 'manifest', 'dev'])('a writer into the live root (%s)', (mode) => {
+  it('never breaks either promise, whatever it does', { timeout: 120_000 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 7 }), async (steps) => {
+        fc.pre(steps.filter((candidate) => candidate.kind === 'tick').length <= 2)
+        const root = useTempRoot(initialTree())
+        const { assets, url } = await start(mode, root)
+        const oldUrls = new Map(NAMES.map((logicalPath) => [logicalPath, assets.url(logicalPath)]))
+        await requestAll(assets, url, oldUrls)
+        for (const current of steps) {
+          await apply(root, current)
+          await requestAll(assets, url, oldUrls)
+        }
+      }),
+      { numRuns: 12 },
+    )
+  })
+})

@@ -1,0 +1,29 @@
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { CLI } from '../helpers/cli.js'
+import { useTempRoot } from '../helpers/fixtures.js'
+
+describe('vstatic serve --workers, when the workers cannot start', () => {
+  it('reports the workers’ error, exits 1 and removes the manifest it built', async () => {
+    const root = useTempRoot({ 'a.txt': 'a' })
+    // The primary builds the manifest; each worker's createStatic then rejects the index option.
+    const child = spawn(
+      process.execPath,
+      [CLI, 'serve', root, '--port', '0', '--host', '127.0.0.1', '--workers', '2', '--index', '../x'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    onTestFinished(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    })
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+    expect(code).toBe(1)
+    expect(stderr).toContain('vstatic: option "index" must be a file name')
+    expect(stderr).toMatch(/^vstatic: worker \d+ exited before it listened$/m)
+    expect(existsSync(path.join(tmpdir(), `vstatic-${child.pid}-1.json`))).toBe(false)
+  }, 20_000)
+})

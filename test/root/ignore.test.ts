@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { gzipSync } from 'node:zlib'
+import { describe, expect, it } from 'vitest'
+import { buildManifest, verifyManifest } from '../../src/builder/build.js'
+import { createStatic, MissingAssetError, StaticConfigError, type StaticOptions } from '../../src/index.js'
+import { readManifest } from '../../src/manifest/format.js'
+import { useTempRoot, writeTree } from '../helpers/fixtures.js'
+import { listen, request } from '../helpers/http.js'
+
+const SITE = {
+  'css/app.css': 'body { color: red }',
+  'css/app.scss': '$red: red; body { color: $red }',
+  'css/app.scss.gz': gzipSync('$red: red; body { color: $red }'),
+  'design/logo.sketch': 'design file',
+  'drafts/post.html': '<p>draft</p>',
+  'drafts/deep/note.txt': 'note',
+  'js/app.js': 'console.log(1)',
+}
+const IGNORE = ['**/*.scss', 'design', 'drafts/**']
+const LEFT_OUT = [
+  'css/app.scss',
+  'css/app.scss.gz',
+  'design/logo.sketch',
+  'drafts/post.html',
+  'drafts/deep/note.txt',
+]
+
+describe.each([
+  { mode: 'scanned', dev: false },
+  { mode: 'dev', dev: true },
+])('ignore patterns ($mode)', ({ dev }) => {
+  it('neither indexes nor serves what the patterns match, precompressed siblings included', async () => {
+    const root = useTempRoot(SITE)
+    const assets = await createStatic({ root, dev, ignore: IGNORE })
+    const { url } = await listen((req, res) => assets.handle(req, res))
+    expect(assets.assets().map((asset) => asset.logicalPath)).toEqual(['css/app.css', 'js/app.js'])
+    for (const logicalPath of LEFT_OUT) {
+      expect(() => assets.url(logicalPath), logicalPath).toThrow(MissingAssetError)
+      expect((await request(url, `/static/${logicalPath}`)).status, logicalPath).toBe(404)
+    }
+    expect((await request(url, assets.url('css/app.css'))).status).toBe(200)
+  })
+
+  it('matches logical paths under every root', async () => {
+    const first = useTempRoot({ 'a/keep.txt': 'keep' })
+    const second = useTempRoot({ 'a/skip.scss': 'skip', 'b/keep.txt': 'keep' })
+    const assets = await createStatic({ root: [first, second], dev, ignore: ['**/*.scss'] })
+    expect(assets.assets().map((asset) => asset.logicalPath)).toEqual(['a/keep.txt', 'b/keep.txt'])
+  })
+})
+
+describe('ignore patterns in the build', () => {
+  it('leaves them out of the manifest and the output directory, and records the patterns', async () => {
+    const root = useTempRoot(SITE)
+    const work = useTempRoot({})
+    const out = path.join(work, 'static-manifest.json')
+    const outDir = path.join(work, 'dist')
+    await buildManifest({ root, out, outDir, ignore: IGNORE })
+    const manifest = readManifest(out)
+    expect(Object.keys(manifest.assets)).toEqual(['css/app.css', 'js/app.js'])
+    expect(manifest.options.ignore).toEqual(IGNORE)
+    for (const logicalPath of LEFT_OUT)
+      expect(existsSync(path.join(outDir, logicalPath)), logicalPath).toBe(false)
+    // verify applies the manifest's patterns: an ignored file added later is no difference.
+    writeTree(root, { 'drafts/new.html': 'new draft' })
+    expect(verifyManifest(root, out)).toEqual({ added: [], removed: [], changed: [] })
+  })
+
+  it('a runtime takes the patterns from the manifest, and refuses other ones', async () => {
+    const root = useTempRoot(SITE)
+    const out = path.join(useTempRoot({}), 'static-manifest.json')
+    await buildManifest({ root, out, ignore: IGNORE })
+    const loaded = await createStatic({ root, manifest: out })
+    expect(loaded.assets().map((asset) => asset.logicalPath)).toEqual(['css/app.css', 'js/app.js'])
+    const error = await createStatic({ root, manifest: out, ignore: ['**/*.map'] }).catch((caught) => caught)
+    expect(error).toBeInstanceOf(StaticConfigError)
+    expect(error).toMatchObject({ option: 'ignore' })
+    expect((error as Error).message).toContain('was built with ["**/*.scss","design","drafts/**"]')
+  })
+})
+
+describe('the ignore option itself', () => {
+  it.each([
+    { given: '**/*.scss', message: 'must be a list of glob patterns' },
+    { given: ['/css/app.scss'], message: 'no leading "/" or "!"' },
+    { given: ['!keep.txt'], message: 'no leading "/" or "!"' },
+    { given: [''], message: 'patterns are matched against logical paths' },
+  ])('$given → StaticConfigError', async ({ given, message }) => {
+    const options = { root: useTempRoot(SITE), ignore: given } as unknown as StaticOptions
+    const error = await createStatic(options).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(StaticConfigError)
+    expect(error).toMatchObject({ option: 'ignore' })
+    expect((error as Error).message).toContain(message)
+  })
+})
