@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 
 const SRC = fileURLToPath(new URL('../src', import.meta.url))
@@ -113,6 +114,28 @@ describe('architecture', () => {
       .map((entry) => entry.name)
       .filter((name) => /^(?:build|dist|out|reports)$/.test(name))
     expect(outputLike).toEqual([])
+  })
+
+  it('keeps functions short: at most one over 60 lines, none over 80', () => {
+    const long: Array<{ name: string; lines: number }> = []
+    for (const file of files) {
+      const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true)
+      const visit = (node: ts.Node): void => {
+        if (ts.isFunctionLike(node) && 'body' in node && node.body !== undefined) {
+          const first = source.getLineAndCharacterOfPosition(node.getStart()).line
+          const last = source.getLineAndCharacterOfPosition(node.getEnd()).line
+          const name =
+            node.name?.getText() ??
+            (ts.isVariableDeclaration(node.parent) ? node.parent.name.getText() : '(anonymous)')
+          if (last - first + 1 > 60)
+            long.push({ name: `${path.relative(SRC, file)}: ${name}`, lines: last - first + 1 })
+        }
+        ts.forEachChild(node, visit)
+      }
+      visit(source)
+    }
+    expect(long.filter(({ lines }) => lines > 80)).toEqual([])
+    expect(long.length, JSON.stringify(long)).toBeLessThanOrEqual(1)
   })
 
   it('uses each runtime dependency in one file only', () => {

@@ -26,32 +26,84 @@ import { createTracker } from './tracker.js'
 /** The index a manifest describes, for files under `options.roots` (each entry under the root it names). */
 export function createManifestIndex(options: ResolvedOptions, manifest: Manifest): AssetIndex {
   const builtAtMs = Date.parse(manifest.builtAt)
-  const sourceLayout = manifest.options.layout === 'source'
-  const listed = Object.entries(manifest.assets)
-  const entries = new Map(
-    options.unlisted.size === 0
-      ? listed
-      : listed.filter(
-          // The bundler's manifest is read, never served, even when a build listed it.
-          ([logicalPath, entry]) =>
-            !options.unlisted.has(path.join(rootOf(options, entry).root, logicalPath)),
-        ),
-  )
+  const entries = listedEntries(options, manifest)
   const directories = new Set<string>()
   for (const logicalPath of entries.keys()) addDirectories(directories, logicalPath)
-  const rules = (rewriteReferences: boolean, rule: ResolvedRoot): RereadRules => ({
-    rule,
-    graphOptions: { ...toGraphOptions(options), onWarning: () => {} },
-    // The root holds the source files: references are rewritten with the manifest's tokens.
-    tokenOf: (target) => entries.get(target)?.token,
-    rewriteReferences,
-  })
-  // Manifests record no mtimes (builds are reproducible): Last-Modified comes from the file, as
-  // nginx would send it, or the build time until the file is read.
-  const mtimeOf = (absolutePath: string, fallbackMs: number) =>
-    statSync(absolutePath, { throwIfNoEntry: false })?.mtimeMs ?? fallbackMs
+  const loaded: LoadedManifest = {
+    options,
+    entries,
+    builtAtMs,
+    sourceLayout: manifest.options.layout === 'source',
+  }
+  const tracker = createEntryTracker(loaded)
+  // Kept files of earlier builds exist only in out-dir builds, whose one root is the output directory.
+  const retained = createRetained(
+    options,
+    manifest,
+    rereadRules(loaded, false, rootOf(options, {})),
+    mtimeOf,
+    builtAtMs,
+  )
+  return {
+    get: (logicalPath) => tracker.get(logicalPath),
+    getRetained: (logicalPath, token) => retained.tracker.get(`${logicalPath}\0${token}`),
+    isDirectory: (logicalPath) => directories.has(logicalPath),
+    verify: (asset) => (retained.owns(asset) ? retained.tracker.verify(asset) : tracker.verify(asset)),
+    refresh: (logicalPath) => tracker.refresh(logicalPath),
+    assets: () =>
+      [...entries.keys()]
+        .map((logicalPath) => tracker.get(logicalPath))
+        .filter((asset): asset is Asset => asset !== undefined)
+        .sort(byLogicalPath),
+    count: () => entries.size,
+  }
+}
 
-  const tracker = createTracker({
+/** A manifest as the index serves it. */
+interface LoadedManifest {
+  readonly options: ResolvedOptions
+  /** The entries that may be served, by logical path. */
+  readonly entries: ReadonlyMap<string, ManifestEntry>
+  readonly builtAtMs: number
+  /** The build left the root as it was (no --out-dir): rewritten files are rewritten at load. */
+  readonly sourceLayout: boolean
+}
+
+/** The manifest's entries, less any that name a file the options say is read and never served. */
+function listedEntries(options: ResolvedOptions, manifest: Manifest): Map<string, ManifestEntry> {
+  const listed = Object.entries(manifest.assets)
+  if (options.unlisted.size === 0) return new Map(listed)
+  // The bundler's manifest is read, never served, even when a build listed it.
+  return new Map(
+    listed.filter(
+      ([logicalPath, entry]) => !options.unlisted.has(path.join(rootOf(options, entry).root, logicalPath)),
+    ),
+  )
+}
+
+/** How a file is read again under the rules of `rule`'s root. */
+function rereadRules(loaded: LoadedManifest, rewriteReferences: boolean, rule: ResolvedRoot): RereadRules {
+  return {
+    rule,
+    graphOptions: { ...toGraphOptions(loaded.options), onWarning: () => {} },
+    // The root holds the source files: references are rewritten with the manifest's tokens.
+    tokenOf: (target) => loaded.entries.get(target)?.token,
+    rewriteReferences,
+  }
+}
+
+/**
+ * Manifests record no mtimes (builds are reproducible): Last-Modified comes from the file, as nginx
+ * would send it, or the build time until the file is read.
+ */
+function mtimeOf(absolutePath: string, fallbackMs: number): number {
+  return statSync(absolutePath, { throwIfNoEntry: false })?.mtimeMs ?? fallbackMs
+}
+
+/** The tracker of the manifest's current entries: loaded on first use, re-read when they change. */
+function createEntryTracker(loaded: LoadedManifest) {
+  const { options, entries, sourceLayout, builtAtMs } = loaded
+  return createTracker({
     load(logicalPath) {
       const entry = entries.get(logicalPath)
       if (entry === undefined) return undefined
@@ -68,7 +120,7 @@ export function createManifestIndex(options: ResolvedOptions, manifest: Manifest
       const rule = rootNamed(options.roots, current.root)
       return rereadAsset(
         current,
-        rules(sourceLayout && entry.rewritten === true, rule),
+        rereadRules(loaded, sourceLayout && entry.rewritten === true, rule),
         entry,
         options.onWarning,
       )
@@ -79,22 +131,6 @@ export function createManifestIndex(options: ResolvedOptions, manifest: Manifest
       )
     },
   })
-
-  // Kept files of earlier builds exist only in out-dir builds, whose one root is the output directory.
-  const retained = createRetained(options, manifest, rules(false, rootOf(options, {})), mtimeOf, builtAtMs)
-  return {
-    get: (logicalPath) => tracker.get(logicalPath),
-    getRetained: (logicalPath, token) => retained.tracker.get(`${logicalPath}\0${token}`),
-    isDirectory: (logicalPath) => directories.has(logicalPath),
-    verify: (asset) => (retained.owns(asset) ? retained.tracker.verify(asset) : tracker.verify(asset)),
-    refresh: (logicalPath) => tracker.refresh(logicalPath),
-    assets: () =>
-      [...entries.keys()]
-        .map((logicalPath) => tracker.get(logicalPath))
-        .filter((asset): asset is Asset => asset !== undefined)
-        .sort(byLogicalPath),
-    count: () => entries.size,
-  }
 }
 
 /** The asset a manifest entry describes, not read yet: every claim is checked when the file is first read. */

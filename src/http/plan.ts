@@ -86,8 +86,31 @@ export function planResponse(
   const cached = context.reused.get(asset)?.[slot]
   if (cached !== undefined && cached.second === second) return cached.response
 
-  // Validators and cache headers go on 200, 206 and 304 alike (RFC 9110 §15.4.5). A 304 carries
-  // only those: the rest describe a body it does not have.
+  const headers = cacheHeaders(asset, cacheKind, etag, context, nowMs)
+  if (precondition === 'not-modified') {
+    return remember(context, asset, slot, second, finish(304, headers, null, asset, cacheKind, context))
+  }
+  const range =
+    rangeHeader !== undefined && isRangeCurrent(request.header('if-range'), validators)
+      ? parseRange(rangeHeader, size)
+      : undefined
+  const planned: PlannedContent = { asset, cacheKind, variant, size, method, headers }
+  if (range?.kind === 'unsatisfiable') return planUnsatisfiable(size)
+  if (range?.kind === 'single') return planPartial(planned, range, context)
+  return remember(context, asset, slot, second, planFull(planned, context))
+}
+
+/**
+ * The validators and cache headers, which go on 200, 206 and 304 alike (RFC 9110 §15.4.5). A 304
+ * carries only those: the rest describe a body it does not have.
+ */
+function cacheHeaders(
+  asset: Asset,
+  cacheKind: CacheKind,
+  etag: string,
+  context: PlanContext,
+  nowMs: number,
+): Record<string, string> {
   const headers: Record<string, string> = {
     etag,
     'last-modified': asset.lastModified,
@@ -102,42 +125,67 @@ export function planResponse(
     // A single allowed origin makes the response depend on the request's Origin.
     if (context.cors !== '*') headers.vary = headers.vary === undefined ? 'Origin' : `${headers.vary}, Origin`
   }
+  return headers
+}
 
-  if (precondition === 'not-modified') {
-    return remember(context, asset, slot, second, finish(304, headers, null, asset, cacheKind, context))
-  }
+/** What a response with content (200 or 206) is planned from. */
+interface PlannedContent {
+  readonly asset: Asset
+  readonly cacheKind: CacheKind
+  readonly variant: EncodedVariant | undefined
+  /** Size of the bytes sent: the variant's, or the asset's. */
+  readonly size: number
+  readonly method: string
+  /** The cache headers; the content headers are added to them. */
+  readonly headers: Record<string, string>
+}
 
+/** Adds the headers that describe the content to `planned.headers` and returns them. */
+function contentHeaders(planned: PlannedContent): Record<string, string> {
+  const { headers, asset, variant } = planned
   headers['accept-ranges'] = 'bytes'
   headers['x-content-type-options'] = 'nosniff'
   headers['content-type'] = asset.contentType
   if (variant !== undefined) headers['content-encoding'] = variant.encoding
-  const range =
-    rangeHeader !== undefined && isRangeCurrent(request.header('if-range'), validators)
-      ? parseRange(rangeHeader, size)
-      : undefined
+  return headers
+}
 
-  if (range?.kind === 'unsatisfiable') {
-    return {
-      status: 416,
-      headers: {
-        'accept-ranges': 'bytes',
-        'content-range': `bytes */${size}`,
-        'content-type': 'text/plain; charset=utf-8',
-        'content-length': '0',
-        'x-content-type-options': 'nosniff',
-      },
-      body: null,
-    }
+/** 416: the range lies past the end of the bytes. */
+function planUnsatisfiable(size: number): StaticResponse {
+  return {
+    status: 416,
+    headers: {
+      'accept-ranges': 'bytes',
+      'content-range': `bytes */${size}`,
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': '0',
+      'x-content-type-options': 'nosniff',
+    },
+    body: null,
   }
-  if (range?.kind === 'single') {
-    headers['content-range'] = `bytes ${range.start}-${range.end}/${size}`
-    headers['content-length'] = String(range.end - range.start + 1)
-    const body = method === 'GET' ? { asset, variant, start: range.start, end: range.end } : null
-    return finish(206, headers, body, asset, cacheKind, context)
-  }
+}
+
+/** 206: one range of the bytes. */
+function planPartial(
+  planned: PlannedContent,
+  range: { readonly start: number; readonly end: number },
+  context: PlanContext,
+): StaticResponse {
+  const { asset, variant, size, method, cacheKind } = planned
+  const headers = contentHeaders(planned)
+  headers['content-range'] = `bytes ${range.start}-${range.end}/${size}`
+  headers['content-length'] = String(range.end - range.start + 1)
+  const body = method === 'GET' ? { asset, variant, start: range.start, end: range.end } : null
+  return finish(206, headers, body, asset, cacheKind, context)
+}
+
+/** 200: the whole of the bytes (no body for HEAD or an empty file). */
+function planFull(planned: PlannedContent, context: PlanContext): StaticResponse {
+  const { asset, variant, size, method, cacheKind } = planned
+  const headers = contentHeaders(planned)
   headers['content-length'] = String(size)
   const body = method === 'GET' && size > 0 ? { asset, variant, start: 0, end: size - 1 } : null
-  return remember(context, asset, slot, second, finish(200, headers, body, asset, cacheKind, context))
+  return finish(200, headers, body, asset, cacheKind, context)
 }
 
 /** Keeps `response` for reuse within `second`, unless its slot is -1; returns it. */

@@ -169,9 +169,14 @@ function headerLines(manifest: Manifest, options: NginxOptions): string[] {
 
 /** The maps from the requested URL to its caching, and from the path to whether the build has it. */
 function mapLines(urls: BuildUrls, caching: Caching): string[] {
+  return [...cacheMapLines(urls, caching), ...knownMapLines(urls), ...copyMapLines(urls), '']
+}
+
+/** Cache-Control and Expires by the URL requested, before and after the fallback, and for a 404. */
+function cacheMapLines(urls: BuildUrls, caching: Caching): string[] {
   const immutable = [...new Set(urls.immutable)]
   const fallbackImmutable = [...new Set(urls.fallbackImmutable)]
-  const lines = [
+  return [
     '# Cache-Control and Expires by the exact URL requested (as vstatic’s url() writes it).',
     'map $request_uri $vstatic_cache_control {',
     `    default ${quote(caching.defaultCache)};`,
@@ -207,6 +212,12 @@ function mapLines(urls: BuildUrls, caching: Caching): string[] {
     `    404 ${quote(caching.notFound)};`,
     '    default "";',
     '}',
+  ]
+}
+
+/** Whether the build has the path: anything else under the prefix is 404, as in vstatic. */
+function knownMapLines(urls: BuildUrls): string[] {
+  return [
     '# The files of the build: anything else under the prefix is 404, as in vstatic (dotfiles included).',
     'map $uri $vstatic_known {',
     '    volatile;',
@@ -214,6 +225,11 @@ function mapLines(urls: BuildUrls, caching: Caching): string[] {
     ...[...new Set(urls.known)].map((url) => `    ${quote(url)} 1;`),
     '}',
   ]
+}
+
+/** The copy a versioned URL is served from, when the build keeps copies named by their token. */
+function copyMapLines(urls: BuildUrls): string[] {
+  const lines: string[] = []
   if (urls.copies.size > 0) {
     // A map's value is a template: a `$` from a file name would name a variable (a request
     // header, even). nginx has no escape for it, so a `$` is spelled through a variable that holds one.
@@ -234,7 +250,6 @@ function mapLines(urls: BuildUrls, caching: Caching): string[] {
       '}',
     )
   }
-  lines.push('')
   return lines
 }
 

@@ -51,127 +51,146 @@ export interface Pipeline {
 const MAX_ATTEMPTS = 3
 const BUSY_CODES = new Set(['EMFILE', 'ENFILE'])
 
-/** The pipeline over `context`. */
+/** The pipeline over `context`: each handler is one of the named steps below, bound to it. */
 export function createPipeline(context: PipelineContext): Pipeline {
-  const { index } = context
-  const planNotFound = createNotFound(context.notFoundCacheControl)
-
-  /** A response for every target but a file; undefined for a file. */
-  function planOther(target: Exclude<Target, { kind: 'asset' }>, method: string): StaticResponse | undefined {
-    switch (target.kind) {
-      case 'redirect':
-        return planRedirect(target.location, method)
-      case 'bad-request':
-        return planError(400, `Bad Request: ${target.reason}`, method, {})
-      case 'not-found':
-        return context.fallthrough ? undefined : planNotFound(method)
-      case 'none':
-        return undefined
-    }
+  const steps: Steps = { ...context, planNotFound: createNotFound(context.notFoundCacheControl) }
+  return {
+    respond: (request) => respond(steps, request),
+    prepare: (request) => prepare(steps, request),
+    handle: (req, res, next) => handle(steps, req, res, next),
+    fetch: (request) => fetchResponse(steps, request),
   }
+}
 
-  function respond(request: RequestInfo): StaticResponse | undefined {
-    const target = resolveRequest(request.url, context.resolve)
-    if (target.kind !== 'asset') return planOther(target, request.method)
-    return planResponse(target.asset, target.cacheKind, request, context.plan)
+// --- the steps ---
+
+/** The context with the 404 it answers built once. */
+interface Steps extends PipelineContext {
+  readonly planNotFound: (method: string) => StaticResponse
+}
+
+/** A response for every target but a file; undefined for a file. */
+function planOther(
+  steps: Steps,
+  target: Exclude<Target, { kind: 'asset' }>,
+  method: string,
+): StaticResponse | undefined {
+  switch (target.kind) {
+    case 'redirect':
+      return planRedirect(target.location, method)
+    case 'bad-request':
+      return planError(400, `Bad Request: ${target.reason}`, method, {})
+    case 'not-found':
+      return steps.fallthrough ? undefined : steps.planNotFound(method)
+    case 'none':
+      return undefined
   }
+}
 
-  async function prepare(request: RequestInfo): Promise<PreparedResponse | undefined> {
-    try {
-      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const target = resolveRequest(request.url, context.resolve)
-        if (target.kind !== 'asset') {
-          const plan = planOther(target, request.method)
-          return plan === undefined ? undefined : toPrepared(plan)
-        }
-        const asset = await index.verify(target.asset)
-        // Gone: resolve once more, which may find another answer (the current file for a dropped
-        // file of an earlier build); a refreshed asset may no longer carry the requested token.
-        if (asset === undefined && attempt > 0) return notFound(request.method)
-        if (asset !== target.asset) continue
-        const plan = planResponse(asset, target.cacheKind, request, context.plan)
-        if (plan.body === null || typeof plan.body === 'string') return toPrepared(plan)
-        const prepared = await openPlanned(plan, plan.body, request.method)
-        if (prepared !== 'changed') return prepared
-        await index.refresh(asset.logicalPath)
+/** Resolves and plans without I/O, from the index as it stands. */
+function respond(steps: Steps, request: RequestInfo): StaticResponse | undefined {
+  const target = resolveRequest(request.url, steps.resolve)
+  if (target.kind !== 'asset') return planOther(steps, target, request.method)
+  return planResponse(target.asset, target.cacheKind, request, steps.plan)
+}
+
+/** Resolves, checks the file, plans and opens the body, re-reading a file that changed meanwhile. */
+async function prepare(steps: Steps, request: RequestInfo): Promise<PreparedResponse | undefined> {
+  try {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const target = resolveRequest(request.url, steps.resolve)
+      if (target.kind !== 'asset') {
+        const plan = planOther(steps, target, request.method)
+        return plan === undefined ? undefined : toPrepared(plan)
       }
+      const asset = await steps.index.verify(target.asset)
+      // Gone: resolve once more, which may find another answer (the current file for a dropped
+      // file of an earlier build); a refreshed asset may no longer carry the requested token.
+      if (asset === undefined && attempt > 0) return notFound(steps, request.method)
+      if (asset !== target.asset) continue
+      const plan = planResponse(asset, target.cacheKind, request, steps.plan)
+      if (plan.body === null || typeof plan.body === 'string') return toPrepared(plan)
+      const prepared = await openPlanned(steps, plan, plan.body, request.method)
+      if (prepared !== 'changed') return prepared
+      await steps.index.refresh(asset.logicalPath)
+    }
+    return toPrepared(planBusy(request.method))
+  } catch (error) {
+    if (BUSY_CODES.has((error as NodeJS.ErrnoException).code ?? ''))
       return toPrepared(planBusy(request.method))
-    } catch (error) {
-      if (BUSY_CODES.has((error as NodeJS.ErrnoException).code ?? ''))
-        return toPrepared(planBusy(request.method))
-      throw error
-    }
+    throw error
   }
+}
 
-  async function openPlanned(
-    plan: StaticResponse,
-    body: FileBody,
-    method: string,
-  ): Promise<PreparedResponse | 'changed'> {
-    const opened = await openBody(body, context.bodies)
-    switch (opened.kind) {
-      case 'bytes':
-        return { status: plan.status, headers: plan.headers, body: opened.bytes, length: opened.bytes.length }
-      case 'stream':
-        return { status: plan.status, headers: plan.headers, body: opened.stream, length: opened.length }
-      case 'changed':
-      case 'gone':
-        return 'changed'
-      case 'busy':
-        return toPrepared(planBusy(method))
-      case 'error':
-        throw opened.error
-    }
+/** Opens the planned body; 'changed' when the file no longer holds the planned bytes. */
+async function openPlanned(
+  steps: Steps,
+  plan: StaticResponse,
+  body: FileBody,
+  method: string,
+): Promise<PreparedResponse | 'changed'> {
+  const opened = await openBody(body, steps.bodies)
+  switch (opened.kind) {
+    case 'bytes':
+      return { status: plan.status, headers: plan.headers, body: opened.bytes, length: opened.bytes.length }
+    case 'stream':
+      return { status: plan.status, headers: plan.headers, body: opened.stream, length: opened.length }
+    case 'changed':
+    case 'gone':
+      return 'changed'
+    case 'busy':
+      return toPrepared(planBusy(method))
+    case 'error':
+      throw opened.error
   }
+}
 
-  function notFound(method: string): PreparedResponse | undefined {
-    return context.fallthrough ? undefined : toPrepared(planNotFound(method))
+function notFound(steps: Steps, method: string): PreparedResponse | undefined {
+  return steps.fallthrough ? undefined : toPrepared(steps.planNotFound(method))
+}
+
+/** The response when it can be written at once: a trusted asset whose body is in memory, or no body. */
+function respondAtOnce(steps: Steps, request: RequestInfo): StaticResponse | undefined | 'later' {
+  const target = resolveRequest(request.url, steps.resolve)
+  if (target.kind !== 'asset') return planOther(steps, target, request.method)
+  if (steps.index.verify(target.asset) !== target.asset) return 'later'
+  const plan = planResponse(target.asset, target.cacheKind, request, steps.plan)
+  const body = plan.body
+  if (body === null || typeof body === 'string' || bodyInMemory(body, steps.bodies) !== undefined) return plan
+  return 'later'
+}
+
+/** node:http and Connect: answers from memory without a promise when it can, else through prepare(). */
+function handle(steps: Steps, req: IncomingMessage, res: ServerResponse, next?: NextFunction): void {
+  const request = toRequestInfo(req)
+  const plan = respondAtOnce(steps, request)
+  if (plan === undefined) {
+    if (next) next()
+    else writePlan(res, steps.planNotFound(request.method), steps.bodies)
+    return
   }
-
-  /** The response when it can be written at once: a trusted asset whose body is in memory, or no body. */
-  function respondAtOnce(request: RequestInfo): StaticResponse | undefined | 'later' {
-    const target = resolveRequest(request.url, context.resolve)
-    if (target.kind !== 'asset') return planOther(target, request.method)
-    if (index.verify(target.asset) !== target.asset) return 'later'
-    const plan = planResponse(target.asset, target.cacheKind, request, context.plan)
-    const body = plan.body
-    if (body === null || typeof body === 'string' || bodyInMemory(body, context.bodies) !== undefined)
-      return plan
-    return 'later'
+  if (plan !== 'later') {
+    writePlan(res, plan, steps.bodies)
+    return
   }
+  prepare(steps, request).then(
+    (prepared) => {
+      if (prepared !== undefined) writeNodeResponse(res, prepared)
+      else if (next) next()
+      else writePlan(res, steps.planNotFound(request.method), steps.bodies)
+    },
+    (error: unknown) => {
+      if (next) next(error)
+      else writeNodeResponse(res, toPrepared(planError(500, 'Internal Server Error', request.method, {})))
+    },
+  )
+}
 
-  function handle(req: IncomingMessage, res: ServerResponse, next?: NextFunction): void {
-    const request = toRequestInfo(req)
-    const plan = respondAtOnce(request)
-    if (plan === undefined) {
-      if (next) next()
-      else writePlan(res, planNotFound(request.method), context.bodies)
-      return
-    }
-    if (plan !== 'later') {
-      writePlan(res, plan, context.bodies)
-      return
-    }
-    prepare(request).then(
-      (prepared) => {
-        if (prepared !== undefined) writeNodeResponse(res, prepared)
-        else if (next) next()
-        else writePlan(res, planNotFound(request.method), context.bodies)
-      },
-      (error: unknown) => {
-        if (next) next(error)
-        else writeNodeResponse(res, toPrepared(planError(500, 'Internal Server Error', request.method, {})))
-      },
-    )
-  }
-
-  async function fetchResponse(request: Request): Promise<Response> {
-    const info = toWebRequestInfo(request)
-    const prepared = await prepare(info)
-    return toWebResponse(prepared ?? toPrepared(planNotFound(info.method)))
-  }
-
-  return { respond, prepare, handle, fetch: fetchResponse }
+/** Web-standard runtimes: every request goes through prepare(). */
+async function fetchResponse(steps: Steps, request: Request): Promise<Response> {
+  const info = toWebRequestInfo(request)
+  const prepared = await prepare(steps, info)
+  return toWebResponse(prepared ?? toPrepared(steps.planNotFound(info.method)))
 }
 
 /** Writes a plan whose body is in memory or absent. */
