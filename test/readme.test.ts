@@ -1,19 +1,8 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
 import { describe, expect, it, onTestFinished } from 'vitest'
-
-const REPO = fileURLToPath(new URL('..', import.meta.url))
-
-/** The ```ts blocks of the README: complete programs, each checked as a module of its own. */
-function typeScriptBlocks(): Array<{ line: number; code: string }> {
-  const text = readFileSync(path.join(REPO, 'README.md'), 'utf8')
-  return [...text.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => ({
-    line: text.slice(0, match.index).split('\n').length + 1,
-    code: match[1] ?? '',
-  }))
-}
+import { fencedBlocks, markdownPages, REPO, readPage } from './helpers/markdown.js'
 
 /** Type-checks `files` with the tests' compiler options (strict; `vstatic` mapped to src/). */
 function diagnose(files: readonly string[]): string[] {
@@ -40,19 +29,28 @@ function diagnose(files: readonly string[]): string[] {
     })
 }
 
-describe('README', () => {
-  it('has TypeScript examples for node:http and every framework, and each type-checks', () => {
-    const blocks = typeScriptBlocks()
-    expect(blocks.length).toBeGreaterThanOrEqual(5)
+describe('the ```ts blocks of the README and the docs', () => {
+  it('include examples for node:http and every framework in the README', () => {
+    const readme = fencedBlocks(readPage('README.md'), 'ts').map(({ code }) => code)
+    for (const module of ['node:http', 'vstatic/express', 'vstatic/fastify', 'vstatic/koa', 'vstatic/hono']) {
+      expect(readme.some((code) => code.includes(`from '${module}'`))).toBe(true)
+    }
+  })
+
+  it('each type-check as a module of its own', () => {
     mkdirSync(path.join(REPO, '.tmp'), { recursive: true })
     // Inside the repository, so that the examples' imports resolve as an app's would.
-    const dir = mkdtempSync(path.join(REPO, '.tmp', 'readme-'))
+    const dir = mkdtempSync(path.join(REPO, '.tmp', 'docs-'))
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
-    const files = blocks.map(({ line, code }) => {
-      const file = path.join(dir, `readme-line-${line}.ts`)
-      writeFileSync(file, `${code}\nexport {}\n`)
-      return file
-    })
+    const files = markdownPages().flatMap((page) =>
+      fencedBlocks(readPage(page), 'ts').map(({ line, code }) => {
+        // The file's name says where the block is: docs-guides-build.md-line-42.ts
+        const file = path.join(dir, `${page.replaceAll('/', '-')}-line-${line}.ts`)
+        writeFileSync(file, `${code}\nexport {}\n`)
+        return file
+      }),
+    )
+    expect(files.length).toBeGreaterThanOrEqual(10)
     expect(diagnose(files)).toEqual([])
-  }, 60_000)
+  }, 120_000)
 })
