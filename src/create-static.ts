@@ -15,7 +15,7 @@ import { createEntry } from './markup/entry-tags.js'
 import { renderImportMap } from './markup/import-map.js'
 import { createTagHelpers } from './markup/tag-helpers.js'
 import { createUrl } from './markup/url.js'
-import { type ResolvedOptions, resolveOptions } from './options/options.js'
+import { type ResolvedOptions, resolveOptions, withBuiltOptions } from './options/options.js'
 import { createBodyCache } from './serve/body-cache.js'
 import { createBodySource } from './serve/open-body.js'
 import { createPipeline } from './serve/pipeline.js'
@@ -46,23 +46,7 @@ export async function createStatic(options: StaticOptions): Promise<StaticAssets
       )
     }
     manifest = loadManifest(resolved.manifest, { ...resolved, root: resolved.roots.map(({ root }) => root) })
-    resolved = resolveOptions({
-      ...options,
-      prefix: options.prefix ?? manifest.options.prefix,
-      versioning: options.versioning ?? manifest.options.versioning,
-      integrity: options.integrity ?? manifest.options.integrity,
-      ignore: options.ignore ?? manifest.options.ignore,
-    })
-    const built = { ...manifest.options, ignore: manifest.options.ignore ?? [] }
-    for (const name of ['prefix', 'versioning', 'integrity', 'ignore'] as const) {
-      const [given, expected] = [JSON.stringify(resolved[name]), JSON.stringify(built[name])]
-      if (given !== expected) {
-        throw new StaticConfigError(
-          name,
-          `is ${given} but ${resolved.manifest} was built with ${expected}; rebuild it or drop the option`,
-        )
-      }
-    }
+    resolved = withBuiltOptions(resolved, options, manifest.options, resolved.manifest)
   }
   // The index kind is chosen once, here: a manifest, dev mode's live view of the disk, or a scan.
   const index: AssetIndex =
@@ -84,7 +68,7 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
   })
   const pipeline = createPipeline({
     index,
-    resolve: { index, prefix: options.prefix, aliases: options.aliases, indexFile: options.index },
+    resolve: { index, prefix: options.prefix, aliases: options.aliases, indexFile: options.indexFile },
     plan: {
       policies: createCachePolicies(options),
       setHeaders: options.setHeaders,

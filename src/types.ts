@@ -203,6 +203,8 @@ export interface StaticOptions {
    */
   dev?: boolean
   /** File served for a directory URL (`/static/docs/` → `docs/index.html`); `false` for none. @default false */
+  indexFile?: string | false
+  /** @deprecated Use `indexFile`, which this is another name for. */
   index?: string | false
   /** `ignore`: dotfiles are neither indexed nor served (`.well-known/` excepted); `allow`: they are. @default 'ignore' */
   dotfiles?: Dotfiles

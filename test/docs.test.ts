@@ -7,27 +7,20 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
-import type { Command, OptionTable } from '../src/cli/args.js'
 import { build } from '../src/cli/build.js'
+import type { Command, OptionTable } from '../src/cli/command.js'
 import { main } from '../src/cli/main.js'
 import { nginx } from '../src/cli/nginx.js'
 import { serve } from '../src/cli/serve.js'
 import { url } from '../src/cli/url.js'
 import { verify } from '../src/cli/verify.js'
 import { StaticConfigError } from '../src/errors.js'
-import { resolveOptions } from '../src/options.js'
+import { resolveOptions } from '../src/options/options.js'
 import type { StaticOptions } from '../src/types.js'
 import { PUBLIC_ROOT } from './helpers/fixtures.js'
 import { anchors, headings, links, markdownPages, REPO, readPage, withoutFences } from './helpers/markdown.js'
 
 const README_MAX_BYTES = 12_288
-
-/**
- * Documented names that an option is being renamed to, with the name the code has now: accepted
- * while the code still has only the old name. Once both are keys of StaticOptions, the entry has
- * no effect and may go.
- */
-const RENAMED: Readonly<Record<string, string>> = { indexFile: 'index' }
 
 /** The property names of `StaticOptions`, read from src/types.ts with the compiler. */
 function staticOptionKeys(): string[] {
@@ -132,11 +125,7 @@ describe('docs/reference/options.md', () => {
   })
 
   it('documents no option that is gone', () => {
-    const known = (name: string): boolean => {
-      const oldName = RENAMED[name]
-      return keys.includes(name) || (oldName !== undefined && keys.includes(oldName))
-    }
-    expect(documented.filter((name) => !known(name))).toEqual([])
+    expect(documented.filter((name) => !keys.includes(name))).toEqual([])
     expect(new Set(documented).size).toBe(documented.length)
   })
 

@@ -35,7 +35,17 @@ describe('createStatic() option validation', () => {
     },
     { option: 'aliases', given: { aliases: ['x'] }, message: 'must be an object' },
     { option: 'dev', given: { dev: 'yes' }, message: 'option "dev" must be true or false, got "yes"' },
+    {
+      option: 'indexFile',
+      given: { indexFile: 'a/index.html' },
+      message: 'option "indexFile" must be a file name',
+    },
     { option: 'index', given: { index: 'a/index.html' }, message: 'option "index" must be a file name' },
+    {
+      option: 'index',
+      given: { index: 'index.html', indexFile: 'index.html' },
+      message: 'option "index" is the older name of indexFile; give only indexFile',
+    },
     {
       option: 'dotfiles',
       given: { dotfiles: 'deny' },
@@ -79,5 +89,24 @@ describe('createStatic() option validation', () => {
   it('rejects a missing options object with a clear message', async () => {
     const error = await createStatic(undefined as unknown as StaticOptions).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(StaticConfigError)
+  })
+})
+
+describe('indexFile and its older name index', () => {
+  it.each([{ indexFile: 'robots.txt' }, { index: 'robots.txt' }] as const)(
+    'serves the file of a directory URL with %o',
+    async (option) => {
+      const assets = await createStatic({ root: PUBLIC_ROOT, prefix: '/', ...option })
+      const response = await assets.fetch(new Request('http://localhost/'))
+      expect(response.status).toBe(200)
+      expect(await response.text()).toBe(
+        await (await assets.fetch(new Request('http://localhost/robots.txt'))).text(),
+      )
+    },
+  )
+
+  it('serves no directory URL without either', async () => {
+    const assets = await createStatic({ root: PUBLIC_ROOT, prefix: '/' })
+    expect((await assets.fetch(new Request('http://localhost/'))).status).toBe(404)
   })
 })

@@ -207,7 +207,7 @@ function rewriteEntry(
 
 /** The root that holds an entry's file: the one it names (a source build of several roots), or the first. */
 function rootOf(options: ResolvedOptions, entry: { readonly root?: number }): ResolvedRoot {
-  return options.roots[entry.root ?? 0] ?? (options.roots[0] as ResolvedRoot)
+  return options.roots[entry.root ?? 0] ?? options.roots[0]
 }
 
 /** Files of earlier builds kept by `--keep`: immutable under their old token while their bytes are the ones recorded. */

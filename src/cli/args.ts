@@ -4,46 +4,15 @@
  * @module
  */
 import { parseArgs } from 'node:util'
+import {
+  type CliIo,
+  type Command,
+  isParseArgsError,
+  type OptionSpec,
+  type OptionTable,
+  UsageError,
+} from './command.js'
 import { formatHelp } from './help.js'
-import type { CliIo } from './io.js'
-
-/** A mistake on the command line: exit code 2, the command's usage line and a pointer to --help. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError'
-}
-
-/**
- * One option of a command: how parseArgs reads it and how --help lists it. An option without
- * `help` is accepted but not listed.
- */
-export interface OptionSpec {
-  readonly type: 'string' | 'boolean'
-  readonly multiple?: boolean
-  readonly default?: string | boolean | string[]
-  /** The value's placeholder in --help, e.g. "<n>". */
-  readonly value?: string
-  /** The description in --help: one line, or the lines exactly as printed. */
-  readonly help?: string | readonly string[]
-}
-
-/** A command's options by long name (without the leading "--"). */
-export type OptionTable = Readonly<Record<string, OptionSpec>>
-
-/** One `vstatic` command: its line in the overview, its --help around the options, and what it runs. */
-export interface Command<Options extends OptionTable = OptionTable> {
-  /** How the overview names it, e.g. "serve <root>". */
-  readonly synopsis: string
-  /** What it does, in the overview's one line. */
-  readonly summary: string
-  /** The usage line of its --help, e.g. "vstatic serve <root> [options]". */
-  readonly usage: string
-  /** The paragraph under the usage line. */
-  readonly description: string
-  readonly options: Options
-  /** A closing paragraph under the options. */
-  readonly footer?: string
-  run(args: readonly string[], io: CliIo): Promise<number> | number
-}
 
 const HELP_OPTION = { type: 'boolean', short: 'h', default: false } as const
 
@@ -150,17 +119,12 @@ function editDistance(a: string, b: string): number {
   return previous[a.length]?.[b.length] ?? Math.max(a.length, b.length)
 }
 
-/** True for the errors parseArgs throws on unknown options or missing values. */
-export function isParseArgsError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')
-}
-
 /** The directories a command such as `build <root>...` takes: one, or several in lookup order. */
-export function rootPositionals(positionals: readonly string[], command: string): string[] {
-  if (positionals.length === 0)
+export function rootPositionals(positionals: readonly string[], command: string): [string, ...string[]] {
+  const [first, ...rest] = positionals
+  if (first === undefined)
     throw new UsageError(`${command} needs the static directory: vstatic ${command} <root>...`)
-  return [...positionals]
+  return [first, ...rest]
 }
 
 /** The `--ignore` option of the commands that index a root. */
@@ -194,4 +158,18 @@ export function parseAliases(values: readonly string[]): Record<string, string> 
     aliases[value.slice(0, equals)] = value.slice(equals + 1)
   }
   return aliases
+}
+
+/** The value of a flag that takes one of `allowed` (`--versioning filename`), checked as it is read. */
+export function parseChoice<T extends string>(
+  flag: string,
+  value: string | undefined,
+  allowed: readonly T[],
+): T | undefined {
+  if (value === undefined) return undefined
+  if (!(allowed as readonly string[]).includes(value)) {
+    const choices = allowed.map((choice) => JSON.stringify(choice)).join(', ')
+    throw new UsageError(`${flag} must be one of ${choices}, got ${JSON.stringify(value)}`)
+  }
+  return value as T
 }

@@ -5,17 +5,10 @@
 import path from 'node:path'
 import cliProgress from 'cli-progress'
 import { type BuildProgress, type BuildSummary, buildManifest } from '../builder/build.js'
-import type { Dotfiles, IntegrityAlgorithm, Versioning } from '../types.js'
-import {
-  type Command,
-  IGNORE_OPTION,
-  type OptionTable,
-  parseCommand,
-  parseOptionalWhole,
-  rootPositionals,
-  UsageError,
-} from './args.js'
-import type { CliIo } from './io.js'
+import { DOTFILES, INTEGRITY_ALGORITHMS, VERSIONINGS } from '../types.js'
+import { IGNORE_OPTION, parseChoice, parseCommand, parseOptionalWhole, rootPositionals } from './args.js'
+import type { CliIo } from './command.js'
+import { type Command, type OptionTable, UsageError } from './command.js'
 import { finishReport, startReport } from './report-file.js'
 
 const OPTIONS = {
@@ -115,12 +108,12 @@ async function runBuild(args: readonly string[], io: CliIo): Promise<number> {
     out: manifestPath,
     outDir: values['out-dir'],
     keep: parseOptionalWhole('--keep', values.keep),
-    versioning: values.versioning as Versioning | undefined,
+    versioning: parseChoice('--versioning', values.versioning, VERSIONINGS),
     prefix: values.prefix,
     ignore: values.ignore,
     compress: values.compress,
-    integrity: values.integrity as IntegrityAlgorithm | undefined,
-    dotfiles: values.dotfiles as Dotfiles | undefined,
+    integrity: parseChoice('--integrity', values.integrity, INTEGRITY_ALGORITHMS),
+    dotfiles: parseChoice('--dotfiles', values.dotfiles, DOTFILES),
     fingerprinted: parseFingerprinted(values.fingerprinted),
     strict: values.strict,
     onWarning: (message, context) => {

@@ -10,8 +10,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildManifest } from '../builder/build.js'
 import { loadManifest } from '../manifest/check.js'
-import { readManifest } from '../manifest/format.js'
-import type { CliIo } from './io.js'
+import type { CliIo } from './command.js'
 import type { ServerSettings } from './listen.js'
 import { STOP_MESSAGE, WORKER_ENV, type WorkerOrder } from './worker.js'
 
@@ -40,13 +39,19 @@ interface Generation {
   readonly url: string
 }
 
+/** A manifest the workers load, with the build id its build or its check returned. */
+interface PreparedManifest {
+  readonly file: string
+  readonly buildId: string
+}
+
 /** The state of one cluster: its manifests, its current workers, and whether it is reloading or stopping. */
 class Primary {
   /** Manifests this primary wrote, removed once no worker loads them. */
   private readonly temporary = new Set<string>()
   private generation = 0
   /** The manifest the current workers load, and that a replacement worker loads. */
-  private manifest = ''
+  private manifest: PreparedManifest = { file: '', buildId: '' }
   private current = new Set<Worker>()
   /** Unplanned exits since a worker last started listening; sets the back-off before a replacement. */
   private failures = 0
@@ -62,16 +67,14 @@ class Primary {
 
   async start(): Promise<void> {
     this.manifest = await this.prepareManifest()
-    const first = await this.startGeneration(this.manifest)
+    const first = await this.startGeneration(this.manifest.file)
     this.current = first.workers
     this.io.stdout(`Listening on ${first.url}\n`)
     this.io.stdout(
       `Serving ${[this.settings.root]
         .flat()
         .map((root) => path.resolve(root))
-        .join(
-          ', ',
-        )} at ${first.url} with ${this.workerCount()} (build ${readManifest(this.manifest).buildId})\n`,
+        .join(', ')} at ${first.url} with ${this.workerCount()} (build ${this.manifest.buildId})\n`,
     )
   }
 
@@ -120,13 +123,13 @@ class Primary {
   private async replaceGeneration(): Promise<void> {
     const previousManifest = this.manifest
     const next = await this.prepareManifest()
-    const started = await this.startGeneration(next)
+    const started = await this.startGeneration(next.file)
     const old = this.current
     this.current = started.workers
     this.manifest = next
-    this.io.stdout(`Reloaded: ${this.workerCount()} on build ${readManifest(next).buildId}\n`)
+    this.io.stdout(`Reloaded: ${this.workerCount()} on build ${next.buildId}\n`)
     await retire(old, this.settings.limits.drainTimeoutMs)
-    if (this.temporary.delete(previousManifest)) rmSync(previousManifest, { force: true })
+    if (this.temporary.delete(previousManifest.file)) rmSync(previousManifest.file, { force: true })
   }
 
   private async stop(signal: NodeJS.Signals): Promise<void> {
@@ -146,16 +149,17 @@ class Primary {
   }
 
   /** The manifest given with --manifest (checked here rather than in every worker), or a new one built from the root. */
-  private async prepareManifest(): Promise<string> {
+  private async prepareManifest(): Promise<PreparedManifest> {
     this.generation++
     const given = this.settings.options.manifest
     if (given !== undefined) {
-      loadManifest(path.resolve(given), { ...this.settings.options, root: this.settings.root })
-      return path.resolve(given)
+      const file = path.resolve(given)
+      const { buildId } = loadManifest(file, { ...this.settings.options, root: this.settings.root })
+      return { file, buildId }
     }
     const out = path.join(tmpdir(), `vstatic-${process.pid}-${this.generation}.json`)
     this.temporary.add(out)
-    await buildManifest({
+    const { buildId } = await buildManifest({
       root: this.settings.root,
       ignore: this.settings.options.ignore,
       out,
@@ -164,7 +168,7 @@ class Primary {
       dotfiles: this.settings.options.dotfiles,
       onWarning: (message) => this.io.stderr(`vstatic: warning: ${message}\n`),
     })
-    return out
+    return { file: out, buildId }
   }
 
   /** Forks `count` workers on `manifest`; if one exits before it listens, kills the others and rejects. */
@@ -203,7 +207,7 @@ class Primary {
       `vstatic: worker ${worker.process.pid} exited (${signal ?? `code ${code}`}); starting a replacement\n`,
     )
     setTimeout(() => {
-      if (!this.stopping) this.current.add(this.fork(this.manifest, true))
+      if (!this.stopping) this.current.add(this.fork(this.manifest.file, true))
     }, delay).unref()
   }
 

@@ -2,7 +2,7 @@
  * The --help texts: the overview of `vstatic`, and each command's help around its option table.
  * @module
  */
-import type { Command, OptionSpec } from './args.js'
+import type { Command, OptionSpec } from './command.js'
 
 /** Where descriptions start, in the overview and in every --help. */
 const DESCRIPTION_COLUMN = 24

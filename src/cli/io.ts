@@ -3,13 +3,7 @@
  * @module
  */
 import { StaticConfigError } from '../errors.js'
-import { isParseArgsError, UsageError } from './args.js'
-
-/** Where the CLI writes; replaced in tests. */
-export interface CliIo {
-  readonly stdout: (text: string) => void
-  readonly stderr: (text: string) => void
-}
+import { type CliIo, isParseArgsError, UsageError } from './command.js'
 
 export const DEFAULT_IO: CliIo = {
   stdout: (text) => process.stdout.write(text),

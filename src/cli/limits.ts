@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs'
 import type http from 'node:http'
 import type { Socket } from 'node:net'
-import { type OptionTable, parseWhole, UsageError } from './args.js'
+import { parseWhole } from './args.js'
+import { type OptionTable, UsageError } from './command.js'
 
 /** The limits of one serving process, in milliseconds and connections. */
 export interface ServerLimits {

@@ -8,7 +8,7 @@ import net, { type AddressInfo } from 'node:net'
 import { createStatic } from '../create-static.js'
 import type { StaticOptions } from '../types.js'
 import { type AccessLogSettings, createAccessLog } from './access-log.js'
-import type { CliIo } from './io.js'
+import type { CliIo } from './command.js'
 import { applyLimits, type ServerLimits, serverOptions, throttled } from './limits.js'
 
 /**

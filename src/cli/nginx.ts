@@ -6,16 +6,10 @@ import path from 'node:path'
 import { loadManifest } from '../manifest/check.js'
 import { formatNginxConfig } from '../nginx/config.js'
 import { DEFAULT_ALIASES, resolveCors } from '../options/options.js'
-import type { Dotfiles } from '../types.js'
-import {
-  type Command,
-  type OptionTable,
-  parseAliases,
-  parseCommand,
-  parseOptionalWhole,
-  UsageError,
-} from './args.js'
-import type { CliIo } from './io.js'
+import { DOTFILES } from '../types.js'
+import { parseAliases, parseChoice, parseCommand, parseOptionalWhole } from './args.js'
+import type { CliIo } from './command.js'
+import { type Command, type OptionTable, UsageError } from './command.js'
 
 const OPTIONS = {
   manifest: { type: 'string', value: '<file>', help: 'The manifest written by vstatic build (required)' },
@@ -96,7 +90,7 @@ function runNginx(args: readonly string[], io: CliIo): number {
   // Checked against --root when it exists on this machine (the configuration may be written elsewhere).
   const manifest = loadManifest(path.resolve(values.manifest), {
     root: values.root,
-    dotfiles: values.dotfiles as Dotfiles | undefined,
+    dotfiles: parseChoice('--dotfiles', values.dotfiles, DOTFILES),
   })
   if (values.prefix !== undefined && values.prefix !== manifest.options.prefix) {
     throw new UsageError(`--prefix ${values.prefix} differs from the manifest's ${manifest.options.prefix}`)

@@ -3,22 +3,21 @@
  * @module
  */
 import { availableParallelism } from 'node:os'
-import type { Dotfiles, Versioning } from '../types.js'
+import { DOTFILES, VERSIONINGS } from '../types.js'
 import { LOG_FORMATS, type LogFormat } from './access-log.js'
 import {
-  type Command,
   IGNORE_OPTION,
-  type OptionTable,
   type ParsedArgs,
   parseAliases,
+  parseChoice,
   parseCommand,
   parseOptionalWhole,
   parseWhole,
-  UsageError,
 } from './args.js'
 import { findInvalidProxy } from './client-address.js'
 import { runCluster } from './cluster.js'
-import type { CliIo } from './io.js'
+import type { CliIo } from './command.js'
+import { type Command, type OptionTable, UsageError } from './command.js'
 import { LIMIT_OPTIONS, parseLimits } from './limits.js'
 import { listen, type ServerSettings, waitForSignal } from './listen.js'
 
@@ -146,9 +145,9 @@ function toSettings({ values, positionals }: ParsedArgs<typeof OPTIONS>): ServeS
   if (values.root !== undefined && positionals.length > 0) {
     throw new UsageError(`serve takes its directories either as <root>... or as --root, got both`)
   }
-  const roots = values.root ?? positionals
-  if (roots.length === 0) throw new UsageError('serve needs the directory to serve: vstatic serve <root>...')
-  const root = roots.length === 1 ? (roots[0] as string) : roots
+  const [first, ...rest] = values.root ?? positionals
+  if (first === undefined) throw new UsageError('serve needs the directory to serve: vstatic serve <root>...')
+  const root = rest.length === 0 ? first : [first, ...rest]
   const workers = parseWorkers(values.workers)
   if (workers !== undefined && values.dev)
     throw new UsageError('--workers cannot be used with --dev (dev mode is one process)')
@@ -163,14 +162,14 @@ function toSettings({ values, positionals }: ParsedArgs<typeof OPTIONS>): ServeS
     options: {
       prefix: values.prefix,
       aliases: parseAliases(values.alias),
-      index: values['no-index'] ? false : values.index,
+      indexFile: values['no-index'] ? false : values.index,
       dev: values.dev,
       maxAge: parseOptionalWhole('--max-age', values['max-age']),
       notFoundMaxAge: parseOptionalWhole('--not-found-max-age', values['not-found-max-age']),
-      dotfiles: values.dotfiles as Dotfiles | undefined,
+      dotfiles: parseChoice('--dotfiles', values.dotfiles, DOTFILES),
       ignore: values.ignore.length === 0 ? undefined : values.ignore,
       manifest: values.manifest,
-      versioning: values.versioning as Versioning | undefined,
+      versioning: parseChoice('--versioning', values.versioning, VERSIONINGS),
     },
   }
 }

@@ -5,9 +5,11 @@
 import { createStatic } from '../create-static.js'
 import { MissingAssetError } from '../errors.js'
 import { splitSuffix } from '../markup/url-input.js'
-import type { Versioning, WarningContext } from '../types.js'
-import { type Command, IGNORE_OPTION, type OptionTable, parseCommand, UsageError } from './args.js'
-import type { CliIo } from './io.js'
+import type { WarningContext } from '../types.js'
+import { VERSIONINGS } from '../types.js'
+import { IGNORE_OPTION, parseChoice, parseCommand } from './args.js'
+import type { CliIo } from './command.js'
+import { type Command, type OptionTable, UsageError } from './command.js'
 
 const OPTIONS = {
   root: {
@@ -49,7 +51,7 @@ async function printUrls(args: readonly string[], io: CliIo): Promise<number> {
     root: values.root,
     prefix: values.prefix,
     manifest: values.manifest,
-    versioning: values.versioning as Versioning | undefined,
+    versioning: parseChoice('--versioning', values.versioning, VERSIONINGS),
     ignore: values.ignore.length === 0 ? undefined : values.ignore,
     onWarning: (message, context) => warnings.push({ message, context }),
   })

@@ -3,9 +3,9 @@
  * @module
  */
 import { verifyManifest } from '../builder/build.js'
-import type { Dotfiles } from '../types.js'
-import { type Command, type OptionTable, parseCommand, rootPositionals } from './args.js'
-import type { CliIo } from './io.js'
+import { DOTFILES } from '../types.js'
+import { parseChoice, parseCommand, rootPositionals } from './args.js'
+import type { CliIo, Command, OptionTable } from './command.js'
 
 const OPTIONS = {
   manifest: {
@@ -34,7 +34,7 @@ function runVerify(args: readonly string[], io: CliIo): number {
   const { values, positionals } = parsed
   const roots = rootPositionals(positionals, 'verify')
   const root = roots.join(' ')
-  const result = verifyManifest(roots, values.manifest, values.dotfiles as Dotfiles | undefined)
+  const result = verifyManifest(roots, values.manifest, parseChoice('--dotfiles', values.dotfiles, DOTFILES))
   const lines = [
     ...result.added.map((file) => `added    ${file}`),
     ...result.removed.map((file) => `removed  ${file}`),

@@ -4,7 +4,8 @@
  * @module
  */
 import cluster from 'node:cluster'
-import { type CliIo, DEFAULT_IO, reportFailure } from './io.js'
+import type { CliIo } from './command.js'
+import { DEFAULT_IO, reportFailure } from './io.js'
 import { listen, type ServerSettings } from './listen.js'
 
 /** Environment variable that hands a worker its order, as JSON. */

@@ -21,7 +21,7 @@ import {
   type Versioning,
 } from '../types.js'
 import {
-  type ResolvedRoot,
+  type ResolvedRoots,
   type ResolvedVite,
   resolveIgnore,
   resolveRoots,
@@ -47,7 +47,7 @@ export interface ResolvedOptions {
   /** The first root, absolute (after `path.resolve`): what messages name. */
   readonly root: string
   /** Every root, in the order a logical path is looked up; each file is opened under its own root's rules. */
-  readonly roots: readonly ResolvedRoot[]
+  readonly roots: ResolvedRoots
   /** Absolute path of the manifest to load, or undefined to scan the root. */
   readonly manifest: string | undefined
   /** Glob patterns of logical paths that are neither indexed nor served. */
@@ -67,7 +67,8 @@ export interface ResolvedOptions {
   /** URL path → logical path. */
   readonly aliases: ReadonlyMap<string, string>
   readonly dev: boolean
-  readonly index: string | false
+  /** File served for a directory URL, or false for none. */
+  readonly indexFile: string | false
   readonly dotfiles: Dotfiles
   readonly followSymlinksOutsideRoot: boolean
   readonly maxAge: number
@@ -81,33 +82,35 @@ export interface ResolvedOptions {
   readonly onWarning: OnWarning
 }
 
-const KNOWN_OPTIONS = new Set([
-  'root',
-  'manifest',
-  'ignore',
-  'vite',
-  'versioning',
-  'fingerprinted',
-  'integrity',
-  'crossorigin',
-  'host',
-  'cors',
-  'prefix',
-  'aliases',
-  'dev',
-  'index',
-  'dotfiles',
-  'followSymlinksOutsideRoot',
-  'maxAge',
-  'immutableMaxAge',
-  'notFoundMaxAge',
-  'onMissing',
-  'setHeaders',
-  'fallthrough',
-  'memoryMaxFileSize',
-  'memoryBudget',
-  'onWarning',
-])
+/** Every option `createStatic` takes: the compiler keeps this in step with {@link StaticOptions}. */
+export const KNOWN_OPTIONS: Readonly<Record<keyof StaticOptions, true>> = Object.freeze({
+  root: true,
+  manifest: true,
+  ignore: true,
+  vite: true,
+  versioning: true,
+  fingerprinted: true,
+  integrity: true,
+  crossorigin: true,
+  host: true,
+  cors: true,
+  prefix: true,
+  aliases: true,
+  dev: true,
+  indexFile: true,
+  index: true,
+  dotfiles: true,
+  followSymlinksOutsideRoot: true,
+  maxAge: true,
+  immutableMaxAge: true,
+  notFoundMaxAge: true,
+  onMissing: true,
+  setHeaders: true,
+  fallthrough: true,
+  memoryMaxFileSize: true,
+  memoryBudget: true,
+  onWarning: true,
+})
 
 /** Validates `options` and returns a new frozen object; never mutates the caller's. */
 export function resolveOptions(options: StaticOptions): ResolvedOptions {
@@ -115,7 +118,7 @@ export function resolveOptions(options: StaticOptions): ResolvedOptions {
     throw new StaticConfigError('options', `must be an object with at least { root }, got ${show(options)}`)
   }
   for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) throw new StaticConfigError(key, 'is not a vstatic option')
+    if (!Object.hasOwn(KNOWN_OPTIONS, key)) throw new StaticConfigError(key, 'is not a vstatic option')
   }
   const dotfiles = oneOf('dotfiles', options.dotfiles, DOTFILES, 'ignore')
   const followSymlinksOutsideRoot = optionalBoolean(
@@ -127,7 +130,7 @@ export function resolveOptions(options: StaticOptions): ResolvedOptions {
   const fingerprinted = resolveFingerprinted(options.fingerprinted)
   const vite = resolveVite(options.vite, roots)
   return Object.freeze({
-    root: (roots[0] as ResolvedRoot).root,
+    root: roots[0].root,
     roots,
     manifest: resolveManifestPath(options.manifest),
     ignore: resolveIgnore(options.ignore),
@@ -145,7 +148,7 @@ export function resolveOptions(options: StaticOptions): ResolvedOptions {
     prefix: resolvePrefix(options.prefix),
     aliases: resolveAliases(options.aliases),
     dev: optionalBoolean('dev', options.dev, false),
-    index: resolveIndex(options.index),
+    indexFile: resolveIndexFile(options),
     dotfiles,
     followSymlinksOutsideRoot,
     maxAge: seconds('maxAge', options.maxAge, 0),
@@ -158,6 +161,47 @@ export function resolveOptions(options: StaticOptions): ResolvedOptions {
     memoryBudget: bytes('memoryBudget', options.memoryBudget, 64 * 1024 * 1024),
     onWarning: optionalFunction('onWarning', options.onWarning) ?? defaultWarning,
   })
+}
+
+/** What a build recorded of the options its URLs and tags depend on. */
+export interface BuiltOptions {
+  readonly prefix: string
+  readonly versioning: Versioning
+  readonly integrity: IntegrityAlgorithm
+  readonly ignore?: readonly string[]
+}
+
+/** The options a manifest fixes: given ones must agree with the build, missing ones are taken from it. */
+const BUILT_OPTIONS = ['prefix', 'versioning', 'integrity', 'ignore'] as const
+
+/**
+ * `resolved` with the build's URL options where `given` has none. An option given that differs
+ * from what `manifest` was built with is a {@link StaticConfigError} naming it: the URLs would not
+ * match the files.
+ */
+export function withBuiltOptions(
+  resolved: ResolvedOptions,
+  given: StaticOptions,
+  built: BuiltOptions,
+  manifest: string,
+): ResolvedOptions {
+  const fromBuild = {
+    prefix: resolvePrefix(built.prefix),
+    versioning: oneOf('versioning', built.versioning, VERSIONINGS, 'query'),
+    integrity: oneOf('integrity', built.integrity, INTEGRITY_ALGORITHMS, 'sha384'),
+    ignore: resolveIgnore(built.ignore ?? []),
+  }
+  for (const name of BUILT_OPTIONS) {
+    if (given[name] === undefined) continue
+    const [mine, theirs] = [JSON.stringify(resolved[name]), JSON.stringify(fromBuild[name])]
+    if (mine !== theirs) {
+      throw new StaticConfigError(
+        name,
+        `is ${mine} but ${manifest} was built with ${theirs}; rebuild it or drop the option`,
+      )
+    }
+  }
+  return Object.freeze({ ...resolved, ...fromBuild })
 }
 
 // --- internal ---
@@ -275,13 +319,16 @@ function resolveAliases(value: unknown): ReadonlyMap<string, string> {
   return aliases
 }
 
-function resolveIndex(value: unknown): string | false {
+/** `indexFile`, or its older name `index`; giving both is a mistake even when they agree. */
+function resolveIndexFile(options: StaticOptions): string | false {
+  if (options.indexFile !== undefined && options.index !== undefined) {
+    throw new StaticConfigError('index', 'is the older name of indexFile; give only indexFile')
+  }
+  const name = options.index !== undefined ? 'index' : 'indexFile'
+  const value: unknown = options.indexFile ?? options.index
   if (value === undefined || value === false) return false
   if (typeof value !== 'string' || value === '' || value.includes('/')) {
-    throw new StaticConfigError(
-      'index',
-      `must be a file name such as "index.html" or false, got ${show(value)}`,
-    )
+    throw new StaticConfigError(name, `must be a file name such as "index.html" or false, got ${show(value)}`)
   }
   return value
 }

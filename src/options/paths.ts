@@ -35,12 +35,16 @@ interface RootPolicy {
 }
 
 /** Validates `root`: one directory or a non-empty list of distinct ones, in the order they are searched. */
-export function resolveRoots(value: unknown, policy: RootPolicy): readonly ResolvedRoot[] {
-  const given = Array.isArray(value) ? value : [value]
-  if (given.length === 0) {
+/** One root or more, in lookup order: the first is never missing. */
+export type ResolvedRoots = readonly [ResolvedRoot, ...ResolvedRoot[]]
+
+export function resolveRoots(value: unknown, policy: RootPolicy): ResolvedRoots {
+  const given: unknown[] = Array.isArray(value) ? value : [value]
+  const [first, ...rest] = given.map((item: unknown) => Object.freeze({ ...resolveRoot(item), ...policy }))
+  if (first === undefined) {
     throw new StaticConfigError('root', 'must be a directory or a non-empty list of directories, got []')
   }
-  const roots = given.map((item: unknown) => Object.freeze({ ...resolveRoot(item), ...policy }))
+  const roots: ResolvedRoots = [first, ...rest]
   for (const [position, root] of roots.entries()) {
     const first = roots.findIndex((other) => other.realRoot === root.realRoot)
     if (first !== position) {
@@ -91,7 +95,7 @@ export function resolveIgnore(value: unknown): readonly string[] {
 }
 
 /** Validates `vite`; relative manifest paths are taken from the root, as in Vite's own `build.manifest`. */
-export function resolveVite(value: unknown, roots: readonly ResolvedRoot[]): ResolvedVite | undefined {
+export function resolveVite(value: unknown, roots: ResolvedRoots): ResolvedVite | undefined {
   if (value === undefined || value === false) return undefined
   if (value !== true && (value === null || typeof value !== 'object' || Array.isArray(value))) {
     throw new StaticConfigError('vite', `must be true or { manifest?, devServer? }, got ${show(value)}`)
@@ -146,7 +150,7 @@ function resolveRoot(value: unknown): { root: string; realRoot: string } {
   return { root, realRoot: realpathSync(root) }
 }
 
-function resolveViteManifest(value: unknown, roots: readonly ResolvedRoot[]): string {
+function resolveViteManifest(value: unknown, roots: ResolvedRoots): string {
   const relative =
     value === undefined
       ? VITE_MANIFEST
@@ -156,7 +160,7 @@ function resolveViteManifest(value: unknown, roots: readonly ResolvedRoot[]): st
   if (relative !== undefined) {
     // With several roots, the first one that holds it.
     const found = roots.find((root) => existsSync(path.resolve(root.root, relative)))
-    return path.resolve((found ?? (roots[0] as ResolvedRoot)).root, relative)
+    return path.resolve((found ?? roots[0]).root, relative)
   }
   const absolute = toAbsolutePath(value)
   if (absolute === undefined) {

@@ -5,7 +5,7 @@
  */
 import path from 'node:path'
 import { byLogicalPath } from '../logical-path.js'
-import type { ResolvedRoot } from '../options/paths.js'
+import type { ResolvedRoot, ResolvedRoots } from '../options/paths.js'
 import { isInside, type ScannedFile, scanRoot, splitVariants, type VariantFile } from './scan.js'
 
 /** A file found under one of the roots, with the root whose rules every open of it applies. */
@@ -65,8 +65,8 @@ export function shadowedMessage(logicalPath: string, servedFrom: string, shadowe
 }
 
 /** The root a path of the index belongs to: the one named `root`, or the first. */
-export function rootNamed(roots: readonly ResolvedRoot[], root: string): ResolvedRoot {
-  return roots.find((candidate) => candidate.root === root) ?? (roots[0] as ResolvedRoot)
+export function rootNamed(roots: ResolvedRoots, root: string): ResolvedRoot {
+  return roots.find((candidate) => candidate.root === root) ?? roots[0]
 }
 
 // --- internal ---

@@ -82,7 +82,7 @@ describe('dev mode (static_hash_cache=False)', () => {
 
   it('serves directory index files created after start', async () => {
     const root = useTempRoot({})
-    const assets = await createStatic({ root, dev: true, index: 'index.html' })
+    const assets = await createStatic({ root, dev: true, indexFile: 'index.html' })
     const { url } = await listen((req, res) => assets.handle(req, res))
     expect((await request(url, '/static/guide/')).status).toBe(404)
     writeTree(root, { 'guide/index.html': '<h1>guide</h1>' })

@@ -214,7 +214,18 @@ describe('vstatic build and verify', () => {
     [['build', 'no/such/dir'], 'option "root" must be an existing directory'],
     [
       ['build', PUBLIC_ROOT, '--versioning', 'hash'],
-      'option "versioning" must be one of "query", "filename"',
+      '--versioning must be one of "query", "filename", got "hash"',
+    ],
+    [
+      ['build', PUBLIC_ROOT, '--integrity', 'md5'],
+      '--integrity must be one of "sha256", "sha384", "sha512", got "md5"',
+    ],
+    [['build', PUBLIC_ROOT, '--dotfiles', 'deny'], '--dotfiles must be one of "ignore", "allow", got "deny"'],
+    [['url', 'robots.txt', '--root', PUBLIC_ROOT, '--versioning', 'x'], '--versioning must be one of'],
+    [['verify', PUBLIC_ROOT, '--manifest', 'm.json', '--dotfiles', 'x'], '--dotfiles must be one of'],
+    [
+      ['nginx', '--manifest', 'm.json', '--root', PUBLIC_ROOT, '--dotfiles', 'x'],
+      '--dotfiles must be one of',
     ],
     [['verify', PUBLIC_ROOT, '--manifest', 'no/such.json'], 'does not exist'],
   ])('%j fails with exit 2: %s', async (argv, message) => {

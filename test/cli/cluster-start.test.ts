@@ -22,7 +22,7 @@ describe('vstatic serve --workers, when the workers cannot start', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
     expect(code).toBe(1)
-    expect(stderr).toContain('vstatic: option "index" must be a file name')
+    expect(stderr).toContain('vstatic: option "indexFile" must be a file name')
     expect(stderr).toMatch(/^vstatic: worker \d+ exited before it listened$/m)
     expect(existsSync(path.join(tmpdir(), `vstatic-${child.pid}-1.json`))).toBe(false)
   }, 20_000)

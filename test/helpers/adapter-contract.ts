@@ -135,7 +135,7 @@ export function describeAdapter(name: string, mount: Mount): void {
     })
 
     it('the prefix without its slash → 301 to the prefix when a directory index is set', async () => {
-      const assets = await createStatic({ root: path.join(PUBLIC_ROOT, 'docs'), index: 'index.html' })
+      const assets = await createStatic({ root: path.join(PUBLIC_ROOT, 'docs'), indexFile: 'index.html' })
       const mounted = await mount(assets)
       const request: Requester =
         mounted.request ?? ((target, options) => httpRequest(mounted.url, target, options))

@@ -8,7 +8,7 @@ import { OUTSIDE_FILE, OUTSIDE_TEXT, PUBLIC_ROOT, useTempRoot } from '../helpers
 import { getAndHead, listen, request } from '../helpers/http.js'
 
 async function serve(options: Partial<StaticOptions> = {}, withNext = false) {
-  const assets = await createStatic({ root: PUBLIC_ROOT, index: 'index.html', ...options })
+  const assets = await createStatic({ root: PUBLIC_ROOT, indexFile: 'index.html', ...options })
   const next = vi.fn()
   const { url } = await listen((req, res) => {
     if (!withNext) return assets.handle(req, res)
@@ -143,7 +143,7 @@ describe('handle() over a real socket', () => {
 
   it('redirects the prefix without its slash to the root index', async () => {
     const root = useTempRoot({ 'index.html': '<h1>root</h1>' })
-    const withIndex = await createStatic({ root, index: 'index.html' })
+    const withIndex = await createStatic({ root, indexFile: 'index.html' })
     const { url } = await listen((req, res) => withIndex.handle(req, res))
     const redirect = await getAndHead(url, '/static?x=1')
     expect(redirect.status).toBe(301)
@@ -154,7 +154,7 @@ describe('handle() over a real socket', () => {
   })
 
   it('treats directories as 404 without an index option', async () => {
-    const { url } = await serve({ index: false })
+    const { url } = await serve({ indexFile: false })
     expect((await request(url, '/static/docs/')).status).toBe(404)
     expect((await request(url, '/static/docs')).status).toBe(404)
   })
@@ -314,7 +314,7 @@ describe('prefix "/"', () => {
       'favicon.ico': 'icon',
       '.env': 'SECRET',
     })
-    const assets = await createStatic({ root, prefix: '/', index: 'index.html' })
+    const assets = await createStatic({ root, prefix: '/', indexFile: 'index.html' })
     const { url } = await listen((req, res) => assets.handle(req, res))
     expect(assets.url('css/app.css')).toMatch(/^\/css\/app\.css\?v=[0-9a-f]{16}$/)
     expect((await getAndHead(url, '/')).body.toString()).toBe('<h1>home</h1>')

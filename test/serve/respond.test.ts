@@ -4,7 +4,7 @@ import { PUBLIC_ROOT } from '../helpers/fixtures.js'
 
 let assets: StaticAssets
 beforeAll(async () => {
-  assets = await createStatic({ root: PUBLIC_ROOT, index: 'index.html' })
+  assets = await createStatic({ root: PUBLIC_ROOT, indexFile: 'index.html' })
 })
 
 function respond(url: string, headers: Record<string, string> = {}, method = 'GET') {
