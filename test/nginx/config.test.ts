@@ -3,6 +3,8 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { buildManifest } from '../../src/builder/build.js'
+import { main } from '../../src/cli/main.js'
+import { formatAssetPath } from '../../src/http/versioned-path.js'
 import { createStatic } from '../../src/index.js'
 import { readManifest } from '../../src/manifest/format.js'
 import { formatNginxConfig } from '../../src/nginx/config.js'
@@ -296,11 +298,55 @@ describe.skipIf(!HAS_NGINX)('vstatic nginx against a real nginx', () => {
     }, 30_000)
   }
 
+  it('refuses a build without --out-dir that rewrote files, and serves one that rewrote none as vstatic does', async () => {
+    // site.css is served rewritten (its url() and @import carry tokens): those bytes are on no disk.
+    const rewriting = useTempRoot(SITE)
+    const out = path.join(useTempRoot({}), 'm.json')
+    await buildManifest({ root: rewriting, out, onWarning: () => {} })
+    expect(readManifest(out).assets['css/site.css']?.rewritten).toBe(true)
+    expect(() => formatNginxConfig(readManifest(out), { root: rewriting, manifestPath: out })).toThrow(
+      /rewrote 1 file\(s\) \("css\/site\.css"\).*Build with "vstatic build --out-dir <dir>"/,
+    )
+    let stderr = ''
+    const io = { stdout: () => undefined, stderr: (text: string) => (stderr += text) }
+    expect(await main(['nginx', '--manifest', out, '--root', rewriting], io)).toBe(2)
+    expect(stderr).toContain(`${JSON.stringify(out)} is a build without --out-dir that rewrote 1 file(s)`)
+
+    // Without references to rewrite, the source root holds the bytes every token names.
+    const { 'css/site.css': _rewritten, ...plain } = SITE
+    const root = useTempRoot(plain)
+    chmodSync(root, 0o755)
+    const plainOut = path.join(useTempRoot({}), 'm.json')
+    await buildManifest({ root, out: plainOut, compress: true })
+    const port = await freePort()
+    const nginx = await startNginx(
+      formatNginxConfig(readManifest(plainOut), {
+        root,
+        manifestPath: plainOut,
+        listen: `127.0.0.1:${port}`,
+      }),
+      port,
+    )
+    const assets = await createStatic({ root, manifest: plainOut })
+    const { url: node } = await listen((req, res) => assets.handle(req, res))
+    const theme = assets.url('css/theme.css')
+    await expectSameAnswers(node, nginx, [
+      { path: theme },
+      { path: theme, headers: { 'accept-encoding': 'gzip' } },
+      { path: formatAssetPath('/static/', 'css/theme.css', assets.get('css/theme.css')?.token, 'filename') },
+      { path: '/static/css/theme.css' },
+      { path: '/static/css/theme.css?v=0123456789abcdef' },
+      { path: assets.url('img/p5.jpg') },
+      { path: '/favicon.ico' },
+    ])
+  }, 30_000)
+
   it('nginx -t accepts every configuration the command can print', async () => {
     const root = useTempRoot(SITE)
     const work = useTempRoot({})
     const out = path.join(work, 'm.json')
-    await buildManifest({ root, out, compress: true })
+    const outDir = path.join(work, 'dist')
+    await buildManifest({ root, out, outDir, compress: true })
     const manifest = readManifest(out)
     const variants = [
       {},
@@ -316,7 +362,7 @@ describe.skipIf(!HAS_NGINX)('vstatic nginx against a real nginx', () => {
     ]
     for (const variant of variants) {
       const config = formatNginxConfig(manifest, {
-        root,
+        root: outDir,
         manifestPath: out,
         listen: '127.0.0.1:1',
         ...variant,
