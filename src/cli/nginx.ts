@@ -19,8 +19,8 @@ const OPTIONS = {
     value: '<dir>',
     help: [
       'Directory nginx serves: the --out-dir of the build, or',
-      'its root (required; repeat it for a build of several',
-      'roots, in the same order)',
+      'its root if the build rewrote no file (required; repeat',
+      'it for a build of several roots, in the same order)',
     ],
   },
   // Checked against the manifest's prefix when given; the manifest decides it.
@@ -73,7 +73,9 @@ export const nginx: Command<typeof OPTIONS> = {
 the way vstatic does: far-future immutable caching exactly for current and
 retained versioned URLs, revalidation elsewhere, only the files of the build
 (dotfiles and strays are 404), precompressed variants, the same content types,
-and the root aliases as exact-match locations.`,
+and the root aliases as exact-match locations. A build without --out-dir that
+rewrote files (versioned url() and @import) is refused: nginx serves what is on
+disk, and those bytes are not.`,
   options: OPTIONS,
   run: runNginx,
 }

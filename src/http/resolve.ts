@@ -86,12 +86,9 @@ export function resolveRequest(requestTarget: string, context: ResolveContext): 
 
   const asset = context.index.get(rest)
   if (asset !== undefined) return toAssetTarget(asset, parseVersionToken(query), context)
-  // A fingerprinted name (`site.<token>.css`): the exact path was tried first, so a file that is
-  // really named like that still wins.
-  for (const reading of parseVersionedPath(rest)) {
-    const current = context.index.get(reading.logicalPath)
-    if (current !== undefined) return toAssetTarget(current, reading.token, context)
-  }
+  // The exact path was tried first, so a file that is really named like a versioned one still wins.
+  const versioned = resolveVersioned(rest, query, context)
+  if (versioned !== undefined) return versioned
   if (context.indexFile !== false && context.index.isDirectory(rest)) {
     if (context.index.get(`${rest}/${context.indexFile}`) !== undefined) {
       // The Location is built from our own validated path, never from a client-controlled host part.
@@ -117,6 +114,27 @@ function resolveDirectory(directory: string, context: ResolveContext): Target {
   const logicalPath = directory === '' ? context.indexFile : `${directory}/${context.indexFile}`
   const asset = context.index.get(logicalPath)
   return asset === undefined ? NOT_FOUND : { kind: 'asset', asset, cacheKind: 'plain' }
+}
+
+/**
+ * A versioned URL whose path is no file of the index: the fingerprinted name (`site.<token>.css`) of
+ * a current file, or an old token of a file that a newer build deleted but whose version is still
+ * kept (`--keep`). Pages rendered by the build that had the file keep finding it, `immutable`,
+ * for as long as that build is kept (in either spelling of the token), as nginx serves it too.
+ */
+function resolveVersioned(rest: string, query: string, context: ResolveContext): Target | undefined {
+  const readings = parseVersionedPath(rest)
+  for (const reading of readings) {
+    const current = context.index.get(reading.logicalPath)
+    if (current !== undefined) return toAssetTarget(current, reading.token, context)
+  }
+  const queryToken = parseVersionToken(query)
+  const kept = queryToken === undefined ? readings : [{ logicalPath: rest, token: queryToken }, ...readings]
+  for (const { logicalPath, token } of kept) {
+    const retained = context.index.getRetained(logicalPath, token)
+    if (retained !== undefined) return { kind: 'asset', asset: retained, cacheKind: 'immutable' }
+  }
+  return undefined
 }
 
 /**

@@ -46,6 +46,7 @@ export interface NginxOptions {
 
 /** The `http {}`-level configuration for a build: maps, an optional upstream, and a server block. */
 export function formatNginxConfig(manifest: Manifest, options: NginxOptions): string {
+  refuseRewrittenSources(manifest, options.manifestPath)
   const roots = toNginxRoots(options.root, manifest.options.roots ?? 1)
   const maxAge = options.maxAge ?? 0
   const caching: Caching = {
@@ -79,6 +80,28 @@ export function formatNginxConfig(manifest: Manifest, options: NginxOptions): st
 }
 
 // --- internal ---
+
+/**
+ * A build without `--out-dir` that rewrote files (versioned `url()` and `@import`) has their bytes only
+ * in memory: vstatic rewrites them at load, nginx would send the source file under the token of the
+ * rewritten bytes, as `immutable`, with other references inside. No configuration can serve those bytes
+ * from that root, so there is none: the build to put behind nginx is an `--out-dir` build.
+ */
+function refuseRewrittenSources(manifest: Manifest, manifestPath: string): void {
+  if (manifest.options.layout !== 'source') return
+  const rewritten = Object.keys(manifest.assets).filter(
+    (logicalPath) => manifest.assets[logicalPath]?.rewritten,
+  )
+  if (rewritten.length === 0) return
+  const shown = rewritten.slice(0, 3).map((logicalPath) => JSON.stringify(logicalPath))
+  throw new StaticConfigError(
+    'manifest',
+    `${JSON.stringify(manifestPath)} is a build without --out-dir that rewrote ${rewritten.length} file(s) ` +
+      `(${rewritten.length > 3 ? 'e.g. ' : ''}${shown.join(', ')}): their served bytes exist only in vstatic's memory, ` +
+      'and nginx would send the unrewritten source under their tokens. Build with "vstatic build --out-dir <dir>" ' +
+      'and give nginx that directory as --root',
+  )
+}
 
 /** The URLs and files of a build, as the maps list them. */
 interface BuildUrls {

@@ -260,6 +260,45 @@ describe('filename versioning and the output directory', () => {
     expect(existsSync(path.join(outDir, (urls[0] ?? '').slice('/static/'.length)))).toBe(false)
     expect(readFileSync(path.join(outDir, 'uploaded-by-hand.txt'), 'utf8')).toBe('keep me')
   })
+
+  for (const versioning of ['query', 'filename'] as const) {
+    it(`serves a kept version of a deleted file while its build is kept, in both spellings (${versioning})`, async () => {
+      const photo = Buffer.alloc(2048, 5)
+      const root = useTempRoot({ 'app.css': 'one', 'img/p5.jpg': photo })
+      const work = useTempRoot({})
+      const out = path.join(work, 'm.json')
+      const outDir = path.join(work, 'dist')
+      await buildManifest({ root, out, outDir, keep: 2, versioning })
+      const token = readManifest(out).assets['img/p5.jpg']?.token ?? ''
+      const urls = [`/static/img/p5.jpg?v=${token}`, `/static/img/p5.${token}.jpg`]
+      rmSync(path.join(root, 'img/p5.jpg'))
+      writeFileSync(path.join(root, 'app.css'), 'two')
+      await buildManifest({ root, out, outDir, keep: 2, versioning })
+      const assets = await createStatic({ root: outDir, manifest: out })
+      expect(() => assets.url('img/p5.jpg')).toThrow(/img\/p5\.jpg/)
+      const { url } = await listen((req, res) => assets.handle(req, res))
+      for (const target of urls) {
+        const kept = await getAndHead(url, target)
+        expect([kept.status, kept.body.equals(photo), kept.headers['content-length']], target).toEqual([
+          200,
+          true,
+          String(photo.length),
+        ])
+        expect(kept.headers['cache-control'], target).toBe('public, max-age=31536000, immutable')
+      }
+      for (const target of ['/static/img/p5.jpg', '/static/img/p5.jpg?v=0123456789abcdef']) {
+        expect((await request(url, target)).status, target).toBe(404)
+      }
+
+      // A third build drops the build that had the file: its copy is removed, and the URLs are 404.
+      writeFileSync(path.join(root, 'app.css'), 'three')
+      await buildManifest({ root, out, outDir, keep: 2, versioning })
+      expect(existsSync(path.join(outDir, `img/p5.${token}.jpg`))).toBe(false)
+      const later = await createStatic({ root: outDir, manifest: out })
+      const { url: laterUrl } = await listen((req, res) => later.handle(req, res))
+      for (const target of urls) expect((await request(laterUrl, target)).status, target).toBe(404)
+    })
+  }
 })
 
 describe('precompressed variants', () => {

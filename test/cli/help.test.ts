@@ -226,13 +226,15 @@ describe('vstatic --help', () => {
       the way vstatic does: far-future immutable caching exactly for current and
       retained versioned URLs, revalidation elsewhere, only the files of the build
       (dotfiles and strays are 404), precompressed variants, the same content types,
-      and the root aliases as exact-match locations.
+      and the root aliases as exact-match locations. A build without --out-dir that
+      rewrote files (versioned url() and @import) is refused: nginx serves what is on
+      disk, and those bytes are not.
 
       Options:
         --manifest <file>     The manifest written by vstatic build (required)
         --root <dir>          Directory nginx serves: the --out-dir of the build, or
-                              its root (required; repeat it for a build of several
-                              roots, in the same order)
+                              its root if the build rewrote no file (required; repeat
+                              it for a build of several roots, in the same order)
         --upstream <addr>     App server to proxy everything else to (repeatable),
                               e.g. 127.0.0.1:8000
         --listen <addr>       listen parameter (default 80)

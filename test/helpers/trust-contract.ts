@@ -102,6 +102,37 @@ export function describeTrust(name: string, mount: Mount): void {
       expect(plain.headers['cache-control']).toBe(IMMUTABLE)
     })
 
+    it('serves a kept version of a deleted file with its own bytes under its token, never other bytes', async () => {
+      const root = useTempRoot({ 'img/p5.jpg': 'kept bytes', 'a.txt': 'a' })
+      const work = useTempRoot()
+      const [out, outDir] = [path.join(work, 'manifest.json'), path.join(work, 'dist')]
+      await buildManifest({ root, out, outDir, keep: 2 })
+      const token = (await createStatic({ root: outDir, manifest: out })).get('img/p5.jpg')?.token ?? ''
+      rmSync(path.join(root, 'img/p5.jpg'))
+      await buildManifest({ root, out, outDir, keep: 2 })
+      const assets = await createStatic({ root: outDir, manifest: out, onWarning: () => {} })
+      const request = await mountRequester(mount, assets)
+      const urls = [`/static/img/p5.jpg?v=${token}`, `/static/img/p5.${token}.jpg`]
+      for (const url of urls) {
+        const response = await request(url)
+        expect([response.status, response.body.toString(), response.headers['cache-control']], url).toEqual([
+          200,
+          'kept bytes',
+          IMMUTABLE,
+        ])
+      }
+      // The kept copy overwritten: that version is gone, and its token never names the new bytes.
+      writeFileSync(path.join(outDir, `img/p5.${token}.jpg`), 'other bytes')
+      await nextSecond()
+      for (const url of urls) {
+        const response = await request(url)
+        expect(response.body.toString(), url).not.toContain('other')
+        if (response.status === 200) expect(response.body.toString()).toBe('kept bytes')
+      }
+      await nextSecond()
+      for (const url of urls) expect((await request(url)).status, url).toBe(404)
+    })
+
     it('never serves a file swapped for a symlink out of the root (small, cached or streamed)', async () => {
       const root = useTempRoot({ 'small.txt': 'small', 'cached.txt': 'cached', 'large.bin': LARGE })
       const assets = await createStatic({ root, onWarning: () => {} })

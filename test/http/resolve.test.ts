@@ -25,11 +25,19 @@ const ASSETS = new Map<string, Asset>(FILES.map((logicalPath) => [logicalPath, m
 ASSETS.set('edited.css', makeAsset({ logicalPath: 'edited.css', tokenMatchesBytes: false }))
 ASSETS.set('bundle-1a2b3c4d.js', makeAsset({ logicalPath: 'bundle-1a2b3c4d.js', fingerprinted: true }))
 const RETAINED = makeAsset({ logicalPath: 'a.css', token: OLD_TOKEN, etag: '"old"' })
+/** A kept version of a file that the current build no longer has. */
+const KEPT_DELETED = makeAsset({ logicalPath: 'img/p5.jpg', token: OLD_TOKEN, etag: '"p5"' })
 
 const INDEX: AssetLookup = {
   get: (logicalPath) => ASSETS.get(logicalPath),
   getRetained: (logicalPath, token) =>
-    logicalPath === 'a.css' && token === OLD_TOKEN ? RETAINED : undefined,
+    token !== OLD_TOKEN
+      ? undefined
+      : logicalPath === 'a.css'
+        ? RETAINED
+        : logicalPath === 'img/p5.jpg'
+          ? KEPT_DELETED
+          : undefined,
   isDirectory: (logicalPath) => FILES.some((file) => file.startsWith(`${logicalPath}/`)),
 }
 
@@ -51,7 +59,7 @@ function resolve(url: string, overrides: Partial<ResolveContext> = {}): string {
   const target = resolveRequest(url, context(overrides))
   switch (target.kind) {
     case 'asset':
-      return `asset ${target.asset.logicalPath} ${target.cacheKind}${target.asset === RETAINED ? ' (retained)' : ''}`
+      return `asset ${target.asset.logicalPath} ${target.cacheKind}${target.asset === RETAINED || target.asset === KEPT_DELETED ? ' (retained)' : ''}`
     case 'redirect':
       return `redirect ${target.location}`
     case 'bad-request':
@@ -146,6 +154,13 @@ describe('files and the caching their URL earns', () => {
     ['/static/bundle-1a2b3c4d.js?v=0000000000000000', 'asset bundle-1a2b3c4d.js stale'],
     ['/static/nope.css', 'not-found'],
     [`/static/nope.${TOKEN}.css`, 'not-found'],
+    // A file a newer build deleted: only its kept token, in either spelling, finds its kept version.
+    [`/static/img/p5.jpg?v=${OLD_TOKEN}`, 'asset img/p5.jpg immutable (retained)'],
+    [`/static/img/p5.${OLD_TOKEN}.jpg`, 'asset img/p5.jpg immutable (retained)'],
+    [`/static/img/p5.${OLD_TOKEN}.jpg?v=${TOKEN}`, 'asset img/p5.jpg immutable (retained)'],
+    ['/static/img/p5.jpg', 'not-found'],
+    [`/static/img/p5.jpg?v=${TOKEN}`, 'not-found'],
+    [`/static/img/p5.${TOKEN}.jpg`, 'not-found'],
     // `&v=` in the path is part of the name, not a token
     ['/static/q&v=0123456789abcdef', 'asset q&v=0123456789abcdef plain'],
     ['/static/q%26v=0123456789abcdef?v=0123456789abcdef', 'asset q&v=0123456789abcdef immutable'],

@@ -3,6 +3,8 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { buildManifest } from '../../src/builder/build.js'
+import { main } from '../../src/cli/main.js'
+import { formatAssetPath } from '../../src/http/versioned-path.js'
 import { createStatic } from '../../src/index.js'
 import { readManifest } from '../../src/manifest/format.js'
 import { formatNginxConfig } from '../../src/nginx/config.js'
@@ -28,6 +30,16 @@ const SITE: Record<string, string | Buffer> = {
   'favicon.ico': Buffer.alloc(200, 1),
   'robots.txt': 'User-agent: *\n',
   '.env': 'SECRET=1',
+  // Deleted before the second build: their versions are kept (--keep 2) though no current file has them.
+  'img/p5.jpg': Buffer.alloc(2500, 5),
+  'js/gone.js': `${padding}console.log("gone")\n`,
+}
+
+/** A request of the parity table. */
+interface Row {
+  readonly path: string
+  readonly headers?: Record<string, string>
+  readonly method?: string
 }
 
 /**
@@ -65,6 +77,16 @@ function comparable(response: RawResponse) {
   }
 }
 
+/** Sends every row to both servers and expects the same answer from each. */
+async function expectSameAnswers(node: string, nginx: string, rows: readonly Row[]): Promise<void> {
+  for (const row of rows) {
+    const options = { method: row.method ?? 'GET', headers: row.headers ?? {} }
+    const fromNode = comparable(await request(node, row.path, options))
+    const fromNginx = comparable(await request(nginx, row.path, options))
+    expect(fromNginx, `${options.method} ${row.path} ${JSON.stringify(row.headers ?? {})}`).toEqual(fromNode)
+  }
+}
+
 describe.skipIf(!HAS_NGINX)('vstatic nginx against a real nginx', () => {
   for (const versioning of ['query', 'filename'] as const) {
     it(`serves a ${versioning}-versioned build exactly as vstatic's handler does`, async () => {
@@ -77,11 +99,13 @@ describe.skipIf(!HAS_NGINX)('vstatic nginx against a real nginx', () => {
       const outDir = path.join(work, 'dist')
       await buildManifest({ root, out, outDir, versioning, compress: true })
       writeFileSync(path.join(root, 'js/app.js'), `${padding}console.log("app, version two")\n`)
+      rmSync(path.join(root, 'img/p5.jpg'))
+      rmSync(path.join(root, 'js/gone.js'))
       await buildManifest({ root, out, outDir, versioning, compress: true, keep: 2 })
       const manifest = readManifest(out)
-      const previous = Object.entries(manifest.history[0]?.files ?? {}).find(
-        ([, file]) => file.logicalPath === 'js/app.js',
-      )
+      const keptToken = (logicalPath: string) =>
+        Object.values(manifest.history[0]?.files ?? {}).find((file) => file.logicalPath === logicalPath)
+          ?.token ?? ''
 
       const brotli = existsSync(BROTLI_MODULE)
       const port = await freePort()
@@ -106,8 +130,13 @@ describe.skipIf(!HAS_NGINX)('vstatic nginx against a real nginx', () => {
         versioning === 'query'
           ? `/static/${logicalPath.replace(/\.(\w+)$/, `.${token}.$1`)}`
           : `/static/${logicalPath}?v=${token}`
-      const oldToken = previous?.[1].token ?? ''
-      const table: Array<{ path: string; headers?: Record<string, string>; method?: string }> = [
+      const ownSpelling = (logicalPath: string, token: string) =>
+        versioning === 'query'
+          ? `/static/${logicalPath}?v=${token}`
+          : `/static/${logicalPath.replace(/\.(\w+)$/, `.${token}.$1`)}`
+      const oldToken = keptToken('js/app.js')
+      const [p5, gone] = [keptToken('img/p5.jpg'), keptToken('js/gone.js')]
+      const table: Row[] = [
         { path: current('css/site.css') },
         { path: current('css/latin1.css') },
         { path: '/static/css/latin1.css' },
@@ -147,16 +176,24 @@ describe.skipIf(!HAS_NGINX)('vstatic nginx against a real nginx', () => {
         { path: '/static/img/photo.png', headers: { range: 'bytes=99999-' } },
         { path: current('img/photo.png'), method: 'HEAD' },
         { path: '/static/img/photo.png', headers: { 'if-match': '"nope"' } },
+        // A kept version of a file the newer build deleted: its bytes, immutable, while it is kept.
+        { path: ownSpelling('img/p5.jpg', p5) },
+        { path: otherSpelling('img/p5.jpg', p5) },
+        { path: otherSpelling('img/p5.jpg', p5), headers: { range: 'bytes=10-19' } },
+        { path: ownSpelling('img/p5.jpg', p5), method: 'HEAD' },
+        { path: ownSpelling('js/gone.js', gone), headers: { 'accept-encoding': 'gzip' } },
+        { path: otherSpelling('js/gone.js', gone), headers: { 'accept-encoding': 'gzip' } },
+        { path: ownSpelling('js/gone.js', gone) },
+        // Only its kept token: no current file, so no fallback.
+        { path: '/static/img/p5.jpg' },
+        { path: ownSpelling('img/p5.jpg', '0123456789abcdef') },
+        { path: otherSpelling('img/p5.jpg', '0123456789abcdef') },
       ]
       if (brotli) table.push({ path: current('css/site.css'), headers: { 'accept-encoding': 'br, gzip' } })
-      for (const row of table) {
-        const options = { method: row.method ?? 'GET', headers: row.headers ?? {} }
-        const fromNode = comparable(await request(node, row.path, options))
-        const fromNginx = comparable(await request(nginx, row.path, options))
-        expect(fromNginx, `${options.method} ${row.path} ${JSON.stringify(row.headers ?? {})}`).toEqual(
-          fromNode,
-        )
-      }
+      await expectSameAnswers(node, nginx, table)
+      const kept = await request(node, ownSpelling('img/p5.jpg', p5))
+      expect([kept.status, kept.body.equals(SITE['img/p5.jpg'] as Buffer)]).toEqual([200, true])
+      expect(kept.headers['cache-control']).toBe('public, max-age=31536000, immutable')
       // Revalidation: each server answers 304 to its own validators.
       for (const base of [node, nginx]) {
         const first = await request(base, current('css/site.css'))
@@ -173,7 +210,7 @@ describe.skipIf(!HAS_NGINX)('vstatic nginx against a real nginx', () => {
           'public',
         ])
       }
-      expect(previous).toBeDefined()
+      expect([oldToken, p5, gone].every((token) => /^[0-9a-f]{16}$/.test(token))).toBe(true)
     }, 30_000)
   }
 
@@ -261,11 +298,55 @@ describe.skipIf(!HAS_NGINX)('vstatic nginx against a real nginx', () => {
     }, 30_000)
   }
 
+  it('refuses a build without --out-dir that rewrote files, and serves one that rewrote none as vstatic does', async () => {
+    // site.css is served rewritten (its url() and @import carry tokens): those bytes are on no disk.
+    const rewriting = useTempRoot(SITE)
+    const out = path.join(useTempRoot({}), 'm.json')
+    await buildManifest({ root: rewriting, out, onWarning: () => {} })
+    expect(readManifest(out).assets['css/site.css']?.rewritten).toBe(true)
+    expect(() => formatNginxConfig(readManifest(out), { root: rewriting, manifestPath: out })).toThrow(
+      /rewrote 1 file\(s\) \("css\/site\.css"\).*Build with "vstatic build --out-dir <dir>"/,
+    )
+    let stderr = ''
+    const io = { stdout: () => undefined, stderr: (text: string) => (stderr += text) }
+    expect(await main(['nginx', '--manifest', out, '--root', rewriting], io)).toBe(2)
+    expect(stderr).toContain(`${JSON.stringify(out)} is a build without --out-dir that rewrote 1 file(s)`)
+
+    // Without references to rewrite, the source root holds the bytes every token names.
+    const { 'css/site.css': _rewritten, ...plain } = SITE
+    const root = useTempRoot(plain)
+    chmodSync(root, 0o755)
+    const plainOut = path.join(useTempRoot({}), 'm.json')
+    await buildManifest({ root, out: plainOut, compress: true })
+    const port = await freePort()
+    const nginx = await startNginx(
+      formatNginxConfig(readManifest(plainOut), {
+        root,
+        manifestPath: plainOut,
+        listen: `127.0.0.1:${port}`,
+      }),
+      port,
+    )
+    const assets = await createStatic({ root, manifest: plainOut })
+    const { url: node } = await listen((req, res) => assets.handle(req, res))
+    const theme = assets.url('css/theme.css')
+    await expectSameAnswers(node, nginx, [
+      { path: theme },
+      { path: theme, headers: { 'accept-encoding': 'gzip' } },
+      { path: formatAssetPath('/static/', 'css/theme.css', assets.get('css/theme.css')?.token, 'filename') },
+      { path: '/static/css/theme.css' },
+      { path: '/static/css/theme.css?v=0123456789abcdef' },
+      { path: assets.url('img/p5.jpg') },
+      { path: '/favicon.ico' },
+    ])
+  }, 30_000)
+
   it('nginx -t accepts every configuration the command can print', async () => {
     const root = useTempRoot(SITE)
     const work = useTempRoot({})
     const out = path.join(work, 'm.json')
-    await buildManifest({ root, out, compress: true })
+    const outDir = path.join(work, 'dist')
+    await buildManifest({ root, out, outDir, compress: true })
     const manifest = readManifest(out)
     const variants = [
       {},
@@ -281,7 +362,7 @@ describe.skipIf(!HAS_NGINX)('vstatic nginx against a real nginx', () => {
     ]
     for (const variant of variants) {
       const config = formatNginxConfig(manifest, {
-        root,
+        root: outDir,
         manifestPath: out,
         listen: '127.0.0.1:1',
         ...variant,
