@@ -138,6 +138,16 @@ describe('architecture', () => {
     expect(long.length, JSON.stringify(long)).toBeLessThanOrEqual(1)
   })
 
+  it('has a test folder for every source folder (test/ mirrors src/)', () => {
+    const TEST = fileURLToPath(new URL('.', import.meta.url))
+    const folders = (dir: string) =>
+      readdirSync(dir, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => entry.name)
+    const tested = new Set(folders(TEST))
+    expect(folders(SRC).filter((name) => !tested.has(name))).toEqual([])
+  })
+
   it('uses each runtime dependency in one file only', () => {
     const users = (pattern: RegExp) =>
       files.filter((file) => pattern.test(readFileSync(file, 'utf8'))).map((f) => path.basename(f))

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { createStatic, StaticConfigError, type StaticOptions } from '../src/index.js'
-import { PUBLIC_ROOT } from './helpers/fixtures.js'
+import { createStatic, StaticConfigError, type StaticOptions } from '../../src/index.js'
+import { PUBLIC_ROOT } from '../helpers/fixtures.js'
 
 describe('createStatic() option validation', () => {
   it.each([
