@@ -87,20 +87,22 @@ export const FORMATTERS: Readonly<Record<LogFormat, (record: AccessRecord) => st
     `"${escapeField(`${record.method} ${record.target} ${record.protocol}`)}" ${record.status} ` +
     `${record.bytes === 0 ? '-' : record.bytes} "${escapeField(record.referer ?? '-')}" "${escapeField(record.userAgent ?? '-')}"`,
   json: (record) =>
-    JSON.stringify({
-      time: record.time.toISOString(),
-      remote: record.remote,
-      method: record.method,
-      target: record.target,
-      protocol: record.protocol,
-      status: record.status,
-      bytes: record.bytes,
-      durationMs: Math.round(record.durationMs * 1000) / 1000,
-      referer: record.referer ?? null,
-      userAgent: record.userAgent ?? null,
-      ...(record.aborted ? { aborted: true } : {}),
-      ...(record.pid === undefined ? {} : { pid: record.pid }),
-    }),
+    toAsciiControls(
+      JSON.stringify({
+        time: record.time.toISOString(),
+        remote: record.remote,
+        method: record.method,
+        target: record.target,
+        protocol: record.protocol,
+        status: record.status,
+        bytes: record.bytes,
+        durationMs: Math.round(record.durationMs * 1000) / 1000,
+        referer: record.referer ?? null,
+        userAgent: record.userAgent ?? null,
+        ...(record.aborted ? { aborted: true } : {}),
+        ...(record.pid === undefined ? {} : { pid: record.pid }),
+      }),
+    ),
 }
 
 // --- internal ---
@@ -127,6 +129,18 @@ function escapeField(value: string): string {
       ? `\\x${code.toString(16).toUpperCase().padStart(2, '0')}`
       : [...Buffer.from(char)].map((byte) => `\\x${byte.toString(16).toUpperCase()}`).join('')
   })
+}
+
+/**
+ * JSON as JSON.stringify writes it, with the C1 controls (U+0080–U+009F) and the Unicode line and
+ * paragraph separators escaped too: JSON.stringify leaves them raw, and a terminal or a log viewer
+ * acts on them (CSI, for one, starts an escape sequence).
+ */
+function toAsciiControls(json: string): string {
+  return json.replace(
+    /[\u0080-\u009f\u2028\u2029]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
 }
 
 /** Counts the body bytes handed to `res` (its write and end), which is what reaches the client. */

@@ -76,6 +76,11 @@ function checkOptions(options: Readonly<Record<string, OptionSpec>>, args: reado
       throw new UsageError(`unknown option ${token.rawName}${didYouMean(token.rawName, names)}`)
     const placeholder = spec.value ?? '<value>'
     const optionLike = token.value?.startsWith('-') === true && !token.inlineValue
+    if (spec.type === 'string' && optionLike && /^-\d/.test(token.value ?? '')) {
+      throw new UsageError(
+        `option ${token.rawName} takes no negative number, got ${token.rawName} ${token.value}`,
+      )
+    }
     if (spec.type === 'string' && (token.value === undefined || optionLike)) {
       throw new UsageError(`option ${token.rawName} needs a value: ${token.rawName} ${placeholder}`)
     }

@@ -107,7 +107,7 @@ async function bind(server: http.Server, port: number, host: string): Promise<st
       resolve()
     })
   }).catch((error: NodeJS.ErrnoException) => {
-    throw new Error(`cannot listen on ${host}:${port}: ${error.code ?? error.message}`, { cause: error })
+    throw new Error(listenFailure(error, host, port), { cause: error })
   })
   const address = server.address() as AddressInfo
   const hostname = address.family === 'IPv6' ? `[${address.address}]` : address.address
@@ -153,4 +153,18 @@ function cutConnections(server: http.Server, warn: (message: string) => void): v
     if (count > 0) warn(`drain timeout reached: cutting ${count} connection${count === 1 ? '' : 's'}`)
   })
   server.closeAllConnections()
+}
+
+/** Why the server cannot listen, in one sentence that names the address and what to do. */
+function listenFailure(error: NodeJS.ErrnoException, host: string, port: number): string {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return `port ${port} on ${host} is already in use by another program; stop it or choose another with --port`
+    case 'EACCES':
+      return `port ${port} on ${host} needs privileges this process does not have; choose a port above 1023 with --port`
+    case 'EADDRNOTAVAIL':
+      return `${host} is not an address of this machine; choose another with --host`
+    default:
+      return `cannot listen on ${host}:${port}: ${error.code ?? error.message}`
+  }
 }

@@ -9,7 +9,7 @@ import { readPackageVersion } from '../builder/package-version.js'
 import { didYouMean } from './args.js'
 import { build } from './build.js'
 import { type CliIo, type Command, UsageError } from './command.js'
-import { formatOverview } from './help.js'
+import { formatHelp, formatOverview } from './help.js'
 import { DEFAULT_IO, reportFailure } from './io.js'
 import { nginx } from './nginx.js'
 import { serve } from './serve.js'
@@ -29,10 +29,12 @@ export async function main(argv: readonly string[], io: CliIo = DEFAULT_IO): Pro
   try {
     if (command !== undefined) return await command.run(rest, io)
     switch (name) {
+      case 'help':
+        io.stdout(helpOf(rest[0]))
+        return 0
       case undefined:
       case '-h':
       case '--help':
-      case 'help':
         io.stdout(formatOverview(COMMANDS))
         return name === undefined ? 2 : 0
       case '-v':
@@ -47,6 +49,18 @@ export async function main(argv: readonly string[], io: CliIo = DEFAULT_IO): Pro
   } catch (error) {
     return reportFailure(error, io, command === undefined ? undefined : name, command?.usage)
   }
+}
+
+/** `vstatic help [command]`: the overview, or the command's --help. */
+function helpOf(topic: string | undefined): string {
+  if (topic === undefined) return formatOverview(COMMANDS)
+  const command = Object.hasOwn(COMMANDS, topic) ? COMMANDS[topic] : undefined
+  if (command === undefined) {
+    throw new UsageError(
+      `no help for ${JSON.stringify(topic)}: not a command${didYouMean(topic, Object.keys(COMMANDS))}`,
+    )
+  }
+  return formatHelp(command)
 }
 
 function isEntryPoint(): boolean {

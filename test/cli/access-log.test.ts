@@ -60,6 +60,11 @@ describe('the access log formats', () => {
       { ...RECORD, pid: 4242 },
       '{"time":"2026-11-30T17:04:05.678Z","remote":"203.0.113.7","method":"GET","target":"/static/css/app.css?v=8835ac5e6b6b1b6c","protocol":"HTTP/1.1","status":200,"bytes":412,"durationMs":0.432,"referer":"https://example.com/","userAgent":"curl/8.5.0","pid":4242}',
     ],
+    [
+      'json',
+      { ...RECORD, target: '/a\x9b31m\x85b\u2028c\x1b\xe9', userAgent: 'x\x9d' },
+      '{"time":"2026-11-30T17:04:05.678Z","remote":"203.0.113.7","method":"GET","target":"/a\\u009b31m\\u0085b\\u2028c\\u001b\xe9","protocol":"HTTP/1.1","status":200,"bytes":412,"durationMs":0.432,"referer":"https://example.com/","userAgent":"x\\u009d"}',
+    ],
   ] as const)('%s: %j', (format, record, line) => {
     expect(FORMATTERS[format](record)).toBe(line)
   })

@@ -320,6 +320,8 @@ describe('vstatic serve (child process)', () => {
       encoding: 'utf8',
     })
     expect(second.status).toBe(1)
-    expect(second.stderr).toContain(`cannot listen on 127.0.0.1:${port}: EADDRINUSE`)
+    expect(second.stderr).toBe(
+      `vstatic: port ${port} on 127.0.0.1 is already in use by another program; stop it or choose another with --port\n`,
+    )
   })
 })

@@ -15,6 +15,11 @@ describe('mistakes on the command line', () => {
     [['serve', 'public', '--port'], 'option --port needs a value: --port <n>'],
     [['serve', 'public', '--port', '--quiet'], 'option --port needs a value: --port <n>'],
     [['serve', 'public', '--quiet=yes'], 'option --quiet takes no value, got --quiet=yes'],
+    [
+      ['serve', 'public', '--drain-timeout', '-5'],
+      'option --drain-timeout takes no negative number, got --drain-timeout -5',
+    ],
+    [['serve', 'public', '--port', '-1'], 'option --port takes no negative number, got --port -1'],
   ])('%j: %s, the usage line, exit 2', async (argv, message) => {
     expect(await run(argv)).toEqual({ code: 2, stdout: '', stderr: `vstatic: ${message}\n${SERVE_USAGE}` })
   })
@@ -31,6 +36,29 @@ describe('mistakes on the command line', () => {
       new RegExp(`^vstatic: ${message.replace(/[()?.-]/g, '\\$&')}\\nUsage: vstatic ${command} `),
     )
     expect(result.stderr).toContain(`Run "vstatic ${command} --help" for usage.`)
+  })
+
+  it('names a negative number as such for every command', async () => {
+    const result = await run(['build', PUBLIC_ROOT, '--out-dir', 'x', '--keep', '-1'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(
+      /^vstatic: option --keep takes no negative number, got --keep -1\nUsage: vstatic build /,
+    )
+  })
+
+  it('prints a command\'s help for "vstatic help <command>", as --help does', async () => {
+    for (const command of ['serve', 'url', 'build', 'verify', 'nginx']) {
+      const viaHelp = await run(['help', command])
+      expect(viaHelp).toEqual({ ...(await run([command, '--help'])), code: 0 })
+      expect(viaHelp.stdout).toMatch(new RegExp(`^Usage: vstatic ${command} `))
+    }
+    expect((await run(['help'])).stdout).toBe((await run(['--help'])).stdout)
+    expect(await run(['help', 'biuld'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'vstatic: no help for "biuld": not a command (did you mean build?)\nRun "vstatic --help" for usage.\n',
+    })
   })
 
   it('suggests the nearest command for an unknown one', async () => {
