@@ -74,6 +74,14 @@ describe('adapters', () => {
     const app = express()
     app.use(expressStatic(assets))
     expectTypeOf<StaticLocals['staticUrl']>().toEqualTypeOf<StaticAssets['url']>()
+    app.get('/', (_request, res) => {
+      expectTypeOf(res.locals.staticUrl).toEqualTypeOf<StaticAssets['url']>()
+      expectTypeOf(res.locals.staticEntry).toEqualTypeOf<StaticAssets['entry']>()
+      expectTypeOf(res.locals.staticImportMap).toEqualTypeOf<StaticAssets['importMap']>()
+      // @ts-expect-error a helper's arguments are checked: a path is a string
+      res.locals.staticUrl(42)
+      res.send(res.locals.staticStylesheet('css/app.css'))
+    })
   })
 
   it('fastify: a plugin taking the assets, and staticUrl on the instance and the reply', async () => {
@@ -84,12 +92,25 @@ describe('adapters', () => {
       expectTypeOf(reply.staticUrl).toEqualTypeOf<StaticAssets['url']>()
       return reply.staticUrl('js/app.js')
     })
+    expectTypeOf(app.staticImportMap).toEqualTypeOf<StaticAssets['importMap']>()
+    expectTypeOf(app.staticEntry).toEqualTypeOf<StaticAssets['entry']>()
+    expectTypeOf(app.staticIntegrity).toEqualTypeOf<StaticAssets['integrity']>()
+    app.get('/tags', (_request, reply) => {
+      expectTypeOf(reply.staticScript).toEqualTypeOf<StaticAssets['script']>()
+      return reply.staticStylesheet('css/app.css')
+    })
     // @ts-expect-error the plugin needs the assets
     await app.register(fastifyStatic, {})
   })
 
-  it('koa: a middleware', () => {
-    new Koa().use(koaStatic(assets))
+  it('koa: a middleware, and ctx.state typed for views', () => {
+    new Koa().use(koaStatic(assets)).use((ctx) => {
+      expectTypeOf(ctx.state.staticUrl).toEqualTypeOf<StaticAssets['url']>()
+      expectTypeOf(ctx.state.staticImportMap).toEqualTypeOf<StaticAssets['importMap']>()
+      // @ts-expect-error a helper's arguments are checked: a path is a string
+      ctx.state.staticUrl(42)
+      ctx.body = ctx.state.staticEntry('src/main.ts')
+    })
     expectTypeOf(koaStatic).returns.toExtend<Koa.Middleware>()
   })
 })

@@ -10,6 +10,13 @@ import { type TemplateHelpers, templateHelpers } from './template-helpers.js'
 /** What views see on `res.locals`. */
 export type StaticLocals = TemplateHelpers
 
+declare global {
+  namespace Express {
+    /** `res.locals.staticUrl` and the other helpers are typed wherever this adapter is imported. */
+    interface Locals extends TemplateHelpers {}
+  }
+}
+
 /**
  * @example
  * const app = express()

@@ -1,12 +1,12 @@
 /**
  * Fastify plugin: GET and HEAD routes for the prefix and the root aliases (schema-less, so Fastify's
- * fast path stays), 405 routes for other methods, `staticUrl` decorations on the instance and the
- * reply (and `reply.locals` for @fastify/view), visible outside the plugin's context.
+ * fast path stays), 405 routes for other methods, the template helpers (`staticUrl`, `staticEntry`…)
+ * as decorations on the instance and the reply (and `reply.locals` for @fastify/view), visible outside the plugin's context.
  * @module
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
 import type { StaticAssets } from '../index.js'
-import { templateHelpers } from './template-helpers.js'
+import { type TemplateHelpers, templateHelpers } from './template-helpers.js'
 
 /** Options of the plugin. */
 export interface FastifyStaticOptions {
@@ -16,20 +16,19 @@ export interface FastifyStaticOptions {
 }
 
 declare module 'fastify' {
-  interface FastifyInstance {
-    staticUrl: StaticAssets['url']
-  }
-  interface FastifyReply {
-    staticUrl: StaticAssets['url']
-  }
+  interface FastifyInstance extends TemplateHelpers {}
+  interface FastifyReply extends TemplateHelpers {}
 }
 
 async function plugin(fastify: FastifyInstance, options: FastifyStaticOptions): Promise<void> {
   const { assets } = options
-  fastify.decorate('staticUrl', assets.url)
-  fastify.decorateReply('staticUrl', { getter: () => assets.url })
-  // Template engines (@fastify/view) read reply.locals: put the helpers there on every request.
   const helpers = templateHelpers(assets)
+  // Every helper on the instance and the reply, under the names templates use.
+  for (const [name, helper] of Object.entries(helpers)) {
+    fastify.decorate(name, helper)
+    fastify.decorateReply(name, { getter: () => helper })
+  }
+  // Template engines (@fastify/view) read reply.locals: put the helpers there on every request.
   if (!fastify.hasReplyDecorator('locals')) fastify.decorateReply('locals', null)
   fastify.addHook('onRequest', async (request, reply) => {
     const withLocals = reply as FastifyReply & { locals: Record<string, unknown> | null }

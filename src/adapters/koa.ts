@@ -5,7 +5,12 @@
  */
 import type { Middleware } from 'koa'
 import type { StaticAssets } from '../index.js'
-import { templateHelpers } from './template-helpers.js'
+import { type TemplateHelpers, templateHelpers } from './template-helpers.js'
+
+declare module 'koa' {
+  /** `ctx.state.staticUrl` and the other helpers are typed wherever this adapter is imported. */
+  interface DefaultState extends TemplateHelpers {}
+}
 
 const EMPTY = Buffer.alloc(0)
 

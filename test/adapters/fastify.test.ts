@@ -28,6 +28,7 @@ describe('fastify specifics', () => {
     const app = await fastifyApp(assets)
     await app.register(async (child) => {
       child.get('/child', async (_request, reply) => reply.staticUrl('js/app.js'))
+      child.get('/child-tags', async (_request, reply) => reply.staticStylesheet('css/app.css'))
     })
     app.get('/locals', async (_request, reply) => {
       const locals = (reply as unknown as { locals: { staticUrl: StaticAssets['url'] } }).locals
@@ -35,8 +36,13 @@ describe('fastify specifics', () => {
     })
     const { url } = await start(app)
     expect(app.staticUrl('css/app.css')).toBe(assets.url('css/app.css'))
+    expect(app.staticImportMap()).toBe(assets.importMap())
+    expect(app.staticIntegrity('css/app.css')).toBe(assets.integrity('css/app.css'))
+    expect(app.staticScript('js/app.js')).toBe(assets.script('js/app.js'))
+    expect(app.staticStylesheet('css/app.css')).toBe(assets.stylesheet('css/app.css'))
     expect((await request(url, '/child')).body.toString()).toBe(assets.url('js/app.js'))
     expect((await request(url, '/locals')).body.toString()).toBe(assets.url('img/logo.svg'))
+    expect((await request(url, '/child-tags')).body.toString()).toBe(assets.stylesheet('css/app.css'))
   })
 
   it('puts staticEntry and staticImportMap on reply.locals for @fastify/view', async () => {
