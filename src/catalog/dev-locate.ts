@@ -1,7 +1,9 @@
 /**
  * Where dev mode finds a logical path on disk: the first root that holds it as a file that the
- * dotfile, symlink and ignore rules allow, judged on its real path. Nothing is cached but verdicts
- * that cannot change (a path the ignore patterns leave in), so new, moved and deleted files are seen at once.
+ * dotfile, symlink and ignore rules allow, judged on its name and on its real path (as the scan judges
+ * a link), so a link to an ignored file or into an ignored folder is refused as in production. Nothing
+ * is cached but verdicts that cannot change (a path the ignore patterns leave in), so new, moved and
+ * deleted files are seen at once.
  * @module
  */
 import { realpathSync, type Stats, statSync } from 'node:fs'
@@ -10,7 +12,7 @@ import type { ResolvedOptions } from '../options/options.js'
 import type { ResolvedRoot } from '../options/paths.js'
 import { isAllowedRealPath } from '../root/open-file.js'
 import { shadowedMessage } from '../root/roots.js'
-import { isAllowedPath, isIgnoredFile } from '../root/scan.js'
+import { isAllowedPath, isIgnoredFile, logicalPathOf } from '../root/scan.js'
 
 /** A file dev mode may serve. */
 export interface LocatedFile {
@@ -34,12 +36,20 @@ export function createLocator(options: ResolvedOptions, warn: (message: string) 
   const notIgnored = new Set<string>()
   const shadowChecked = new Set<string>()
 
-  function ignored(root: ResolvedRoot, logicalPath: string): boolean {
-    if (options.ignore.length === 0 || notIgnored.has(logicalPath)) return false
+  function isIgnored(root: ResolvedRoot, logicalPath: string): boolean {
+    if (notIgnored.has(logicalPath)) return false
     // A path the patterns leave out may be judged again (cheap, and rare); one they keep stays kept.
     if (isIgnoredFile(root.realRoot, logicalPath, options.ignore, root)) return true
     notIgnored.add(logicalPath)
     return false
+  }
+
+  /** Judged on the name asked for and, for a link, on the path it leads to (`notes.txt -> drafts/notes.txt`, `assets/ -> drafts/`). */
+  function ignored(root: ResolvedRoot, logicalPath: string, realPath: string): boolean {
+    if (options.ignore.length === 0) return false
+    if (isIgnored(root, logicalPath)) return true
+    const target = logicalPathOf(realPath, root.realRoot)
+    return target !== undefined && target !== logicalPath && isIgnored(root, target)
   }
 
   function reportShadowed(logicalPath: string, position: number): void {
@@ -61,7 +71,7 @@ export function createLocator(options: ResolvedOptions, warn: (message: string) 
         // The bundler's manifest is read, never served; another root's file of that name may be.
         if (options.unlisted.size > 0 && isUnlisted(options.unlisted, found.absolutePath, root, logicalPath))
           continue
-        if (ignored(root, logicalPath)) return undefined
+        if (ignored(root, logicalPath, found.absolutePath)) return undefined
         if (options.roots.length > 1) reportShadowed(logicalPath, position)
         return { ...found, root }
       }
