@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs'
 import { StaticConfigError } from '../errors.js'
 import { toLogicalPath } from '../logical-path.js'
-import { readConfigFileSync } from '../root/open-file.js'
+import { ConfigFileError, readConfigFileSync } from '../root/open-file.js'
 
 /** One chunk of the manifest, as far as vstatic reads it. */
 export interface BundlerChunk {
@@ -100,7 +100,9 @@ function readBundlerManifest(file: string): Map<string, BundlerChunk> {
     return fail(
       error instanceof SyntaxError
         ? `is not valid JSON: ${error.message}`
-        : `cannot be read: ${(error as Error).message}`,
+        : error instanceof ConfigFileError
+          ? error.message
+          : `cannot be read: ${(error as Error).message}`,
       error,
     )
   }

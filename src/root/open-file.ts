@@ -142,19 +142,28 @@ export function readExactlySync(fd: number, size: number): Buffer | undefined {
   return filled === size ? bytes.subarray(0, size) : undefined
 }
 
+/** Why {@link readConfigFileSync} refused a file that it could open. */
+export class ConfigFileError extends Error {
+  override readonly name = 'ConfigFileError'
+}
+
 /**
- * Reads a small regular file that is configuration, never served (a bundler's manifest): opened
- * without blocking, refused unless fstat says it is a regular file of at most `maxBytes`, and read
- * exactly to the size the handle reported. Throws the open's error (ENOENT…) or one saying why.
+ * Reads a regular file that is configuration, never served (vstatic's manifest, a bundler's
+ * manifest): opened without blocking (a FIFO cannot hang startup), refused unless fstat says it is a
+ * regular file of at most `maxBytes` (`/dev/zero` is not read at all), and read exactly to the size
+ * the handle reported. Throws the open's error (ENOENT, EACCES…) or a {@link ConfigFileError} whose
+ * message says why, to follow the file's name: "is not a regular file (a FIFO)".
  */
 export function readConfigFileSync(absolutePath: string, maxBytes: number): Buffer {
   const fd = openSync(absolutePath, OPEN_FLAGS)
   try {
     const stats = fstatSync(fd)
-    if (!stats.isFile()) throw new Error('is not a regular file')
-    if (stats.size > maxBytes) throw new Error(`is larger than ${maxBytes} bytes`)
+    if (!stats.isFile()) throw new ConfigFileError(`is not a regular file (${kindOf(stats)})`)
+    if (stats.size > maxBytes) {
+      throw new ConfigFileError(`is ${stats.size} bytes, larger than the ${maxBytes} bytes read at most`)
+    }
     const bytes = readExactlySync(fd, stats.size)
-    if (bytes === undefined) throw new Error('changed while it was read')
+    if (bytes === undefined) throw new ConfigFileError('changed while it was read; try again')
     return bytes
   } finally {
     closeSync(fd)
@@ -219,6 +228,16 @@ async function openChecked(
     await handle.close().catch(() => undefined)
     return failure(error)
   }
+}
+
+/** What a file that is not a regular file is, in words. */
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory'
+  if (stats.isFIFO()) return 'a FIFO'
+  if (stats.isCharacterDevice()) return 'a character device'
+  if (stats.isBlockDevice()) return 'a block device'
+  if (stats.isSocket()) return 'a socket'
+  return 'not a file'
 }
 
 function failure(error: unknown): Opened {
