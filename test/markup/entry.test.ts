@@ -99,6 +99,36 @@ describe('entry(): the tags of a bundler entry', () => {
     }
   })
 
+  it('renders a 20,000-deep chain of imports without exhausting the stack, dependencies first', async () => {
+    const depth = 20_000
+    // The chunks share 100 files (a file is preloaded once), so the chain is deep but the root small.
+    const fileOf = (level: number) =>
+      level === 0
+        ? 'assets/main-00000000.js'
+        : `assets/c${level % 100}-${String(level % 100).padStart(8, '0')}.js`
+    const manifest: Record<string, { file: string; imports?: string[]; css?: string[] }> = {}
+    const tree: Record<string, string> = { 'assets/last-00000000.css': '.last {}' }
+    for (let level = 0; level < depth; level++) {
+      const key = level === 0 ? 'src/main.ts' : `_c${level}.js`
+      manifest[key] = {
+        file: fileOf(level),
+        ...(level + 1 < depth ? { imports: [`_c${level + 1}.js`] } : {}),
+        ...(level === depth - 1 ? { css: ['assets/last-00000000.css'] } : {}),
+      }
+      tree[fileOf(level)] = `export const c = ${level % 100}`
+    }
+    tree['.vite/manifest.json'] = JSON.stringify(manifest)
+    const assets = await createStatic({ root: useTempRoot(tree), vite: true, crossorigin: false })
+    const tags = assets.entry('src/main.ts').split('\n')
+    const hrefs = tags.map((tag) => /(?:href|src)="\/static\/assets\/([^"]+)"/.exec(tag)?.[1])
+    // The deepest chunk's stylesheet, then each file preloaded once, deepest first, then the entry.
+    const preloads = Array.from({ length: 100 }, (_, index) => fileOf(19_999 - index).slice('assets/'.length))
+    expect(hrefs).toEqual(['last-00000000.css', ...preloads, 'main-00000000.js'])
+    expect(tags[0]).toMatch(/^<link rel="stylesheet" /)
+    expect(tags.slice(1, -1).every((tag) => tag.startsWith('<link rel="modulepreload" '))).toBe(true)
+    expect(tags.at(-1)).toMatch(/^<script type="module" /)
+  })
+
   it('throws a MissingAssetError naming the manifest for an unknown entry', async () => {
     const root = viteOutput()
     const assets = await createStatic({ root, vite: true })
