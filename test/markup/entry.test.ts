@@ -129,6 +129,35 @@ describe('entry(): the tags of a bundler entry', () => {
     expect(tags.at(-1)).toMatch(/^<script type="module" /)
   })
 
+  it('refuses an entry whose file is neither a script nor a stylesheet, naming it, and renders .mjs as a module', async () => {
+    const root = useTempRoot({
+      '.vite/manifest.json': JSON.stringify({
+        'src/main.ts': { file: 'assets/main-BuQMaAmp.mjs', isEntry: true, imports: [] },
+        'src/logo.svg': { file: 'assets/logo-Ab12Cd34.svg', src: 'src/logo.svg' },
+        'src/data.json': { file: 'assets/data-Zy98Xw76.json', src: 'src/data.json' },
+      }),
+      'assets/main-BuQMaAmp.mjs': 'export {}',
+      'assets/logo-Ab12Cd34.svg': '<svg/>',
+      'assets/data-Zy98Xw76.json': '{}',
+    })
+    const assets = await createStatic({ root, vite: true, crossorigin: false })
+    const manifest = JSON.stringify(path.join(root, '.vite/manifest.json'))
+    for (const [name, file] of [
+      ['src/logo.svg', 'assets/logo-Ab12Cd34.svg'],
+      ['src/data.json', 'assets/data-Zy98Xw76.json'],
+    ] as const) {
+      expect(() => assets.entry(name)).toThrow(TypeError)
+      expect(() => assets.entry(['src/main.ts', name])).toThrow(
+        `entry(${JSON.stringify(name)}): the bundler manifest ${manifest} maps it to ${JSON.stringify(file)}, which is neither a script (.js, .mjs) nor a stylesheet (.css)`,
+      )
+      expect(() => assets.entry(name)).toThrow(`use url(${JSON.stringify(file)})`)
+      expect(assets.url(file)).toMatch(new RegExp(`^/static/${file.replace('.', '\\.')}$`))
+    }
+    expect(assets.entry('src/main.ts')).toMatch(
+      /^<script type="module" src="\/static\/assets\/main-BuQMaAmp\.mjs" integrity="sha384-[^"]+"><\/script>$/,
+    )
+  })
+
   it('throws a MissingAssetError naming the manifest for an unknown entry', async () => {
     const root = viteOutput()
     const assets = await createStatic({ root, vite: true })
