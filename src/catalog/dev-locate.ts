@@ -6,7 +6,7 @@
  * deleted files are seen at once.
  * @module
  */
-import { realpathSync, type Stats, statSync } from 'node:fs'
+import { lstatSync, realpathSync, type Stats, statSync } from 'node:fs'
 import path from 'node:path'
 import type { ResolvedOptions } from '../options/options.js'
 import type { ResolvedRoot } from '../options/paths.js'
@@ -23,12 +23,36 @@ export interface LocatedFile {
   readonly root: ResolvedRoot
 }
 
+/** A directory whose listing was seen, and what it was: a change of it may make a missing file appear. */
+export interface DirectoryProbe {
+  readonly directory: string
+  /** Inode and times when seen; '' when it had changed too recently to be trusted (it is then looked at again). */
+  readonly signature: string
+}
+
+/** How to tell, without looking each one up, that files found missing are still missing. */
+export interface Absence {
+  /** Directories whose listings decide that the names are missing: while none changes, they still are. */
+  readonly probes: readonly DirectoryProbe[]
+  /** Names no directory listing decides (a symlink on the way, whose target may appear elsewhere): looked up each time. */
+  readonly unsettled: readonly string[]
+}
+
 /** The lookups dev mode makes on disk. */
 export interface Locator {
   /** The file a logical path names now, or undefined. */
   file(logicalPath: string): LocatedFile | undefined
   /** True when some root has a directory at the logical path. */
   isDirectory(logicalPath: string): boolean
+  /** For logical paths that {@link Locator.file} just found missing: what would show that one appeared. */
+  absence(missing: Iterable<string>): Absence
+}
+
+/** True when no directory of `probes` changed since it was seen. */
+export function isStillAbsent(probes: readonly DirectoryProbe[]): boolean {
+  return probes.every(
+    (probe) => probe.signature !== '' && signatureOf(probe.directory, false) === probe.signature,
+  )
 }
 
 /** A locator over the roots of `options`; `warn` hears once of each file a later root shadows. */
@@ -81,6 +105,24 @@ export function createLocator(options: ResolvedOptions, warn: (message: string) 
       if (logicalPath === '') return true
       return options.roots.some((root) => lookIn(root, logicalPath)?.stats.isDirectory() ?? false)
     },
+    absence(missing) {
+      const directories = new Set<string>()
+      const unsettled: string[] = []
+      // Names in one folder share its walk: 300,000 missing images under img/ cost one lstat each, once.
+      const walked = new Map<string, FolderWalk | null>()
+      for (const logicalPath of missing) {
+        // A name the dotfile rule refuses stays refused whatever appears on disk.
+        if (!isAllowedPath(logicalPath, options.dotfiles)) continue
+        const watches = options.roots.map((root) => watchFor(root, logicalPath, walked))
+        if (watches.some((watch) => watch === undefined)) unsettled.push(logicalPath)
+        else for (const watch of watches) if (watch !== undefined) directories.add(watch)
+      }
+      const probes = [...directories].map((directory) => ({
+        directory,
+        signature: signatureOf(directory, true),
+      }))
+      return { probes, unsettled }
+    },
   }
 }
 
@@ -94,6 +136,85 @@ function isUnlisted(
   logicalPath: string,
 ) {
   return unlisted.has(realPath) || unlisted.has(path.join(root.root, logicalPath))
+}
+
+/**
+ * A directory's modification time changes when a name in it is created, removed or renamed, but the
+ * clock it is stamped with may tick only every few milliseconds (two seconds on FAT): a directory
+ * changed this recently may change again under the same stamp, so it is not trusted yet.
+ */
+const SETTLE_MS = 2000
+
+/** A directory's inode and times, or '' when it is gone (or, with `settled`, changed too recently to trust). */
+function signatureOf(directory: string, settled: boolean): string {
+  let stats: Stats | undefined
+  try {
+    stats = lstatSync(directory, { throwIfNoEntry: false })
+  } catch {
+    return ''
+  }
+  if (stats === undefined || !stats.isDirectory()) return ''
+  if (settled && Date.now() - stats.mtimeMs < SETTLE_MS) return ''
+  return `${stats.ino}\0${stats.mtimeMs}\0${stats.ctimeMs}`
+}
+
+/** Where a walk through real directories toward a folder of the root stopped, and whether it got there. */
+interface FolderWalk {
+  readonly directory: string
+  readonly complete: boolean
+}
+
+/**
+ * The directory to watch for a missing logical path under `root`: the deepest real directory on the
+ * way to it, since creating, removing or renaming anything below changes that directory. Undefined
+ * when a symlink is on the way (its target can appear without any directory of the root changing).
+ * `walked` keeps the walk of each folder (null for one through a symlink), so names share it.
+ */
+function watchFor(
+  root: ResolvedRoot,
+  logicalPath: string,
+  walked: Map<string, FolderWalk | null>,
+): string | undefined {
+  const slash = logicalPath.lastIndexOf('/')
+  const folder = slash < 0 ? '' : logicalPath.slice(0, slash)
+  const key = `${root.realRoot}\0${folder}`
+  let walk = walked.get(key)
+  if (walk === undefined) {
+    walk = walkFolder(root, folder)
+    walked.set(key, walk)
+  }
+  if (walk === null) return undefined
+  // The folder is not all there: the directory where the walk stopped decides.
+  if (!walk.complete) return walk.directory
+  const stats = lstatOrUndefined(`${walk.directory}${path.sep}${logicalPath.slice(slash + 1)}`)
+  return stats === null || stats?.isSymbolicLink() === true ? undefined : walk.directory
+}
+
+/**
+ * Walks `folder` under the root through real directories only: where it stops (a name missing, or
+ * something other than a directory there) and whether it got through; null when a symlink or an
+ * entry that cannot be looked at is on the way.
+ */
+function walkFolder(root: ResolvedRoot, folder: string): FolderWalk | null {
+  let directory = root.realRoot
+  if (folder === '') return { directory, complete: true }
+  for (const segment of folder.split('/')) {
+    const next = `${directory}${path.sep}${segment}`
+    const stats = lstatOrUndefined(next)
+    if (stats === null || stats?.isSymbolicLink() === true) return null
+    if (stats === undefined || !stats.isDirectory()) return { directory, complete: false }
+    directory = next
+  }
+  return { directory, complete: true }
+}
+
+/** lstat without throwing: undefined when nothing is there, null when it cannot be looked at. */
+function lstatOrUndefined(file: string): Stats | undefined | null {
+  try {
+    return lstatSync(file, { throwIfNoEntry: false })
+  } catch {
+    return null
+  }
 }
 
 function lookIn(root: ResolvedRoot, logicalPath: string): { absolutePath: string; stats: Stats } | undefined {
