@@ -1,8 +1,8 @@
 /**
  * checkManifest(): what a loaded manifest may name. Every entry, `file`, variant and history file
  * must be a path the scan would index, its real path must stay inside the root and pass the dotfile
- * rule, tokens must follow from hashes and content types must be valid header values; a manifest
- * that does not match its root fails with the likely fix.
+ * rule and the build's ignore patterns, tokens must follow from hashes and content types must be valid
+ * header values; a manifest that does not match its root fails with the likely fix.
  * @module
  */
 import path from 'node:path'
@@ -10,7 +10,7 @@ import { StaticConfigError } from '../errors.js'
 import { TOKEN_LENGTH, toToken } from '../hash.js'
 import { isEncoding } from '../http/encoding.js'
 import { toLogicalPath } from '../logical-path.js'
-import { isAllowedRealPath } from '../root/open-file.js'
+import { isAllowedRealPath, isIgnoredRealPath } from '../root/open-file.js'
 import { isAllowedPath, isInside, type ScanPolicy } from '../root/scan.js'
 import { type Dotfiles, INTEGRITY_ALGORITHMS } from '../types.js'
 import { type Disk, openDisk } from './disk.js'
@@ -69,6 +69,8 @@ export function checkManifest(
     dotfiles: target.dotfiles === 'allow' ? 'allow' : 'ignore',
     followSymlinksOutsideRoot: target.followSymlinksOutsideRoot === true,
   }
+  // A link is judged on where it leads by the patterns the build left files out with, as the scan judges it.
+  const ignore = manifest.options.ignore ?? []
   const roots: readonly string[] = typeof target.root === 'string' ? [target.root] : target.root
   const built = manifest.options.roots ?? 1
   if (built !== roots.length) {
@@ -78,7 +80,7 @@ export function checkManifest(
     )
   }
   // One view of the disk per root; each entry is looked up under the root it names.
-  const disks = roots.map((root) => openDisk(root, policy))
+  const disks = roots.map((root) => openDisk(root, { ...policy, ignore }))
   // One rule set per root, shared by its entries.
   const rules: readonly PathRules[] = disks.map((disk) => ({ ...policy, disk }))
   const rulesOf = (root: number | undefined): PathRules => rules[root ?? 0] as PathRules
@@ -311,6 +313,14 @@ function inspect(field: string, relativePath: string, rules: PathRules): 'missin
     }
     const relative = path.relative(disk.rule.realRoot, found.realPath).split(path.sep).join('/')
     if (relative !== '') return `${subject()}leads to ${JSON.stringify(relative)}, a dotfile path`
+  }
+  if (
+    found.viaLink &&
+    found.isFile &&
+    isIgnoredRealPath(found.realPath, path.join(disk.rule.realRoot, relativePath), disk.rule)
+  ) {
+    const relative = path.relative(disk.rule.realRoot, found.realPath).split(path.sep).join('/')
+    return `${subject()}leads to ${JSON.stringify(relative)}, which the build's ignore patterns ${JSON.stringify(disk.rule.ignore)} leave out`
   }
   return found.isFile ? 'file' : `${subject()}is not a regular file`
 }

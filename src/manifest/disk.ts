@@ -6,7 +6,6 @@
 import { type Dirent, readdirSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import type { RootRule } from '../root/open-file.js'
-import type { ScanPolicy } from '../root/scan.js'
 
 export interface Disk {
   /** The root's real path and the rules for what may be opened under it, as every open applies them. */
@@ -24,7 +23,7 @@ export interface Disk {
  * The root on disk, read one directory at a time: a `readdir` per directory, and a `realpath` and
  * a `stat` only for symlinks, so startup stays cheap.
  */
-export function openDisk(root: string, policy: ScanPolicy): Disk | undefined {
+export function openDisk(root: string, policy: Omit<RootRule, 'realRoot' | 'root'>): Disk | undefined {
   let realRoot: string
   try {
     realRoot = realpathSync.native(path.resolve(root))

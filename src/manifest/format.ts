@@ -4,11 +4,12 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { StaticConfigError } from '../errors.js'
 import { isEncoding } from '../http/encoding.js'
 import { toLogicalPath } from '../logical-path.js'
+import { ConfigFileError, readConfigFileSync } from '../root/open-file.js'
 import {
   type Encoding,
   INTEGRITY_ALGORITHMS,
@@ -99,21 +100,30 @@ export interface Manifest {
   readonly history: readonly ManifestBuild[]
 }
 
-/** Reads and validates a manifest. Every fault is a StaticConfigError naming the file. */
+/**
+ * The largest manifest read: far above what a site needs (about 400 bytes an entry, so 100,000 files
+ * are some 40 MiB), and far below the 2 GiB at which Node could not hold it at all.
+ */
+export const MAX_MANIFEST_BYTES = 256 * 1024 * 1024
+
+/**
+ * Reads and validates a manifest. Every fault is a StaticConfigError naming the file. Only a regular
+ * file of at most {@link MAX_MANIFEST_BYTES} is read: a FIFO, a device or a directory is refused at
+ * once rather than hanging startup or reading without end.
+ */
 export function readManifest(file: string): Manifest {
   let text: string
   try {
-    text = readFileSync(file, 'utf8')
+    text = readConfigFileSync(file, MAX_MANIFEST_BYTES).toString('utf8')
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    const why = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(error)})`
-    throw new StaticConfigError(
-      'manifest',
-      `${JSON.stringify(file)} ${why}; run "vstatic build" to create it`,
-      {
-        cause: error,
-      },
-    )
+    const why =
+      error instanceof ConfigFileError
+        ? `${error.message}; pass the manifest written by "vstatic build"`
+        : code === 'ENOENT'
+          ? 'does not exist; run "vstatic build" to create it'
+          : `cannot be read (${code ?? String(error)}); run "vstatic build" to create it`
+    throw new StaticConfigError('manifest', `${JSON.stringify(file)} ${why}`, { cause: error })
   }
   return parseManifest(text, file)
 }
@@ -144,20 +154,7 @@ function parseManifest(text: string, source: string): Manifest {
     )
   }
   const options = data.options
-  if (
-    !isRecord(options) ||
-    typeof options.prefix !== 'string' ||
-    !VERSIONINGS.includes(options.versioning as Versioning) ||
-    options.hash !== 'sha256' ||
-    typeof options.tokenLength !== 'number' ||
-    !INTEGRITY_ALGORITHMS.includes(options.integrity as IntegrityAlgorithm) ||
-    (options.layout !== 'source' && options.layout !== 'out-dir') ||
-    (options.outDir !== undefined && typeof options.outDir !== 'string') ||
-    (options.roots !== undefined &&
-      !(Number.isSafeInteger(options.roots) && (options.roots as number) >= 1)) ||
-    (options.ignore !== undefined &&
-      !(Array.isArray(options.ignore) && options.ignore.every((pattern) => typeof pattern === 'string')))
-  ) {
+  if (!isManifestOptions(options)) {
     return fail('has a malformed "options" object')
   }
   if (typeof data.builtAt !== 'string' || Number.isNaN(Date.parse(data.builtAt)))
@@ -179,6 +176,24 @@ function parseManifest(text: string, source: string): Manifest {
     }
   }
   return data as unknown as Manifest
+}
+
+/** True when `options` has the shape and values a manifest's "options" must have. */
+function isManifestOptions(options: unknown): options is Record<string, unknown> {
+  return !(
+    !isRecord(options) ||
+    typeof options.prefix !== 'string' ||
+    !VERSIONINGS.includes(options.versioning as Versioning) ||
+    options.hash !== 'sha256' ||
+    typeof options.tokenLength !== 'number' ||
+    !INTEGRITY_ALGORITHMS.includes(options.integrity as IntegrityAlgorithm) ||
+    (options.layout !== 'source' && options.layout !== 'out-dir') ||
+    (options.outDir !== undefined && typeof options.outDir !== 'string') ||
+    (options.roots !== undefined &&
+      !(Number.isSafeInteger(options.roots) && (options.roots as number) >= 1)) ||
+    (options.ignore !== undefined &&
+      !(Array.isArray(options.ignore) && options.ignore.every((pattern) => typeof pattern === 'string')))
+  )
 }
 
 /** The manifest as text: two-space JSON with a final newline. Keys keep the order they were built in. */

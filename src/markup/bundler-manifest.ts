@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs'
 import { StaticConfigError } from '../errors.js'
 import { toLogicalPath } from '../logical-path.js'
-import { readConfigFileSync } from '../root/open-file.js'
+import { ConfigFileError, readConfigFileSync } from '../root/open-file.js'
 
 /** One chunk of the manifest, as far as vstatic reads it. */
 export interface BundlerChunk {
@@ -50,40 +50,70 @@ export function createBundlerManifest(file: string, live: boolean): () => Readon
   }
 }
 
-/** The files a page needs for `names` (manifest keys such as `src/main.ts`); a name not in it is returned as missing. */
+/**
+ * The files a page needs for `names` (manifest keys such as `src/main.ts`); a name not in it is
+ * returned as missing. The `imports` graph is walked with an explicit stack, so a chain as deep as a
+ * bundler can write costs its length, never the call stack.
+ */
 export function entryFiles(
   chunks: ReadonlyMap<string, BundlerChunk>,
   names: readonly string[],
 ): EntryFiles | { readonly missing: string } {
-  const files = { stylesheets: [] as string[], preloads: [] as string[], entries: [] as string[] }
+  const files = { stylesheets: new OrderedSet(), preloads: new OrderedSet(), entries: new OrderedSet() }
   const seen = new Set<string>(names)
   for (const name of names) {
     const chunk = chunks.get(name)
     if (chunk === undefined) return { missing: name }
     collect(chunk, chunks, seen, files)
-    if (!files.entries.includes(chunk.file)) files.entries.push(chunk.file)
+    files.entries.add(chunk.file)
   }
-  return files
+  return {
+    stylesheets: files.stylesheets.items,
+    preloads: files.preloads.items,
+    entries: files.entries.items,
+  }
 }
 
 // --- internal ---
 
-/** Adds the chunks `chunk` imports (depth first, each once) and then its stylesheets. */
+/** A list that keeps each item once, in the order first added. */
+class OrderedSet {
+  readonly items: string[] = []
+  readonly #seen = new Set<string>()
+
+  add(item: string): void {
+    if (this.#seen.has(item)) return
+    this.#seen.add(item)
+    this.items.push(item)
+  }
+}
+
+/**
+ * Adds what `entry` needs, depth first and each chunk once: the chunks it imports (as preloads, each
+ * after its own imports) and the stylesheets of each chunk after those of the chunks it imports.
+ */
 function collect(
-  chunk: BundlerChunk,
+  entry: BundlerChunk,
   chunks: ReadonlyMap<string, BundlerChunk>,
   seen: Set<string>,
-  files: { stylesheets: string[]; preloads: string[] },
+  files: { readonly stylesheets: OrderedSet; readonly preloads: OrderedSet },
 ): void {
-  for (const key of chunk.imports) {
-    if (seen.has(key)) continue
-    seen.add(key)
-    const imported = chunks.get(key) as BundlerChunk // checked when the manifest was read
-    collect(imported, chunks, seen, files)
-    if (!files.preloads.includes(imported.file)) files.preloads.push(imported.file)
+  const stack: Array<{ readonly chunk: BundlerChunk; next: number }> = [{ chunk: entry, next: 0 }]
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1] as (typeof stack)[number]
+    const key = frame.chunk.imports[frame.next]
+    if (key !== undefined) {
+      frame.next++
+      if (seen.has(key)) continue
+      seen.add(key)
+      stack.push({ chunk: chunks.get(key) as BundlerChunk, next: 0 }) // checked when the manifest was read
+      continue
+    }
+    // Every chunk it imports is in: its stylesheets follow theirs, and it is preloaded unless it is the entry.
+    stack.pop()
+    for (const stylesheet of frame.chunk.css) files.stylesheets.add(stylesheet)
+    if (stack.length > 0) files.preloads.add(frame.chunk.file)
   }
-  for (const stylesheet of chunk.css)
-    if (!files.stylesheets.includes(stylesheet)) files.stylesheets.push(stylesheet)
 }
 
 function readBundlerManifest(file: string): Map<string, BundlerChunk> {
@@ -100,7 +130,9 @@ function readBundlerManifest(file: string): Map<string, BundlerChunk> {
     return fail(
       error instanceof SyntaxError
         ? `is not valid JSON: ${error.message}`
-        : `cannot be read: ${(error as Error).message}`,
+        : error instanceof ConfigFileError
+          ? error.message
+          : `cannot be read: ${(error as Error).message}`,
       error,
     )
   }

@@ -51,6 +51,10 @@ function builtEntry(
   names: readonly string[],
   attributes: TagAttributes | undefined,
 ): string {
+  for (const name of names) {
+    const file = chunks.get(name)?.file
+    if (file !== undefined && !isScript(file) && !isStylesheet(file)) throw notLoadable(name, file, vite)
+  }
   const files = entryFiles(chunks, names)
   if ('missing' in files) {
     throw new MissingAssetError(
@@ -128,4 +132,22 @@ function sharedAttributes(attributes: TagAttributes | undefined): TagAttributes 
 
 function isStylesheet(file: string): boolean {
   return /\.css$/i.test(file)
+}
+
+/** What a module script can load: the JavaScript a bundler writes for an entry. */
+function isScript(file: string): boolean {
+  return /\.m?js$/i.test(file)
+}
+
+/**
+ * An entry whose file no tag of `entry()` can load (an image, a font, a JSON file that the bundler
+ * listed because a script imports it): a mistake in the template, said as such rather than rendered
+ * as a `<script type="module">` that the browser would refuse.
+ */
+function notLoadable(name: string, file: string, vite: ResolvedVite): TypeError {
+  return new TypeError(
+    `entry(${JSON.stringify(name)}): the bundler manifest ${JSON.stringify(vite.manifest)} maps it to ${JSON.stringify(file)}, ` +
+      `which is neither a script (.js, .mjs) nor a stylesheet (.css); entry() renders the tags that load a script or stylesheet entry. ` +
+      `For the URL of another asset, use url(${JSON.stringify(file)})`,
+  )
 }

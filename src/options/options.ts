@@ -126,14 +126,15 @@ export function resolveOptions(options: StaticOptions): ResolvedOptions {
     options.followSymlinksOutsideRoot,
     false,
   )
-  const roots = resolveRoots(options.root, { dotfiles, followSymlinksOutsideRoot })
+  const ignore = resolveIgnore(options.ignore)
+  const roots = resolveRoots(options.root, { dotfiles, followSymlinksOutsideRoot, ignore })
   const fingerprinted = resolveFingerprinted(options.fingerprinted)
   const vite = resolveVite(options.vite, roots)
   return Object.freeze({
     root: roots[0].root,
     roots,
     manifest: resolveManifestPath(options.manifest),
-    ignore: resolveIgnore(options.ignore),
+    ignore,
     unlisted: unlistedPaths(vite),
     vite,
     versioning: oneOf('versioning', options.versioning, VERSIONINGS, 'query'),

@@ -17,6 +17,8 @@ export interface ResolvedRoot {
   readonly realRoot: string
   readonly dotfiles: Dotfiles
   readonly followSymlinksOutsideRoot: boolean
+  /** Glob patterns of logical paths left out: judged on the name, and on the real path of a link. */
+  readonly ignore: readonly string[]
 }
 
 /** The bundler settings after validation. */
@@ -32,6 +34,7 @@ export interface ResolvedVite {
 interface RootPolicy {
   readonly dotfiles: Dotfiles
   readonly followSymlinksOutsideRoot: boolean
+  readonly ignore: readonly string[]
 }
 
 /** Validates `root`: one directory or a non-empty list of distinct ones, in the order they are searched. */

@@ -2,8 +2,8 @@
  * Opening a file of the root with its identity checked on the handle. Every byte vstatic serves or
  * hashes is read through here: the open never blocks (a FIFO cannot hold a thread), only a regular
  * file is accepted, the file is either the very one the index recorded (device, inode, size and
- * times) or one whose real path is inside the root and allowed by the dotfile rule, and reads are
- * bounded by the size the handle reported.
+ * times) or one whose real path is inside the root and allowed by the dotfile rule and the ignore
+ * patterns, and reads are bounded by the size the handle reported.
  * @module
  */
 import {
@@ -21,12 +21,16 @@ import {
 import { type FileHandle, open, readlink, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { FileIdentity } from '../types.js'
-import { isAllowedPath, isInside, type ScanPolicy } from './scan.js'
+import { isAllowedPath, isIgnoredFile, isInside, logicalPathOf, type ScanPolicy } from './scan.js'
 
 /** Where an opened file may really be. */
 export interface RootRule extends ScanPolicy {
   /** The root's real path. */
   readonly realRoot: string
+  /** The root as given, when it may differ from `realRoot` (a symlinked root): paths under it name files of the root too. */
+  readonly root?: string
+  /** Glob patterns of logical paths left out; a file reached through a link is judged on its real path too. */
+  readonly ignore?: readonly string[]
 }
 
 /** The outcome of an open. */
@@ -77,7 +81,7 @@ export async function openIndexed(absolutePath: string, identity: FileIdentity):
 export async function openInRoot(absolutePath: string, rule: RootRule): Promise<Opened> {
   return openChecked(absolutePath, async (handle, stats) => {
     const realPath = await realPathOf(handle.fd, absolutePath, stats)
-    return realPath !== undefined && isAllowedRealPath(realPath, rule) ? 'file' : 'gone'
+    return realPath !== undefined && isOpenable(realPath, absolutePath, rule) ? 'file' : 'gone'
   })
 }
 
@@ -102,7 +106,7 @@ export function openInRootSync(absolutePath: string, rule: RootRule): OpenedSync
   try {
     const stats = fstatSync(fd)
     const realPath = stats.isFile() ? realPathOfSync(fd, absolutePath, stats) : undefined
-    if (realPath !== undefined && isAllowedRealPath(realPath, rule)) return { fd, stats }
+    if (realPath !== undefined && isOpenable(realPath, absolutePath, rule)) return { fd, stats }
   } catch (error) {
     closeSync(fd)
     throw error
@@ -138,38 +142,71 @@ export function readExactlySync(fd: number, size: number): Buffer | undefined {
   return filled === size ? bytes.subarray(0, size) : undefined
 }
 
+/** Why {@link readConfigFileSync} refused a file that it could open. */
+export class ConfigFileError extends Error {
+  override readonly name = 'ConfigFileError'
+}
+
 /**
- * Reads a small regular file that is configuration, never served (a bundler's manifest): opened
- * without blocking, refused unless fstat says it is a regular file of at most `maxBytes`, and read
- * exactly to the size the handle reported. Throws the open's error (ENOENT…) or one saying why.
+ * Reads a regular file that is configuration, never served (vstatic's manifest, a bundler's
+ * manifest): opened without blocking (a FIFO cannot hang startup), refused unless fstat says it is a
+ * regular file of at most `maxBytes` (`/dev/zero` is not read at all), and read exactly to the size
+ * the handle reported. Throws the open's error (ENOENT, EACCES…) or a {@link ConfigFileError} whose
+ * message says why, to follow the file's name: "is not a regular file (a FIFO)".
  */
 export function readConfigFileSync(absolutePath: string, maxBytes: number): Buffer {
   const fd = openSync(absolutePath, OPEN_FLAGS)
   try {
     const stats = fstatSync(fd)
-    if (!stats.isFile()) throw new Error('is not a regular file')
-    if (stats.size > maxBytes) throw new Error(`is larger than ${maxBytes} bytes`)
+    if (!stats.isFile()) throw new ConfigFileError(`is not a regular file (${kindOf(stats)})`)
+    if (stats.size > maxBytes) {
+      throw new ConfigFileError(`is ${stats.size} bytes, larger than the ${maxBytes} bytes read at most`)
+    }
     const bytes = readExactlySync(fd, stats.size)
-    if (bytes === undefined) throw new Error('changed while it was read')
+    if (bytes === undefined) throw new ConfigFileError('changed while it was read; try again')
     return bytes
   } finally {
     closeSync(fd)
   }
 }
 
-/** True when a real path is one the rule lets vstatic read. */
+/** True when a real path is one the dotfile and symlink rules let vstatic read. */
 export function isAllowedRealPath(realPath: string, rule: RootRule): boolean {
   if (isInside(realPath, rule.realRoot)) {
-    if (realPath.length === rule.realRoot.length) return false
-    const start = rule.realRoot.endsWith(path.sep) ? rule.realRoot.length : rule.realRoot.length + 1
-    const relative = realPath.slice(start)
-    return isAllowedPath(path.sep === '/' ? relative : relative.split(path.sep).join('/'), rule.dotfiles)
+    const logicalPath = logicalPathOf(realPath, rule.realRoot)
+    return logicalPath !== undefined && isAllowedPath(logicalPath, rule.dotfiles)
   }
   if (!rule.followSymlinksOutsideRoot) return false
   return rule.dotfiles === 'allow' || !path.basename(realPath).startsWith('.')
 }
 
+/**
+ * True when the ignore patterns leave out the real path of a file reached under another name (through
+ * a symlink). The name itself was judged when it was indexed (the scan, the manifest's build, a dev
+ * lookup), so only a real path inside the root that differs from it is judged again, by the scan's own
+ * fast-glob call; a real path outside the root has no logical path for the patterns to match.
+ */
+export function isIgnoredRealPath(realPath: string, namedPath: string, rule: RootRule): boolean {
+  if (rule.ignore === undefined || rule.ignore.length === 0) return false
+  const target = logicalPathOf(realPath, rule.realRoot)
+  if (target === undefined || target === logicalNameOf(namedPath, rule)) return false
+  return isIgnoredFile(rule.realRoot, target, rule.ignore, rule)
+}
+
 // --- internal ---
+
+/** True when the file really at `realPath`, opened as `openedPath`, passes every rule of the root. */
+function isOpenable(realPath: string, openedPath: string, rule: RootRule): boolean {
+  return isAllowedRealPath(realPath, rule) && !isIgnoredRealPath(realPath, openedPath, rule)
+}
+
+/** The logical path a path under the root names, under its real or its given spelling. */
+function logicalNameOf(namedPath: string, rule: RootRule): string | undefined {
+  return (
+    logicalPathOf(namedPath, rule.realRoot) ??
+    (rule.root === undefined ? undefined : logicalPathOf(namedPath, rule.root))
+  )
+}
 
 async function openChecked(
   absolutePath: string,
@@ -191,6 +228,16 @@ async function openChecked(
     await handle.close().catch(() => undefined)
     return failure(error)
   }
+}
+
+/** What a file that is not a regular file is, in words. */
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory'
+  if (stats.isFIFO()) return 'a FIFO'
+  if (stats.isCharacterDevice()) return 'a character device'
+  if (stats.isBlockDevice()) return 'a block device'
+  if (stats.isSocket()) return 'a socket'
+  return 'not a file'
 }
 
 function failure(error: unknown): Opened {

@@ -29,7 +29,8 @@ const WELL_KNOWN = '.well-known'
 /**
  * Lists the regular files under `realRoot` in a stable (sorted) order.
  * Symlinked files are included when their real path is inside the root (or the policy allows
- * outside targets); symlinked directories are not descended, so a link loop cannot recurse.
+ * outside targets) and, inside the root, when that real path passes the dotfile rule and the ignore
+ * patterns too; symlinked directories are not descended, so a link loop cannot recurse.
  */
 export function scanRoot(
   realRoot: string,
@@ -76,8 +77,9 @@ export function scanRoot(
       if (target !== undefined) files.push({ logicalPath, absolutePath: target })
     }
   }
-  files.sort(byLogicalPath)
-  return files
+  const allowed = judgeLinkTargets(realRoot, files, policy, toIgnore(ignore, patterns))
+  allowed.sort(byLogicalPath)
+  return allowed
 }
 
 /**
@@ -91,15 +93,18 @@ export function isIgnoredFile(
   policy: ScanPolicy,
 ): boolean {
   if (patterns.length === 0) return false
-  const found = fg.sync(fg.escapePath(logicalPath), {
-    cwd: realRoot,
-    ignore: toIgnore([], patterns),
-    dot: policy.dotfiles === 'allow',
-    onlyFiles: false,
-    followSymbolicLinks: false,
-    suppressErrors: true,
-  })
-  return found.length === 0
+  return !keptByIgnore(realRoot, [logicalPath], toIgnore([], patterns), policy).has(logicalPath)
+}
+
+/**
+ * The logical path of a real path inside `realRoot` (`/`-separated), or undefined when it is the
+ * root itself or lies outside it.
+ */
+export function logicalPathOf(realPath: string, realRoot: string): string | undefined {
+  if (realPath.length <= realRoot.length || !isInside(realPath, realRoot)) return undefined
+  const start = realRoot.endsWith(path.sep) ? realRoot.length : realRoot.length + 1
+  const relative = realPath.slice(start)
+  return path.sep === '/' ? relative : relative.split(path.sep).join('/')
 }
 
 /** True when no segment of the logical path is hidden by the dotfile policy. */
@@ -167,6 +172,53 @@ function toIgnore(paths: readonly string[], patterns: readonly string[]): string
       ...ENCODINGS.map((encoding) => pattern + encodingExtension(encoding)),
     ]),
   ]
+}
+
+/**
+ * The files of a scan whose link targets pass the rules on their own name: a symlink inside the root
+ * is judged by the dotfile rule and the ignore patterns on the path it leads to, not only on its own
+ * name, so `public.txt -> secret.scss` is left out when `**\/*.scss` is. The targets are judged in one
+ * fast-glob call (the very call the walk made), so a root of many links stays cheap.
+ */
+function judgeLinkTargets(
+  realRoot: string,
+  files: readonly ScannedFile[],
+  policy: ScanPolicy,
+  ignore: readonly string[],
+): ScannedFile[] {
+  const targets = new Map<ScannedFile, string>()
+  for (const file of files) {
+    const target = logicalPathOf(file.absolutePath, realRoot)
+    if (target !== undefined && target !== file.logicalPath) targets.set(file, target)
+  }
+  if (targets.size === 0) return [...files]
+  const kept = ignore.length === 0 ? undefined : keptByIgnore(realRoot, [...targets.values()], ignore, policy)
+  return files.filter((file) => {
+    const target = targets.get(file)
+    if (target === undefined) return true
+    return isAllowedPath(target, policy.dotfiles) && (kept === undefined || kept.has(target))
+  })
+}
+
+/** Those of `logicalPaths` (files under `realRoot`) that exist and that the fast-glob `ignore` list leaves in. */
+function keptByIgnore(
+  realRoot: string,
+  logicalPaths: readonly string[],
+  ignore: readonly string[],
+  policy: ScanPolicy,
+): Set<string> {
+  const found = fg.sync(
+    logicalPaths.map((item) => fg.escapePath(item)),
+    {
+      cwd: realRoot,
+      ignore: [...ignore],
+      dot: policy.dotfiles === 'allow',
+      onlyFiles: false,
+      followSymbolicLinks: false,
+      suppressErrors: true,
+    },
+  )
+  return new Set(found)
 }
 
 function resolveLink(absolutePath: string, realRoot: string, allowOutside: boolean): string | undefined {

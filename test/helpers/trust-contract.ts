@@ -1,4 +1,4 @@
-import { renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
+import { mkdirSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -169,6 +169,55 @@ export function describeTrust(name: string, mount: Mount): void {
       const statusLines = received.toString('latin1').match(/HTTP\/1\.1 \d{3}/g) ?? []
       expect(statusLines).toEqual(['HTTP/1.1 200'])
       expect(received.length).toBeLessThan(LARGE.length)
+    })
+
+    it('judges ignore patterns and the dotfile rule on the real path of a link, in every index kind', async () => {
+      const secret = 'IGNORED SECRET'
+      const root = useTempRoot({
+        'public.txt': 'public',
+        'drafts/post.html': secret,
+        'css/app.scss': secret,
+        '.env': secret,
+      })
+      symlinkSync(path.join(root, 'css/app.scss'), path.join(root, 'notes.txt'))
+      symlinkSync(path.join(root, 'drafts'), path.join(root, 'pages'))
+      symlinkSync(path.join(root, '.env'), path.join(root, 'config.txt'))
+      symlinkSync(path.join(root, 'public.txt'), path.join(root, 'alias.txt'))
+      const ignore = ['drafts/**', '**/*.scss']
+      const manifest = path.join(useTempRoot(), 'manifest.json')
+      await buildManifest({ root, out: manifest, ignore })
+      for (const mode of [{ dev: false }, { dev: true }, { manifest }]) {
+        const options = 'manifest' in mode ? mode : { ...mode, ignore }
+        const assets = await createStatic({ root, ...options, onWarning: () => {} })
+        const request = await mountRequester(mount, assets)
+        expect((await request('/static/alias.txt')).body.toString(), JSON.stringify(mode)).toBe('public')
+        for (const target of ['notes.txt', 'pages/post.html', 'config.txt']) {
+          const response = await request(`/static/${target}`)
+          expect(response.status, `${target} ${JSON.stringify(mode)}`).toBe(404)
+          expect(response.body.toString()).not.toContain(secret)
+          expect(() => assets.url(target)).toThrow()
+        }
+      }
+    })
+
+    it('never serves a file swapped after startup for a link to an ignored file or a dotfile', async () => {
+      const secret = 'IGNORED SECRET'
+      const root = useTempRoot({ 'a.txt': 'a', 'b.txt': 'b', '.env': secret })
+      mkdirSync(path.join(root, 'drafts'))
+      writeFileSync(path.join(root, 'drafts/post.html'), secret)
+      const assets = await createStatic({ root, ignore: ['drafts/**'], onWarning: () => {} })
+      const request = await mountRequester(mount, assets)
+      expect((await request('/static/a.txt')).body.toString()).toBe('a')
+      rmSync(path.join(root, 'a.txt'))
+      symlinkSync(path.join(root, 'drafts/post.html'), path.join(root, 'a.txt'))
+      rmSync(path.join(root, 'b.txt'))
+      symlinkSync(path.join(root, '.env'), path.join(root, 'b.txt'))
+      await nextSecond()
+      for (const name of ['a.txt', 'b.txt']) {
+        const response = await request(`/static/${name}`)
+        expect(response.status, name).toBe(404)
+        expect(response.body.toString()).not.toContain(secret)
+      }
     })
 
     it('never serves a directory swapped for a symlink out of the root', async () => {

@@ -99,6 +99,65 @@ describe('entry(): the tags of a bundler entry', () => {
     }
   })
 
+  it('renders a 20,000-deep chain of imports without exhausting the stack, dependencies first', async () => {
+    const depth = 20_000
+    // The chunks share 100 files (a file is preloaded once), so the chain is deep but the root small.
+    const fileOf = (level: number) =>
+      level === 0
+        ? 'assets/main-00000000.js'
+        : `assets/c${level % 100}-${String(level % 100).padStart(8, '0')}.js`
+    const manifest: Record<string, { file: string; imports?: string[]; css?: string[] }> = {}
+    const tree: Record<string, string> = { 'assets/last-00000000.css': '.last {}' }
+    for (let level = 0; level < depth; level++) {
+      const key = level === 0 ? 'src/main.ts' : `_c${level}.js`
+      manifest[key] = {
+        file: fileOf(level),
+        ...(level + 1 < depth ? { imports: [`_c${level + 1}.js`] } : {}),
+        ...(level === depth - 1 ? { css: ['assets/last-00000000.css'] } : {}),
+      }
+      tree[fileOf(level)] = `export const c = ${level % 100}`
+    }
+    tree['.vite/manifest.json'] = JSON.stringify(manifest)
+    const assets = await createStatic({ root: useTempRoot(tree), vite: true, crossorigin: false })
+    const tags = assets.entry('src/main.ts').split('\n')
+    const hrefs = tags.map((tag) => /(?:href|src)="\/static\/assets\/([^"]+)"/.exec(tag)?.[1])
+    // The deepest chunk's stylesheet, then each file preloaded once, deepest first, then the entry.
+    const preloads = Array.from({ length: 100 }, (_, index) => fileOf(19_999 - index).slice('assets/'.length))
+    expect(hrefs).toEqual(['last-00000000.css', ...preloads, 'main-00000000.js'])
+    expect(tags[0]).toMatch(/^<link rel="stylesheet" /)
+    expect(tags.slice(1, -1).every((tag) => tag.startsWith('<link rel="modulepreload" '))).toBe(true)
+    expect(tags.at(-1)).toMatch(/^<script type="module" /)
+  })
+
+  it('refuses an entry whose file is neither a script nor a stylesheet, naming it, and renders .mjs as a module', async () => {
+    const root = useTempRoot({
+      '.vite/manifest.json': JSON.stringify({
+        'src/main.ts': { file: 'assets/main-BuQMaAmp.mjs', isEntry: true, imports: [] },
+        'src/logo.svg': { file: 'assets/logo-Ab12Cd34.svg', src: 'src/logo.svg' },
+        'src/data.json': { file: 'assets/data-Zy98Xw76.json', src: 'src/data.json' },
+      }),
+      'assets/main-BuQMaAmp.mjs': 'export {}',
+      'assets/logo-Ab12Cd34.svg': '<svg/>',
+      'assets/data-Zy98Xw76.json': '{}',
+    })
+    const assets = await createStatic({ root, vite: true, crossorigin: false })
+    const manifest = JSON.stringify(path.join(root, '.vite/manifest.json'))
+    for (const [name, file] of [
+      ['src/logo.svg', 'assets/logo-Ab12Cd34.svg'],
+      ['src/data.json', 'assets/data-Zy98Xw76.json'],
+    ] as const) {
+      expect(() => assets.entry(name)).toThrow(TypeError)
+      expect(() => assets.entry(['src/main.ts', name])).toThrow(
+        `entry(${JSON.stringify(name)}): the bundler manifest ${manifest} maps it to ${JSON.stringify(file)}, which is neither a script (.js, .mjs) nor a stylesheet (.css)`,
+      )
+      expect(() => assets.entry(name)).toThrow(`use url(${JSON.stringify(file)})`)
+      expect(assets.url(file)).toMatch(new RegExp(`^/static/${file.replace('.', '\\.')}$`))
+    }
+    expect(assets.entry('src/main.ts')).toMatch(
+      /^<script type="module" src="\/static\/assets\/main-BuQMaAmp\.mjs" integrity="sha384-[^"]+"><\/script>$/,
+    )
+  })
+
   it('throws a MissingAssetError naming the manifest for an unknown entry', async () => {
     const root = viteOutput()
     const assets = await createStatic({ root, vite: true })

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, rmSync, symlinkSync } from 'node:fs'
 import path from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
@@ -92,5 +92,65 @@ describe('the ignore option itself', () => {
     expect(error).toBeInstanceOf(StaticConfigError)
     expect(error).toMatchObject({ option: 'ignore' })
     expect((error as Error).message).toContain(message)
+  })
+})
+
+describe('ignore patterns and the dotfile rule judged on the real path of a link', () => {
+  const SECRET = 'LEFT OUT ON PURPOSE'
+  /** A root with links to an ignored file, into an ignored folder and to a dotfile, and one plain link. */
+  function linkedRoot(): string {
+    const root = useTempRoot({
+      'css/app.css': 'body {}',
+      'css/app.scss': SECRET,
+      'drafts/post.html': SECRET,
+      '.env': SECRET,
+    })
+    symlinkSync(path.join(root, 'css/app.scss'), path.join(root, 'notes.txt'))
+    symlinkSync(path.join(root, 'drafts'), path.join(root, 'pages'))
+    symlinkSync(path.join(root, '.env'), path.join(root, 'config.txt'))
+    symlinkSync(path.join(root, 'css/app.css'), path.join(root, 'theme.css'))
+    return root
+  }
+  const REFUSED = ['notes.txt', 'pages/post.html', 'config.txt']
+
+  it.each([
+    { mode: 'scanned', dev: false },
+    { mode: 'dev', dev: true },
+  ])('$mode: neither indexes nor serves them, and serves a link to a kept file', async ({ dev }) => {
+    const root = linkedRoot()
+    const assets = await createStatic({ root, dev, ignore: ['**/*.scss', 'drafts'] })
+    const { url } = await listen((req, res) => assets.handle(req, res))
+    expect((await request(url, '/static/theme.css')).body.toString()).toBe('body {}')
+    for (const logicalPath of REFUSED) {
+      expect(() => assets.url(logicalPath), logicalPath).toThrow(MissingAssetError)
+      const response = await request(url, `/static/${logicalPath}`)
+      expect(response.status, logicalPath).toBe(404)
+      expect(response.body.toString()).not.toContain(SECRET)
+    }
+    expect(assets.assets().map((asset) => asset.logicalPath)).toEqual(['css/app.css', 'theme.css'])
+  })
+
+  it('leaves them out of the build, with or without an output directory', async () => {
+    const root = linkedRoot()
+    const work = useTempRoot({})
+    const out = path.join(work, 'static-manifest.json')
+    await buildManifest({ root, out, ignore: ['**/*.scss', 'drafts'] })
+    expect(Object.keys(readManifest(out).assets)).toEqual(['css/app.css', 'theme.css'])
+    await buildManifest({ root, out, outDir: path.join(work, 'dist'), ignore: ['**/*.scss', 'drafts'] })
+    expect(Object.keys(readManifest(out).assets)).toEqual(['css/app.css', 'theme.css'])
+    expect(existsSync(path.join(work, 'dist/notes.txt'))).toBe(false)
+  })
+
+  it('refuses a manifest whose entry now leads to an ignored file, naming the entry and the patterns', async () => {
+    const root = useTempRoot({ 'public.txt': 'public', 'css/app.css': 'body {}', 'css/app.scss': SECRET })
+    const out = path.join(useTempRoot({}), 'static-manifest.json')
+    await buildManifest({ root, out, ignore: ['**/*.scss'] })
+    rmSync(path.join(root, 'public.txt'))
+    symlinkSync(path.join(root, 'css/app.scss'), path.join(root, 'public.txt'))
+    const error = await createStatic({ root, manifest: out }).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(StaticConfigError)
+    expect((error as Error).message).toContain(
+      `entry "public.txt": leads to "css/app.scss", which the build's ignore patterns ["**/*.scss"] leave out`,
+    )
   })
 })
