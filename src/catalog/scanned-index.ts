@@ -54,6 +54,7 @@ export function createScannedIndex(options: ResolvedOptions): AssetIndex {
     getRetained: () => undefined,
     isDirectory: (logicalPath) => directories.has(logicalPath),
     verify: (asset) => tracker.verify(asset),
+    isFresh: (asset) => tracker.isFresh(asset),
     refresh: (logicalPath) => tracker.refresh(logicalPath),
     assets: () => tracker.values().sort(byLogicalPath),
     count: () => tracker.values().length,
