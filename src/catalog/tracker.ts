@@ -57,6 +57,8 @@ export interface TrackerSource {
   readonly reread: (current: Asset) => Promise<Reread>
   /** Called after an asset was replaced by one with other bytes. */
   readonly onReplaced?: (previous: Asset, next: Asset) => void
+  /** Called after an asset's file was found gone and its entry dropped. */
+  readonly onGone?: (previous: Asset) => void
   /** The key an asset is kept under (what `get` and `load` take). @default its logical path */
   readonly keyOf?: (asset: Asset) => string
 }
@@ -222,6 +224,7 @@ class AssetTracker implements Tracker {
     if (next === 'gone') {
       const key = this.#keyOf(previous)
       if (this.#entries.get(key) === entry) this.#entries.delete(key)
+      this.#source.onGone?.(previous)
       return undefined
     }
     // A newer change may have been seen while this read ran: the next lookup checks again.

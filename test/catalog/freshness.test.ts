@@ -240,3 +240,20 @@ describe('scanned root: re-reads retry, never drop', () => {
     expect(assets.url('big.bin')).toBe(`/static/big.bin?v=${toToken(hashContent(final))}`)
   })
 })
+
+describe('scanned root: a referenced file that is deleted', () => {
+  it('rewrites the stylesheet without the token of a file that is gone, with no request for the file', async () => {
+    const root = useTempRoot({ 'css/app.css': 'a{background:url(../img/bg.png)}', 'img/bg.png': 'one' })
+    const assets = await createStatic({ root, onWarning: () => {} })
+    const { url } = await listen((req, res) => assets.handle(req, res))
+    const before = assets.url('css/app.css')
+    rmSync(path.join(root, 'img/bg.png'))
+    const after = await pollUntil(
+      () => assets.url('css/app.css'),
+      (value) => value !== before && value.includes('?v='),
+    )
+    const css = await request(url, after)
+    expect(css.body.toString()).toBe('a{background:url(../img/bg.png)}')
+    expect(css.headers['cache-control']).toBe(IMMUTABLE)
+  })
+})
