@@ -80,7 +80,7 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
     notFoundCacheControl: notFoundCacheControl(options.notFoundMaxAge),
   })
   const url = createUrl(options, index)
-  const { integrity, integrityOf, tag } = createTagHelpers(options, index, url)
+  const { integrity, target, tag } = createTagHelpers(options, index)
   const assets = () => index.assets()
   return Object.freeze({
     root: options.root,
@@ -94,9 +94,9 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
     integrity,
     script: (path: string, attributes?: TagAttributes) => tag('script', path, attributes),
     stylesheet: (path: string, attributes?: TagAttributes) => tag('stylesheet', path, attributes),
-    entry: createEntry({ options, url: (path) => url(path), integrity: integrityOf }),
+    entry: createEntry({ options, target }),
     importMap: (importMapOptions?: ImportMapOptions) =>
-      renderImportMap({ options, assets, url, integrity: integrityOf }, importMapOptions),
+      renderImportMap({ options, assets, url, target }, importMapOptions),
     get(path: string) {
       const logicalPath = toLogicalPath(path)
       return logicalPath === undefined ? undefined : index.get(logicalPath)

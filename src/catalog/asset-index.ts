@@ -10,6 +10,13 @@ export interface AssetIndex extends AssetLookup {
    * descriptor is free for that read.
    */
   verify(asset: Asset): Asset | undefined | Promise<Asset | undefined>
+  /**
+   * True when `asset` (from `get`) may be named by its token and SRI value: it is the current asset
+   * of its path and neither its file nor, for a stylesheet, any file it references (transitively) is
+   * being re-read after a change. `get` checks the disk at most once a second and starts those
+   * re-reads; this only reads what the checks found.
+   */
+  isFresh(asset: Asset): boolean
   /** Re-reads one file after it was seen to change on disk; returns the new asset, or undefined if gone. */
   refresh(logicalPath: string): Promise<Asset | undefined>
   /** Every asset known now, in logical-path order. */

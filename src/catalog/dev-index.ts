@@ -64,6 +64,8 @@ export function createLiveIndex(options: ResolvedOptions, wrapLocator?: LocatorW
     isDirectory: (logicalPath) => disk.locator.isDirectory(logicalPath),
     // Every lookup just checked the disk; an open that finds another file asks for a refresh.
     verify: (asset) => asset,
+    // A lookup re-reads what changed, references included, before it returns.
+    isFresh: () => true,
     refresh: async (logicalPath) => new Lookup(disk).resolve(logicalPath),
     assets() {
       const found: Asset[] = []

@@ -50,6 +50,7 @@ export function createManifestIndex(options: ResolvedOptions, manifest: Manifest
     isDirectory: (logicalPath) => directories.has(logicalPath),
     verify: (asset) => (retained.owns(asset) ? retained.tracker.verify(asset) : tracker.verify(asset)),
     refresh: (logicalPath) => tracker.refresh(logicalPath),
+    isFresh: (asset) => tracker.isFresh(asset),
     assets: () =>
       [...entries.keys()]
         .map((logicalPath) => tracker.get(logicalPath))
@@ -256,11 +257,11 @@ function createRetained(
     // A kept file exists only to be served under its old token: other bytes there are no use.
     async reread(current) {
       const next = await rereadAsset(current, rules, current, options.onWarning)
-      if (next !== 'busy' && (next === 'gone' || next.hash !== current.hash)) {
+      if (next === 'gone' || (typeof next !== 'string' && next.hash !== current.hash)) {
         dropped.add(`${current.logicalPath}\0${current.token}`)
         return 'gone'
       }
-      return next === 'busy' ? next : remember(next)
+      return typeof next === 'string' ? next : remember(next)
     },
   })
   return { tracker, owns: (asset: Asset) => made.has(asset) }

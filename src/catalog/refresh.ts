@@ -29,7 +29,7 @@ export async function rereadAsset(
   warn: (message: string) => void,
 ): Promise<Reread> {
   const reread = await rereadFile(current.logicalPath, current.absolutePath, rules)
-  if (reread === 'gone' || reread === 'busy') return reread
+  if (typeof reread === 'string') return reread
   const unchanged = reread.result.hash === current.hash
   return createAsset({
     logicalPath: current.logicalPath,

@@ -40,20 +40,25 @@ export function createScannedIndex(options: ResolvedOptions): AssetIndex {
       options.onWarning(
         `${next.logicalPath} changed on disk after it was indexed; serving its new bytes (token ${next.token})`,
       )
-      if (previous.token === next.token) return
       // Files that reference it name its old token: rewrite them with the new one.
-      for (const asset of tracker.values()) {
-        if (asset.references.includes(next.logicalPath))
-          void tracker.refresh(asset.logicalPath).catch(() => undefined)
-      }
+      if (previous.token !== next.token) rereadReferrers(next.logicalPath)
     },
+    // Files that reference a deleted file name a token that now answers 404: leave the reference as it is.
+    onGone: (previous) => rereadReferrers(previous.logicalPath),
   })
+  const rereadReferrers = (logicalPath: string) => {
+    for (const asset of tracker.values()) {
+      if (asset.references.includes(logicalPath))
+        void tracker.refresh(asset.logicalPath).catch(() => undefined)
+    }
+  }
 
   return {
     get: (logicalPath) => tracker.get(logicalPath),
     getRetained: () => undefined,
     isDirectory: (logicalPath) => directories.has(logicalPath),
     verify: (asset) => tracker.verify(asset),
+    isFresh: (asset) => tracker.isFresh(asset),
     refresh: (logicalPath) => tracker.refresh(logicalPath),
     assets: () => tracker.values().sort(byLogicalPath),
     count: () => tracker.values().length,

@@ -12,6 +12,7 @@ import type { ResolvedOptions } from '../options/options.js'
 import type { ResolvedVite } from '../options/paths.js'
 import type { TagAttributes } from '../types.js'
 import { type BundlerChunk, createBundlerManifest, entryFiles } from './bundler-manifest.js'
+import type { TagTarget } from './tag-helpers.js'
 import { renderInlineScript, renderTag, type TagKind } from './tags.js'
 
 /** Renders the tags of one entry, or of several sharing their chunks once. */
@@ -20,9 +21,11 @@ export type EntryRenderer = (name: string | readonly string[], attributes?: TagA
 /** What `entry()` renders production tags with: the façade's own URL and integrity. */
 export interface EntryContext {
   readonly options: ResolvedOptions
-  readonly url: (path: string) => string
-  /** The SRI value of a file, or undefined while it is being re-read (the tag then goes without). */
-  readonly integrity: (path: string) => string | undefined
+  /**
+   * A file's URL and SRI value from one checked lookup: the plain URL and no integrity while it is
+   * being re-read. Throws a MissingAssetError for a file the index lacks.
+   */
+  readonly target: (path: string) => TagTarget
 }
 
 /** The `entry()` of the assets: throws a StaticConfigError now when the bundler's manifest is needed and unusable. */
@@ -64,8 +67,10 @@ function builtEntry(
     )
   }
   const shared = sharedAttributes(attributes)
-  const tag = (kind: TagKind, file: string, extra: TagAttributes | undefined) =>
-    renderTag(kind, context.url(file), context.integrity(file), context.options.crossorigin, extra)
+  const tag = (kind: TagKind, file: string, extra: TagAttributes | undefined) => {
+    const { href, integrity } = context.target(file)
+    return renderTag(kind, href, integrity, context.options.crossorigin, extra)
+  }
   return [
     ...files.stylesheets.map((file) => tag('stylesheet', file, shared)),
     ...files.preloads.map((file) => tag('modulepreload', file, shared)),

@@ -8,6 +8,7 @@ import { formatAssetPath } from '../http/versioned-path.js'
 import { toLogicalPath } from '../logical-path.js'
 import type { ResolvedOptions } from '../options/options.js'
 import type { Asset, ImportMapOptions, UrlOptions } from '../types.js'
+import type { TagTarget } from './tag-helpers.js'
 import { renderInlineScript } from './tags.js'
 
 /** The import map document (the HTML standard's `imports`, `scopes` and `integrity`). */
@@ -22,8 +23,11 @@ export interface ImportMapContext {
   readonly options: ResolvedOptions
   readonly assets: () => Asset[]
   readonly url: (path: string, options?: UrlOptions) => string
-  /** The SRI value of a file, or undefined while it is being re-read (the map then lists none for it). */
-  readonly integrity: (path: string) => string | undefined
+  /**
+   * A file's URL and SRI value from one checked lookup: while it is being re-read, its plain URL
+   * and no integrity (the map then sends the module to no token and lists no value for it).
+   */
+  readonly target: (path: string) => TagTarget
 }
 
 /** Renders the import map of the modules `options` selects. */
@@ -47,10 +51,9 @@ function buildImportMap(context: ImportMapContext, options: ImportMapOptions): I
   const imports: Record<string, string> = {}
   const integrity: Record<string, string> = {}
   const pin = (logicalPath: string) => {
-    const versioned = context.url(logicalPath)
-    const value = context.integrity(logicalPath)
-    if (value !== undefined) integrity[versioned] = value
-    return versioned
+    const { href, integrity: value } = context.target(logicalPath)
+    if (value !== undefined) integrity[href] = value
+    return href
   }
   for (const asset of modules) {
     if (!folders.some((folder) => isUnder(asset.logicalPath, folder))) continue

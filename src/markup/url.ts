@@ -12,11 +12,45 @@ import { findAsset, missingAssetError } from './url-input.js'
 /** The signature of `url()`. */
 export type UrlFunction = (path: string, urlOptions?: UrlOptions) => string
 
-/** `url()` over `index`: production URLs are built once per asset object. */
-export function createUrl(options: ResolvedOptions, index: AssetIndex): UrlFunction {
-  const warned = new Set<string>()
+/**
+ * The URL of an asset found in the index, with a query or fragment given after its path (`suffix`)
+ * and a host: versioned while the index says it is fresh, else the plain path. Versioned URLs with
+ * no suffix and the default host are built once per asset object.
+ */
+export type AssetUrl = (asset: Asset, fresh: boolean, suffix?: string, host?: string) => string
+
+/** The {@link AssetUrl} of `options`, with its own cache of built URLs. */
+export function createAssetUrl(options: ResolvedOptions): AssetUrl {
   // Production URLs never change for a given asset object, so each is built once.
   const built = new WeakMap<Asset, string>()
+  return (asset, fresh, suffix = '', host = options.host) => {
+    // A bundler's fingerprinted name is its version; a file being re-read has no token to trust yet.
+    if (!fresh || asset.fingerprinted)
+      return host + formatAssetPath(options.prefix, asset.logicalPath, undefined, options.versioning) + suffix
+    if (host !== options.host || suffix !== '') return host + versionedPath(asset, suffix)
+    let value = built.get(asset)
+    if (value === undefined) {
+      value = options.host + versionedPath(asset, '')
+      built.set(asset, value)
+    }
+    return value
+  }
+
+  /** The versioned URL path, with a query and fragment given after the path kept (`v` first). */
+  function versionedPath(asset: Asset, suffix: string): string {
+    const urlPath = formatAssetPath(options.prefix, asset.logicalPath, undefined, options.versioning)
+    return formatVersionedUrl(urlPath, asset.token, options.versioning, suffix)
+  }
+}
+
+/**
+ * `url()` over `index`. The token comes from checked bytes: the lookup checks the file (and, for a
+ * stylesheet, what it references) at most once a second, and while a file found changed is being
+ * re-read the URL is the plain path, which the handler answers with the new bytes and `no-cache`.
+ */
+export function createUrl(options: ResolvedOptions, index: AssetIndex): UrlFunction {
+  const warned = new Set<string>()
+  const assetUrl = createAssetUrl(options)
 
   function missing(path: string, logicalPath: string | undefined): string {
     // A path that can never name a file of the root (`..`, empty) is a bug in the caller: always throw.
@@ -44,21 +78,8 @@ export function createUrl(options: ResolvedOptions, index: AssetIndex): UrlFunct
           ? ''
           : resolveHost('host', urlOptions.host)
     if (asset === undefined) return host + missing(path, logicalPath) + suffix
-    if (urlOptions?.version === false || asset.fingerprinted)
-      return host + formatAssetPath(options.prefix, asset.logicalPath, undefined, options.versioning) + suffix
-    if (urlOptions?.host !== undefined || suffix !== '') return host + versionedPath(asset, suffix)
-    let value = built.get(asset)
-    if (value === undefined) {
-      value = options.host + versionedPath(asset)
-      built.set(asset, value)
-    }
-    return value
-  }
-
-  /** The versioned URL path, with a query and fragment given after the path kept (`v` first). */
-  function versionedPath(asset: Asset, suffix = ''): string {
-    const urlPath = formatAssetPath(options.prefix, asset.logicalPath, undefined, options.versioning)
-    return formatVersionedUrl(urlPath, asset.token, options.versioning, suffix)
+    const fresh = urlOptions?.version !== false && index.isFresh(asset)
+    return assetUrl(asset, fresh, suffix, host)
   }
 }
 

@@ -20,7 +20,14 @@ import { findReferences, mayHaveReferences } from '../rewrite/references.js'
 import type { FileIdentity } from '../types.js'
 import { isTextType } from './asset.js'
 import { hashOpenFile, hashOpenFileSync, readWholeSync } from './hash-file.js'
-import { identityOf, openInRoot, openInRootSync, type RootRule, readExactly } from './open-file.js'
+import {
+  identityOf,
+  isSameFile,
+  openInRoot,
+  openInRootSync,
+  type RootRule,
+  readExactly,
+} from './open-file.js'
 import { createUtf8Check, isUtf8Text } from './utf8.js'
 
 /** Largest text file whose references are rewritten; bigger ones are served as they are. */
@@ -125,8 +132,11 @@ function hashBytes(
   return { source: { logicalPath, hash, text: undefined }, utf8: check?.end() ?? false }
 }
 
-/** Why a re-read found nothing to serve. */
-export type RereadFailure = 'gone' | 'busy'
+/**
+ * Why a re-read found nothing to serve: no servable file (`gone`), no descriptor free (`busy`), or a
+ * file that kept changing while it was read, however often it was tried (`unsettled`).
+ */
+export type RereadFailure = 'gone' | 'busy' | 'unsettled'
 
 /** How {@link rereadFile} treats references. */
 export interface RereadRules {
@@ -139,16 +149,39 @@ export interface RereadRules {
 }
 
 /**
+ * Pauses before each further try of a read that saw its file change (about 0.6 s in all): long enough
+ * for a writer that truncates and then writes, or appends a little, to finish.
+ */
+const RETRY_WAITS_MS = [5, 20, 60, 150, 350] as const
+
+/**
  * Reads a file of the root again (identity-checked, bounded) and rewrites its references with the
- * tokens `tokenOf` gives; files that hold no references are hashed in chunks. Rejects only for
- * unexpected I/O errors.
+ * tokens `tokenOf` gives; files that hold no references are hashed in chunks. A file whose size or
+ * times change while it is read was changed, not deleted: it is read again, a few times, and is
+ * `unsettled` only when it never holds still. Rejects only for unexpected I/O errors.
  */
 export async function rereadFile(
   logicalPath: string,
   absolutePath: string,
   rules: RereadRules,
 ): Promise<RereadFile | RereadFailure> {
-  const { rule, graphOptions, tokenOf } = rules
+  for (const wait of [0, ...RETRY_WAITS_MS]) {
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+    const read = await rereadOnce(logicalPath, absolutePath, rules)
+    if (read !== 'changed') return read
+  }
+  return 'unsettled'
+}
+
+// --- internal ---
+
+/** One identity-checked read; `changed` when the file was not the same before and after the bytes were read. */
+async function rereadOnce(
+  logicalPath: string,
+  absolutePath: string,
+  rules: RereadRules,
+): Promise<RereadFile | 'gone' | 'busy' | 'changed'> {
+  const { rule, graphOptions } = rules
   const opened = await openInRoot(absolutePath, rule)
   if (opened.kind === 'busy') return 'busy'
   if (opened.kind === 'error') throw opened.error
@@ -161,23 +194,38 @@ export async function rereadFile(
       hasReferences(logicalPath) &&
       !graphOptions.isFingerprinted(logicalPath) &&
       stats.size <= MAX_REWRITE_BYTES
-    if (!rewritable) {
+    let read: RereadFile | undefined
+    if (rewritable) {
+      const bytes = await readExactly(handle, stats.size)
+      if (bytes !== undefined) read = rewriteRead(logicalPath, bytes, rules, identity, stats.mtimeMs)
+    } else {
       const check = isTextType(logicalPath) ? createUtf8Check() : undefined
       const hash = await hashOpenFile(handle, stats.size, check)
-      if (hash === undefined) return 'gone'
-      const result: ResolvedFile = { hash, token: toToken(hash), body: undefined, references: [] }
-      return { result, size: stats.size, mtimeMs: stats.mtimeMs, identity, utf8: check?.end() ?? false }
+      if (hash !== undefined) {
+        const result: ResolvedFile = { hash, token: toToken(hash), body: undefined, references: [] }
+        read = { result, size: stats.size, mtimeMs: stats.mtimeMs, identity, utf8: check?.end() ?? false }
+      }
     }
-    const bytes = await readExactly(handle, stats.size)
-    if (bytes === undefined) return 'gone'
-    const source: SourceFile = { logicalPath, hash: hashContent(bytes), text: toText(bytes) }
-    const edges = findEdges(source, (target) => tokenOf(target) !== undefined, graphOptions)
-    const result = rewrite(source, edges, tokenOf, graphOptions)
-    const utf8 = isUtf8Text(bytes)
-    return { result, size: result.body?.length ?? bytes.length, mtimeMs: stats.mtimeMs, identity, utf8 }
+    // Bytes of another length, or a file written to while it was read (same length, new times): read it again.
+    return read !== undefined && isSameFile(identity, await handle.stat()) ? read : 'changed'
   } finally {
     await handle.close()
   }
+}
+
+/** A stylesheet or script read whole, its references rewritten with the tokens `tokenOf` gives. */
+function rewriteRead(
+  logicalPath: string,
+  bytes: Buffer,
+  rules: RereadRules,
+  identity: FileIdentity,
+  mtimeMs: number,
+): RereadFile {
+  const source: SourceFile = { logicalPath, hash: hashContent(bytes), text: toText(bytes) }
+  const edges = findEdges(source, (target) => rules.tokenOf(target) !== undefined, rules.graphOptions)
+  const result = rewrite(source, edges, rules.tokenOf, rules.graphOptions)
+  const utf8 = isUtf8Text(bytes)
+  return { result, size: result.body?.length ?? bytes.length, mtimeMs, identity, utf8 }
 }
 
 /** Text of a buffer when it is valid UTF-8 (so rewriting it cannot alter other bytes); else undefined. */

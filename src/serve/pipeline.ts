@@ -49,7 +49,8 @@ export interface Pipeline {
 
 /** How many times a request re-reads a file that keeps changing before it gets a 503. */
 const MAX_ATTEMPTS = 3
-const BUSY_CODES = new Set(['EMFILE', 'ENFILE'])
+/** No descriptor free, or (EBUSY) a file that kept changing while the index read it again: 503, retry. */
+const BUSY_CODES = new Set(['EMFILE', 'ENFILE', 'EBUSY'])
 
 /** The pipeline over `context`: each handler is one of the named steps below, bound to it. */
 export function createPipeline(context: PipelineContext): Pipeline {

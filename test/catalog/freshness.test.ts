@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto'
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
+import { type FileHandle, open } from 'node:fs/promises'
 import path from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { buildManifest } from '../../src/builder/build.js'
+import { hashContent, toToken } from '../../src/hash.js'
 import { createStatic } from '../../src/index.js'
 import { useTempRoot } from '../helpers/fixtures.js'
 import { listen, request } from '../helpers/http.js'
-import { IMMUTABLE, nextSecond } from '../helpers/trust-contract.js'
+import { IMMUTABLE, LARGE, nextSecond } from '../helpers/trust-contract.js'
 
 const etagOf = (bytes: Buffer) => `"${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}"`
 
@@ -139,5 +141,119 @@ describe('dev mode: references follow their files', () => {
     writeFileSync(path.join(root, `chain/s${depth - 1}.css`), 'a{color:blue}')
     expect(assets.url('chain/s0.css')).not.toBe(before)
     expect((await request(url, '/static/chain/s0.css')).status).toBe(200)
+  })
+})
+
+/** Polls `read` (every 20 ms, up to 5 s) until `done` holds for what it gives, and returns that. */
+async function pollUntil<T>(read: () => T, done: (value: T) => boolean): Promise<T> {
+  let value = read()
+  for (let waited = 0; waited < 5000 && !done(value); waited += 20) {
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    value = read()
+  }
+  expect(done(value), `still ${String(value)} after 5 s`).toBe(true)
+  return value
+}
+
+const tokenOf = (bytes: string) => toToken(hashContent(Buffer.from(bytes)))
+
+describe('scanned root: the graph is part of freshness', () => {
+  it('changes a stylesheet URL and bytes when an image it references is edited, with no request for the image', async () => {
+    const root = useTempRoot({ 'css/app.css': 'a{background:url(../img/bg.png)}', 'img/bg.png': 'one' })
+    const assets = await createStatic({ root, onWarning: () => {} })
+    const { url } = await listen((req, res) => assets.handle(req, res))
+    const before = assets.url('css/app.css')
+    writeFileSync(path.join(root, 'img/bg.png'), 'two, longer')
+    // Only the stylesheet is asked for: its once-a-second check covers the image.
+    const after = await pollUntil(
+      () => assets.url('css/app.css'),
+      (value) => value !== before && value.includes('?v='),
+    )
+    const css = await request(url, after)
+    expect(css.body.toString()).toBe(`a{background:url(../img/bg.png?v=${tokenOf('two, longer')})}`)
+    expect(css.headers.etag).toBe(etagOf(css.body))
+    expect(css.headers['cache-control']).toBe(IMMUTABLE)
+  })
+
+  it('follows an edit through an @import: the importing sheet gets a new token too', async () => {
+    const root = useTempRoot({
+      'css/app.css': '@import "base.css";',
+      'css/base.css': 'a{background:url(../img/bg.png)}',
+      'img/bg.png': 'one',
+    })
+    const assets = await createStatic({ root, onWarning: () => {} })
+    const { url } = await listen((req, res) => assets.handle(req, res))
+    const before = assets.url('css/app.css')
+    writeFileSync(path.join(root, 'img/bg.png'), 'two')
+    const after = await pollUntil(
+      () => assets.url('css/app.css'),
+      (value) => value !== before && value.includes('?v='),
+    )
+    const app = await request(url, after)
+    const baseUrl = assets.url('css/base.css')
+    expect(app.body.toString()).toBe(`@import "${baseUrl.slice('/static/css/'.length)}";`)
+    const base = await request(url, baseUrl)
+    expect(base.body.toString()).toBe(`a{background:url(../img/bg.png?v=${tokenOf('two')})}`)
+    expect(base.headers['cache-control']).toBe(IMMUTABLE)
+  })
+
+  it('hands out no token for a stylesheet while a file it references is being re-read', async () => {
+    const root = useTempRoot({ 'css/app.css': 'a{background:url(../img/bg.png)}', 'img/bg.png': 'one' })
+    const assets = await createStatic({ root, onWarning: () => {} })
+    writeFileSync(path.join(root, 'img/bg.png'), 'two, longer')
+    await nextSecond()
+    // The check just started the image's re-read, which cannot end before this line runs.
+    expect(assets.url('css/app.css')).toBe('/static/css/app.css')
+    const tag = assets.stylesheet('css/app.css')
+    expect(tag).toContain('href="/static/css/app.css"')
+    expect(tag).not.toContain('integrity')
+  })
+})
+
+describe('scanned root: re-reads retry, never drop', () => {
+  afterEach(() => vi.restoreAllMocks())
+
+  it('keeps serving a file that is truncated and rewritten while it is read again', async () => {
+    const root = useTempRoot({ 'big.bin': LARGE })
+    const file = path.join(root, 'big.bin')
+    const assets = await createStatic({ root, onWarning: () => {} })
+    const { url } = await listen((req, res) => assets.handle(req, res))
+    writeFileSync(file, Buffer.alloc(LARGE.length + 1, 'x'))
+    const final = Buffer.alloc(LARGE.length + 2, 'y')
+    // The request finds the file changed and reads it again; its first read sees the file emptied,
+    // the next one the new bytes arriving: a writer such as `cp`.
+    const writes = [() => truncateSync(file, 0), () => writeFileSync(file, final)]
+    const probe = await open(file)
+    const prototype = Object.getPrototypeOf(probe) as FileHandle
+    await probe.close()
+    const read = prototype.read
+    vi.spyOn(prototype, 'read').mockImplementation(function (this: FileHandle, ...args: unknown[]) {
+      writes.shift()?.()
+      return (read as (...given: unknown[]) => ReturnType<FileHandle['read']>).apply(this, args)
+    })
+    const response = await request(url, '/static/big.bin')
+    expect(writes).toEqual([])
+    expect(response.status).toBe(200)
+    expect(response.body.equals(final)).toBe(true)
+    expect(response.headers.etag).toBe(etagOf(final))
+    expect((await request(url, '/static/big.bin')).status).toBe(200)
+    expect(assets.url('big.bin')).toBe(`/static/big.bin?v=${toToken(hashContent(final))}`)
+  })
+})
+
+describe('scanned root: a referenced file that is deleted', () => {
+  it('rewrites the stylesheet without the token of a file that is gone, with no request for the file', async () => {
+    const root = useTempRoot({ 'css/app.css': 'a{background:url(../img/bg.png)}', 'img/bg.png': 'one' })
+    const assets = await createStatic({ root, onWarning: () => {} })
+    const { url } = await listen((req, res) => assets.handle(req, res))
+    const before = assets.url('css/app.css')
+    rmSync(path.join(root, 'img/bg.png'))
+    const after = await pollUntil(
+      () => assets.url('css/app.css'),
+      (value) => value !== before && value.includes('?v='),
+    )
+    const css = await request(url, after)
+    expect(css.body.toString()).toBe('a{background:url(../img/bg.png)}')
+    expect(css.headers['cache-control']).toBe(IMMUTABLE)
   })
 })

@@ -1,6 +1,15 @@
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  appendFileSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs'
 import path from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -183,6 +192,96 @@ describe.each<Mode>(['scanned', 'manifest', 'dev'])('a writer into the live root
         }
       }),
       { numRuns: 12 },
+    )
+  })
+})
+
+// --- writers during re-reads ---
+
+/** A writer that changes a file while the index reads it again. */
+interface RereadWriter {
+  readonly kind: 'append' | 'truncate-then-write'
+  readonly name: 'big.bin' | 'b.css'
+  /** How many writes it makes, one per turn of the event loop. */
+  readonly writes: number
+}
+
+const rereadWriter: fc.Arbitrary<RereadWriter> = fc.record({
+  kind: fc.constantFrom('append' as const, 'truncate-then-write' as const),
+  name: fc.constantFrom('big.bin' as const, 'b.css' as const),
+  writes: fc.integer({ min: 1, max: 40 }),
+})
+
+/** Runs `writer` on `file`, yielding to the event loop between writes so that re-reads overlap them. */
+async function runWriter(file: string, writer: RereadWriter): Promise<void> {
+  for (let write = 0; write < writer.writes; write++) {
+    if (writer.kind === 'append') {
+      appendFileSync(file, writer.name === 'b.css' ? `/*${write}*/` : Buffer.alloc(4096, write % 256))
+    } else {
+      // What `cp` does to an existing file: it is emptied, then written from the start.
+      truncateSync(file, 0)
+      await new Promise((resolve) => setImmediate(resolve))
+      writeFileSync(
+        file,
+        writer.name === 'b.css'
+          ? `a{background:url(a.txt)}/*${write}*/`
+          : Buffer.alloc(3 * 1024 * 1024 + write, write % 256),
+      )
+    }
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+}
+
+describe('a writer during re-reads (scanned)', () => {
+  it('never drops the file: once the writer stops it is served, with its final bytes and their token', {
+    timeout: 120_000,
+  }, async () => {
+    await fc.assert(
+      fc.asyncProperty(rereadWriter, async (writer) => {
+        const root = useTempRoot(initialTree())
+        const file = path.join(root, writer.name)
+        const { assets, url } = await start('scanned', root)
+        appendFileSync(file, writer.name === 'b.css' ? '/* changed */' : 'changed')
+        // The request finds the file changed and reads it again while the writer runs.
+        const during = await Promise.all([
+          request(url, `/static/${writer.name}`),
+          runWriter(file, writer),
+          request(url, `/static/${writer.name}`),
+        ])
+        for (const response of [during[0], during[2]]) expect([200, 503]).toContain(response.status)
+        // What is served once the writer stopped: the file's last bytes, the stylesheet's reference rewritten.
+        const onDisk = readFileSync(file)
+        const final =
+          writer.name === 'b.css'
+            ? Buffer.from(
+                onDisk
+                  .toString()
+                  .replace('url(a.txt)', `url(${assets.url('a.txt').slice('/static/'.length)})`),
+              )
+            : onDisk
+        let served: RawResponse | undefined
+        for (let waited = 0; waited < 5000; waited += 20) {
+          served = await request(url, `/static/${writer.name}`)
+          // A 404 now would be the file dropped from the index, though it is on disk.
+          expect(served.status).not.toBe(404)
+          if (served.status === 200 && served.body.equals(final)) break
+          await new Promise((resolve) => setTimeout(resolve, 20))
+        }
+        if (served === undefined) throw new Error('no request made')
+        expect(served.status).toBe(200)
+        expect(served.body.equals(final)).toBe(true)
+        checkPromises(served, undefined)
+        // url() names the final bytes once their re-read has landed.
+        let versioned = assets.url(writer.name)
+        for (let waited = 0; waited < 5000 && !versioned.includes('?v='); waited += 20) {
+          await new Promise((resolve) => setTimeout(resolve, 20))
+          versioned = assets.url(writer.name)
+        }
+        const response = await request(url, versioned)
+        expect(response.headers['cache-control']).toBe(IMMUTABLE)
+        checkPromises(response, new URL(versioned, url).searchParams.get('v') ?? undefined)
+      }),
+      { numRuns: 10 },
     )
   })
 })

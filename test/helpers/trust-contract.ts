@@ -7,6 +7,7 @@ import { createStatic, type StaticAssets } from '../../src/index.js'
 import type { Mount, Requester } from './adapter-contract.js'
 import { OUTSIDE_FILE, OUTSIDE_TEXT, useTempRoot } from './fixtures.js'
 import { request as httpRequest } from './http.js'
+import { describeFreshness } from './trust-freshness.js'
 
 export const IMMUTABLE = 'public, max-age=31536000, immutable'
 
@@ -65,6 +66,7 @@ async function mountRequester(mount: Mount, assets: StaticAssets): Promise<Reque
  * live root after startup.
  */
 export function describeTrust(name: string, mount: Mount): void {
+  describeFreshness(name, mount)
   describe(`${name}: one URL, one set of bytes, from inside the root`, () => {
     it('serves an in-place edit of a cached file within about a second, with new validators', async () => {
       const root = useTempRoot({ 'a.txt': 'first version' })
