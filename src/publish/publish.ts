@@ -556,14 +556,16 @@ class PublishRun {
     }
   }
 
+  /** Writes a manifest object; a refused condition is fine only when the key already holds these bytes (a retried write of ours that had landed). */
   private async putOrFail(request: PutRequest): Promise<void> {
     const result = await this.store.put(request)
-    if (result === 'precondition-failed') {
-      throw new PublishError(
-        `${request.key} changed while this publish ran (another publish?); nothing was overwritten: run it again`,
-        { key: request.key },
-      )
-    }
+    if (result === 'written') return
+    const head = await this.store.head(request.key)
+    if (head !== undefined && head.metadata.sha256 === request.metadata.sha256) return
+    throw new PublishError(
+      `${request.key} changed while this publish ran (another publish?); nothing was overwritten: run it again`,
+      { key: request.key },
+    )
   }
 
   /** SRI of bytes the manifest has none for (files kept from earlier builds), in the build's algorithm. */

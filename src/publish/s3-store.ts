@@ -6,6 +6,7 @@
  * the SDK's standard strategy, with exponential backoff and jitter.
  * @module
  */
+import { setTimeout as delay } from 'node:timers/promises'
 import type * as S3 from '@aws-sdk/client-s3'
 import type { ListedObject, ObjectHead, ObjectStore, PutRequest, PutResult } from './store.js'
 import { PublishError } from './store.js'
@@ -51,7 +52,14 @@ export async function createS3Store(options: S3StoreOptions): Promise<ObjectStor
       ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
       : {}),
   })
-  return new S3Store(sdk, client, options.target, custom ? endpoint : undefined, options.signal)
+  return new S3Store(
+    sdk,
+    client,
+    options.target,
+    custom ? endpoint : undefined,
+    options.signal,
+    options.maxAttempts,
+  )
 }
 
 /** The message for a missing SDK: one line, with the command that adds it. */
@@ -87,6 +95,9 @@ const CREDENTIAL_ERRORS = new Set([
   'Forbidden',
 ])
 
+/** The base of the backoff between attempts to read a body: full jitter up to base × 2^attempt. */
+const BODY_RETRY_BASE_MS = 50
+
 /** Pages of a listing, at most: a bound on the loop, far past any build. */
 const MAX_LIST_PAGES = 100_000
 
@@ -99,6 +110,7 @@ class S3Store implements ObjectStore {
     private readonly target: PublishTarget,
     private readonly endpoint: string | undefined,
     private readonly signal: AbortSignal | undefined,
+    private readonly maxAttempts: number,
   ) {
     this.location = formatTarget(target)
   }
@@ -147,15 +159,21 @@ class S3Store implements ObjectStore {
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
-    try {
-      const response = await this.send(`reading ${key}`, key, (client, options) =>
-        client.send(new this.sdk.GetObjectCommand({ Bucket: this.target.bucket, Key: key }), options),
-      )
-      if (response.Body === undefined) return new Uint8Array()
-      return await response.Body.transformToByteArray()
-    } catch (error) {
-      if (isNotFound(error)) return undefined
-      throw error
+    // The SDK retries a request until its headers arrive; a body cut short after that is retried here.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await this.send(`reading ${key}`, key, (client, options) =>
+          client.send(new this.sdk.GetObjectCommand({ Bucket: this.target.bucket, Key: key }), options),
+        )
+        if (response.Body === undefined) return new Uint8Array()
+        return await response.Body.transformToByteArray()
+      } catch (error) {
+        if (isNotFound(error)) return undefined
+        if (error instanceof PublishError || this.signal?.aborted === true || attempt >= this.maxAttempts) {
+          throw error instanceof PublishError ? error : this.explain(error, `reading ${key}`, key)
+        }
+        await delay(BODY_RETRY_BASE_MS * 2 ** attempt * Math.random())
+      }
     }
   }
 

@@ -77,7 +77,13 @@ export async function startS3Proxy(upstream: string, options: ProxyOptions = {})
 
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = []
-    for await (const chunk of req) chunks.push(chunk as Buffer)
+    try {
+      for await (const chunk of req) chunks.push(chunk as Buffer)
+    } catch {
+      // The client gave up on the request (a publish aborted mid-upload): nothing to forward.
+      req.socket.destroy()
+      return
+    }
     const body = Buffer.concat(chunks)
     const method = req.method ?? 'GET'
     const url = req.url ?? '/'

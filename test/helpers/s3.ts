@@ -82,14 +82,19 @@ export async function headObject(s3: S3Server, key: string): Promise<StoredHeade
   }
 }
 
-/** The object's bytes, or undefined for a missing key. */
+/**
+ * The object's bytes, or undefined for a missing key. A response cut short (s3rver aborts one whose
+ * file is deleted while it is sent) is read again, a few times.
+ */
 export async function getObject(s3: S3Server, key: string): Promise<Buffer | undefined> {
-  try {
-    const response = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }))
-    return Buffer.from((await response.Body?.transformToByteArray()) ?? [])
-  } catch (error) {
-    if ((error as { name?: string }).name === 'NoSuchKey') return undefined
-    throw error
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const response = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }))
+      return Buffer.from((await response.Body?.transformToByteArray()) ?? [])
+    } catch (error) {
+      if ((error as { name?: string }).name === 'NoSuchKey') return undefined
+      if (attempt >= 5) throw error
+    }
   }
 }
 
