@@ -75,13 +75,20 @@ async function importSdk(): Promise<Sdk> {
   try {
     return await import('@aws-sdk/client-s3')
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException | null)?.code
-    const message = error instanceof Error ? error.message : ''
-    if (code === 'ERR_MODULE_NOT_FOUND' && message.includes(SDK_PACKAGE)) {
-      throw new PublishError(missingSdkMessage(), { cause: error })
-    }
+    if (isMissingSdk(error)) throw new PublishError(missingSdkMessage(), { cause: error })
     throw error
   }
+}
+
+/** True when the SDK could not be found, here or in an error that wraps that one (loaders, test runners). */
+function isMissingSdk(error: unknown): boolean {
+  let current: unknown = error
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    const code = (current as NodeJS.ErrnoException).code
+    if (code === 'ERR_MODULE_NOT_FOUND' && current.message.includes(SDK_PACKAGE)) return true
+    current = current.cause
+  }
+  return false
 }
 
 /** The error names S3 and compatible stores give refused credentials. */
