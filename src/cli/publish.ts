@@ -15,6 +15,11 @@ const OPTIONS = {
     help: 'The manifest of the build (default static-manifest.json)',
   },
   to: { type: 'string', value: '<s3://bucket/prefix>', help: 'Where to publish (required)' },
+  'manifest-key': {
+    type: 'string',
+    value: '<name>',
+    help: "The manifest's key under the prefix (default static-manifest.json)",
+  },
   endpoint: {
     type: 'string',
     value: '<url>',
@@ -92,6 +97,7 @@ async function runPublish(args: readonly string[], io: CliIo): Promise<number> {
     outDir,
     manifest: values.manifest,
     to: values.to,
+    manifestKey: values['manifest-key'],
     endpoint: values.endpoint,
     region: values.region,
     keep: parseOptionalWhole('--keep', values.keep),

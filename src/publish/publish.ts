@@ -34,6 +34,11 @@ export interface PublishOptions {
   readonly manifest?: string
   /** Where to: `s3://bucket/prefix`. The prefix is the manifest's URL prefix as the CDN maps it. */
   readonly to: string
+  /**
+   * The manifest's key under the prefix, whatever the local file is called (so that publishing an
+   * older manifest to roll back replaces the current one). @default 'static-manifest.json'
+   */
+  readonly manifestKey?: string
   /** An S3-compatible endpoint (R2, MinIO, Ceph, …), addressed path-style. @default AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS */
   readonly endpoint?: string
   /** @default the SDK's chain: AWS_REGION, the profile's region */
@@ -163,6 +168,7 @@ export async function publish(options: PublishOptions): Promise<PublishSummary> 
 interface Settings {
   readonly outDir: string
   readonly manifestPath: string
+  readonly manifestKey: string
   readonly target: ReturnType<typeof parseTarget>
   readonly keep: number
   readonly concurrency: number
@@ -193,6 +199,7 @@ function resolveSettings(options: PublishOptions): Settings {
   return {
     outDir: path.resolve(options.outDir),
     manifestPath: path.resolve(options.manifest ?? 'static-manifest.json'),
+    manifestKey: checkManifestKey(options.manifestKey ?? 'static-manifest.json'),
     target: parseTarget(options.to),
     keep: whole('keep', options.keep, 2, 1),
     concurrency: whole('concurrency', options.concurrency, 8, 1),
@@ -243,11 +250,11 @@ function readBuild(settings: Settings, warn: (message: string) => void): Build {
     )
   }
   const objects = toPublishedObjects(manifest, { variants: settings.variants, maxAge: settings.maxAge })
-  const manifestName = path.basename(manifestPath)
+  const manifestName = settings.manifestKey
   for (const object of objects) {
     if (object.file === manifestName || object.file.startsWith(HISTORY_FOLDER)) {
       throw new PublishError(
-        `the build has a file ${JSON.stringify(object.file)} where publish keeps its manifests (${manifestName}, ${HISTORY_FOLDER}); rename the manifest or leave the file out`,
+        `the build has a file ${JSON.stringify(object.file)} where publish keeps its manifests (${manifestName}, ${HISTORY_FOLDER}); pass another manifestKey or leave the file out`,
         { key: target.prefix + object.file },
       )
     }
@@ -586,6 +593,13 @@ class PublishRun {
       })
     }
   }
+}
+
+function checkManifestKey(name: string): string {
+  if (!/^[^/\\]+$/.test(name) || name === '.' || name === '..') {
+    throw new StaticConfigError('manifestKey', `must be a file name without "/", got ${JSON.stringify(name)}`)
+  }
+  return name
 }
 
 function conflictError(conflicts: readonly PlannedObject[], location: string): PublishError {

@@ -157,7 +157,7 @@ describe('publish through faults', () => {
         const found = await watch(prefix, publish(through(proxy.endpoint, own, prefix)))
         expect(found).toEqual([])
         const current = await getObject(s3, `${prefix}/static-manifest.json`)
-        expect(current?.toString('utf8')).toBe(JSON.stringify(readManifest(own.manifest), null, 2) + '\n')
+        expect(current?.toString('utf8')).toBe(`${JSON.stringify(readManifest(own.manifest), null, 2)}\n`)
       }
       // The faults did cut runs short (otherwise this test proves nothing).
       expect(failures).toBeGreaterThanOrEqual(6)

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { copyFileSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { PutObjectCommand } from '@aws-sdk/client-s3'
@@ -158,6 +158,30 @@ describe('publish to an S3-protocol server (s3rver)', () => {
       expect(await listKeys(s3, `${prefix}/.vstatic/manifests/`)).toHaveLength(2)
       // A file all three builds share is never deleted.
       expect(await getObject(s3, `${prefix}/${first.assets['img/logo.svg']?.file}`)).toBeDefined()
+    } finally {
+      own.remove()
+    }
+  })
+
+  it('rolls back by publishing the previous manifest, its plain names taken from the kept fingerprinted copies', async () => {
+    const prefix = freshPrefix()
+    const own = await buildSite(siteTree(1), 2)
+    try {
+      const at = (manifest: string) => options(prefix, { outDir: own.outDir, manifest, keep: 3 })
+      await publish(at(own.manifest))
+      const previous = path.join(path.dirname(own.manifest), 'previous-manifest.json')
+      copyFileSync(own.manifest, previous)
+      const oldCss = readFileSync(path.join(own.outDir, 'css/app.css'))
+      await own.rebuild(siteTree(2))
+      await publish(at(own.manifest))
+      expect(await getObject(s3, `${prefix}/css/app.css`)).not.toEqual(oldCss)
+
+      const rollback = await publish(at(previous))
+      // Only the plain names that changed are written again; every fingerprinted copy is there.
+      expect(rollback.uploaded.files).toBe(2)
+      expect(await getObject(s3, `${prefix}/css/app.css`)).toEqual(oldCss)
+      expect(await getObject(s3, `${prefix}/static-manifest.json`)).toEqual(readFileSync(previous))
+      expect(await listKeys(s3, `${prefix}/.vstatic/manifests/`)).toHaveLength(3)
     } finally {
       own.remove()
     }
