@@ -42,7 +42,7 @@ describe('architecture', () => {
    */
   const LAYERS: readonly (readonly string[])[] = [
     ['cli'],
-    ['builder', 'report', 'nginx'],
+    ['builder', 'report', 'nginx', 'publish'],
     ['adapters'],
     ['facade'],
     ['markup'],
@@ -99,10 +99,10 @@ describe('architecture', () => {
     expect(oversized).toEqual([])
   })
 
-  it('keeps build products (builder, report, nginx) out of the serving path', () => {
-    const products = /from '\.{1,2}\/(?:\.\.\/)*(?:builder|report|nginx)\//
+  it('keeps build products (builder, report, nginx, publish) out of the serving path', () => {
+    const products = /from '\.{1,2}\/(?:\.\.\/)*(?:builder|report|nginx|publish)\//
     const servingFiles = files.filter(
-      (file) => !['builder', 'report', 'nginx', 'cli'].includes(placeOf(file)),
+      (file) => !['builder', 'report', 'nginx', 'publish', 'cli'].includes(placeOf(file)),
     )
     const offenders = servingFiles.filter((file) => products.test(readFileSync(file, 'utf8')))
     expect(offenders).toEqual([])
@@ -153,5 +153,15 @@ describe('architecture', () => {
       files.filter((file) => pattern.test(readFileSync(file, 'utf8'))).map((f) => path.basename(f))
     expect(users(/from 'fast-glob'/)).toEqual(['scan.ts'])
     expect(users(/from 'mime-types'/)).toEqual(['asset.ts'])
+  })
+
+  it('loads the optional AWS SDK in one file only, and only when a publish runs', () => {
+    const importers = files.filter((file) => /['"]@aws-sdk\//.test(readFileSync(file, 'utf8')))
+    expect(importers.map((file) => path.relative(SRC, file))).toEqual([path.join('publish', 's3-store.ts')])
+    const text = readFileSync(path.join(SRC, 'publish', 's3-store.ts'), 'utf8')
+    // Types only at the top; the package itself through import() inside a function.
+    const staticImports = [...text.matchAll(/^import (?!type )[^\n]*['"]@aws-sdk\/[^'"]+['"]/gm)]
+    expect(staticImports).toEqual([])
+    expect(text).toMatch(/await import\('@aws-sdk\/client-s3'\)/)
   })
 })

@@ -5,6 +5,7 @@ import * as fastify from '../src/adapters/fastify.js'
 import * as hono from '../src/adapters/hono.js'
 import * as koa from '../src/adapters/koa.js'
 import * as api from '../src/index.js'
+import * as publishing from '../src/publish/publish.js'
 
 describe('public surface', () => {
   it('exports exactly these names from the main entry', () => {
@@ -30,6 +31,10 @@ describe('public surface', () => {
     expect(Object.keys(module)).toEqual(['serveStatic'])
   })
 
+  it('vstatic/publish exports publish and its error, and loads no AWS SDK until a publish runs', () => {
+    expect(Object.keys(publishing).sort()).toEqual(['PublishError', 'publish'])
+  })
+
   it('maps every subpath to built files with types first', () => {
     const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
     expect(Object.keys(manifest.exports)).toEqual([
@@ -38,6 +43,7 @@ describe('public surface', () => {
       './fastify',
       './koa',
       './hono',
+      './publish',
       './package.json',
     ])
     for (const [subpath, target] of Object.entries(manifest.exports)) {

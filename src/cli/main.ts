@@ -12,12 +12,13 @@ import { type CliIo, type Command, UsageError } from './command.js'
 import { formatHelp, formatOverview } from './help.js'
 import { DEFAULT_IO, reportFailure } from './io.js'
 import { nginx } from './nginx.js'
+import { publish } from './publish.js'
 import { serve } from './serve.js'
 import { url } from './url.js'
 import { verify } from './verify.js'
 
 /** The commands, in the order the overview lists them. */
-const COMMANDS: Readonly<Record<string, Command>> = { serve, url, build, verify, nginx }
+const COMMANDS: Readonly<Record<string, Command>> = { serve, url, build, verify, nginx, publish }
 
 /**
  * Runs the CLI with `argv` (without `node` and the script). Resolves with the exit code; for

@@ -129,7 +129,7 @@ export function readManifest(file: string): Manifest {
 }
 
 /** Parses and validates a manifest's text; `source` names it in errors. */
-function parseManifest(text: string, source: string): Manifest {
+export function parseManifest(text: string, source: string): Manifest {
   let data: unknown
   try {
     data = JSON.parse(text)

@@ -7,7 +7,7 @@ const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version
 
-const COMMANDS = ['serve', 'url', 'build', 'verify', 'nginx'] as const
+const COMMANDS = ['serve', 'url', 'build', 'verify', 'nginx', 'publish'] as const
 
 async function help(command: string): Promise<string> {
   const result = await run([command, '--help'])
@@ -64,6 +64,7 @@ describe('vstatic --help', () => {
         build <root>...       Write the manifest (and optionally a CDN-ready output directory)
         verify <root>...      Check that a manifest still matches the files
         nginx                 Print an nginx configuration that serves a build
+        publish <out-dir>     Put a build on S3-compatible object storage, for a CDN
 
       Options:
         -h, --help            Show help (also: vstatic <command> --help)
@@ -249,6 +250,46 @@ describe('vstatic --help', () => {
         --dotfiles <policy>   ignore (default) or allow, as given to build
         --no-hash-sizes       Leave out map_hash_* (if nginx.conf sets them)
         -h, --help            Show this help
+      "
+    `)
+  })
+
+  it('prints publish --help', async () => {
+    expect(await help('publish')).toMatchInlineSnapshot(`
+      "Usage: vstatic publish <out-dir> --manifest <file> --to s3://bucket/prefix [options]
+
+      Upload the output directory of "vstatic build --out-dir" to a bucket, each
+      object with the headers vstatic sends for it: Content-Type with charset,
+      Cache-Control immutable exactly for content-addressed names, the SHA-256 and SRI
+      as metadata. A key that holds the same bytes is skipped, a content-addressed
+      key is written with If-None-Match: * and never overwritten. The manifest goes
+      up last, after every object is checked, and objects that none of the last
+      --keep published manifests name are deleted after it.
+
+      Options:
+        --manifest <file>     The manifest of the build (default static-manifest.json)
+        --to <s3://bucket/prefix>
+                              Where to publish (required)
+        --manifest-key <name>
+                              The manifest's key under the prefix (default static-manifest.json)
+        --endpoint <url>      S3-compatible endpoint (R2, MinIO, Ceph, …), addressed
+                              path-style (default AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL,
+                              else AWS)
+        --region <region>     Region (default AWS_REGION or the profile’s)
+        --keep <n>            Keep the objects of the last n published builds, this one
+                              included (default 2); older ones are deleted
+        --dry-run             Print the plan; write and delete nothing
+        --concurrency <n>     Requests in flight at once (default 8)
+        --variants            Also publish the .br and .gz variants with Content-Encoding
+                              (needs a CDN rule that picks them; see the publish guide)
+        --max-age <s>         max-age for names without a token (default 0: no-cache)
+        --json                Print a machine-readable summary
+        --quiet               Print nothing but errors
+        -h, --help            Show this help
+
+      Credentials come from the AWS SDK's default chain (AWS_ACCESS_KEY_ID,
+      AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE, …). Needs the optional
+      package @aws-sdk/client-s3: npm install @aws-sdk/client-s3
       "
     `)
   })
