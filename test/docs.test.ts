@@ -11,6 +11,7 @@ import { build } from '../src/cli/build.js'
 import type { Command, OptionTable } from '../src/cli/command.js'
 import { main } from '../src/cli/main.js'
 import { nginx } from '../src/cli/nginx.js'
+import { publish } from '../src/cli/publish.js'
 import { serve } from '../src/cli/serve.js'
 import { url } from '../src/cli/url.js'
 import { verify } from '../src/cli/verify.js'
@@ -109,7 +110,7 @@ async function listedCommands(): Promise<string[]> {
 }
 
 /** The command objects whose option tables this test reads, by name. */
-const COMMANDS: Readonly<Record<string, Command>> = { serve, url, build, verify, nginx }
+const COMMANDS: Readonly<Record<string, Command>> = { serve, url, build, verify, nginx, publish }
 
 describe('docs/reference/options.md', () => {
   const keys = staticOptionKeys()
@@ -158,7 +159,7 @@ describe('docs/reference/cli.md', () => {
 
   it('has a section for every command vstatic lists, and none for a command that is gone', async () => {
     const listed = await listedCommands()
-    expect(listed).toEqual(['serve', 'url', 'build', 'verify', 'nginx'])
+    expect(listed).toEqual(['serve', 'url', 'build', 'verify', 'nginx', 'publish'])
     // A command listed but not imported above would go unchecked: import its table too.
     expect(listed.filter((name) => COMMANDS[name] === undefined)).toEqual([])
     expect([...sections.keys()].sort()).toEqual([...listed].sort())

@@ -4,8 +4,8 @@
  */
 import cliProgress from 'cli-progress'
 import { type PublishProgress, type PublishSummary, publish as publishBuild } from '../publish/publish.js'
-import { type Command, type OptionTable, parseCommand, parseOptionalWhole, UsageError } from './args.js'
-import type { CliIo } from './io.js'
+import { parseCommand, parseOptionalWhole } from './args.js'
+import { type CliIo, type Command, type OptionTable, UsageError } from './command.js'
 
 const OPTIONS = {
   manifest: {

@@ -52,106 +52,134 @@ export interface ObjectOptions {
  */
 export function toPublishedObjects(manifest: Manifest, options: ObjectOptions): PublishedObject[] {
   const policies = createCachePolicies({ maxAge: options.maxAge, immutableMaxAge: ONE_YEAR_SECONDS })
-  const immutable = policies.immutable.cacheControl
-  const plain = policies.plain.cacheControl
+  const cache: CachePair = { immutable: policies.immutable.cacheControl, plain: policies.plain.cacheControl }
   const objects = new Map<string, PublishedObject>()
-  const add = (object: PublishedObject) => {
-    const existing = objects.get(object.file)
-    if (existing === undefined) {
-      objects.set(object.file, object)
-      return
-    }
-    if (existing.hash !== object.hash) {
-      throw new PublishError(
-        `the manifest names ${JSON.stringify(object.file)} twice with different bytes (for ${JSON.stringify(existing.logicalPath)} and ${JSON.stringify(object.logicalPath)}); rebuild it`,
-        { key: object.file },
-      )
-    }
-    // The same bytes as a current file and as a kept one: content-addressed wins, as in the handler.
-    if (object.contentAddressed && !existing.contentAddressed) objects.set(object.file, object)
-  }
   for (const [logicalPath, entry] of Object.entries(manifest.assets)) {
-    const fingerprinted = entry.fingerprinted === true
-    const base = {
-      logicalPath,
-      hash: entry.hash,
-      size: entry.size,
-      contentType: entry.contentType,
-      contentEncoding: undefined,
-      integrity: entry.integrity,
-    }
-    const copies = entry.file === undefined ? [logicalPath] : [logicalPath, entry.file]
-    add({
-      ...base,
-      file: logicalPath,
-      cacheControl: fingerprinted ? immutable : plain,
-      contentAddressed: fingerprinted,
-      sources: copies,
-    })
-    if (entry.file !== undefined) {
-      add({
-        ...base,
-        file: entry.file,
-        cacheControl: immutable,
-        contentAddressed: true,
-        sources: [entry.file, logicalPath],
-      })
-    }
-    if (!options.variants) continue
-    for (const [encoding, variant] of variantsOf(entry.encodings)) {
-      const variantBase = { ...base, hash: variant.hash, size: variant.size, contentEncoding: encoding }
-      const plainName = logicalPath + encodingExtension(encoding)
-      // The variant beside the fingerprinted copy (or beside a bundler's fingerprinted file).
-      const addressed = entry.file !== undefined || fingerprinted
-      add({
-        ...variantBase,
-        file: variant.file,
-        cacheControl: addressed ? immutable : plain,
-        contentAddressed: addressed,
-        sources: [variant.file, plainName],
-      })
-      if (variant.file !== plainName) {
-        add({
-          ...variantBase,
-          file: plainName,
-          cacheControl: fingerprinted ? immutable : plain,
-          contentAddressed: fingerprinted,
-          sources: [plainName, variant.file],
-        })
-      }
-    }
+    for (const object of currentObjects(logicalPath, entry, cache, options.variants))
+      addObject(objects, object)
   }
   for (const build of manifest.history) {
     for (const [file, retained] of Object.entries(build.files)) {
-      const base = {
-        logicalPath: retained.logicalPath,
-        contentType: retained.contentType,
-        cacheControl: immutable,
-        contentAddressed: true,
-        integrity: undefined,
-      }
-      add({
-        ...base,
-        file,
-        hash: retained.hash,
-        size: retained.size,
-        contentEncoding: undefined,
-        sources: [file],
-      })
-      if (!options.variants) continue
-      for (const [encoding, variant] of variantsOf(retained.encodings)) {
-        add({
-          ...base,
-          file: variant.file,
-          hash: variant.hash,
-          size: variant.size,
-          contentEncoding: encoding,
-          sources: [variant.file],
-        })
-      }
+      for (const object of keptObjects(file, retained, cache.immutable, options.variants))
+        addObject(objects, object)
     }
   }
   return [...objects.values()].sort((a, b) => compareKeys(a.file, b.file))
+}
+
+/** The Cache-Control of content-addressed keys and of the others. */
+interface CachePair {
+  readonly immutable: string
+  readonly plain: string
+}
+
+/** Adds `object` under its key; the same key twice must hold the same bytes. */
+function addObject(objects: Map<string, PublishedObject>, object: PublishedObject): void {
+  const existing = objects.get(object.file)
+  if (existing === undefined) {
+    objects.set(object.file, object)
+    return
+  }
+  if (existing.hash !== object.hash) {
+    throw new PublishError(
+      `the manifest names ${JSON.stringify(object.file)} twice with different bytes (for ${JSON.stringify(existing.logicalPath)} and ${JSON.stringify(object.logicalPath)}); rebuild it`,
+      { key: object.file },
+    )
+  }
+  // The same bytes as a current file and as a kept one: content-addressed wins, as in the handler.
+  if (object.contentAddressed && !existing.contentAddressed) objects.set(object.file, object)
+}
+
+/** The objects of a current file: its plain name, its fingerprinted copy, and their variants. */
+function currentObjects(
+  logicalPath: string,
+  entry: Manifest['assets'][string],
+  cache: CachePair,
+  withVariants: boolean,
+): PublishedObject[] {
+  const fingerprinted = entry.fingerprinted === true
+  const base = {
+    logicalPath,
+    hash: entry.hash,
+    size: entry.size,
+    contentType: entry.contentType,
+    contentEncoding: undefined,
+    integrity: entry.integrity,
+  }
+  const copies = entry.file === undefined ? [logicalPath] : [logicalPath, entry.file]
+  const objects: PublishedObject[] = [
+    {
+      ...base,
+      file: logicalPath,
+      cacheControl: fingerprinted ? cache.immutable : cache.plain,
+      contentAddressed: fingerprinted,
+      sources: copies,
+    },
+  ]
+  if (entry.file !== undefined) {
+    objects.push({
+      ...base,
+      file: entry.file,
+      cacheControl: cache.immutable,
+      contentAddressed: true,
+      sources: [entry.file, logicalPath],
+    })
+  }
+  if (!withVariants) return objects
+  for (const [encoding, variant] of variantsOf(entry.encodings)) {
+    const variantBase = { ...base, hash: variant.hash, size: variant.size, contentEncoding: encoding }
+    const plainName = logicalPath + encodingExtension(encoding)
+    // The variant beside the fingerprinted copy (or beside a bundler's fingerprinted file).
+    const addressed = entry.file !== undefined || fingerprinted
+    objects.push({
+      ...variantBase,
+      file: variant.file,
+      cacheControl: addressed ? cache.immutable : cache.plain,
+      contentAddressed: addressed,
+      sources: [variant.file, plainName],
+    })
+    if (variant.file !== plainName) {
+      objects.push({
+        ...variantBase,
+        file: plainName,
+        cacheControl: fingerprinted ? cache.immutable : cache.plain,
+        contentAddressed: fingerprinted,
+        sources: [plainName, variant.file],
+      })
+    }
+  }
+  return objects
+}
+
+/** The objects of a file kept from an earlier build: content-addressed, with its variants. */
+function keptObjects(
+  file: string,
+  retained: Manifest['history'][number]['files'][string],
+  immutable: string,
+  withVariants: boolean,
+): PublishedObject[] {
+  const base = {
+    logicalPath: retained.logicalPath,
+    contentType: retained.contentType,
+    cacheControl: immutable,
+    contentAddressed: true,
+    integrity: undefined,
+  }
+  const objects: PublishedObject[] = [
+    { ...base, file, hash: retained.hash, size: retained.size, contentEncoding: undefined, sources: [file] },
+  ]
+  if (!withVariants) return objects
+  for (const [encoding, variant] of variantsOf(retained.encodings)) {
+    objects.push({
+      ...base,
+      file: variant.file,
+      hash: variant.hash,
+      size: variant.size,
+      contentEncoding: encoding,
+      sources: [variant.file],
+    })
+  }
+  return objects
 }
 
 /**
