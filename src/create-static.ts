@@ -74,6 +74,7 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
       setHeaders: options.setHeaders,
       cors: options.cors,
       reused: new WeakMap(),
+      dictionaries: dictionaryScheme(options, manifest),
     },
     bodies,
     fallthrough: options.fallthrough,
@@ -115,4 +116,11 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
       bodies.cache.clear()
     },
   })
+}
+
+/** A build with deltas announces its text files as dictionaries of their next versions. */
+function dictionaryScheme(options: ResolvedOptions, manifest: Manifest | undefined) {
+  return manifest?.options.deltas === true
+    ? { prefix: options.prefix, versioning: options.versioning }
+    : undefined
 }

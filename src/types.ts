@@ -21,6 +21,13 @@ export interface FileIdentity {
  */
 export type Encoding = 'br' | 'gzip'
 
+/**
+ * A dictionary-compressed coding of RFC 9842: the file compressed against an earlier version that
+ * the client already holds (`dcz`: Zstandard, `dcb`: Brotli). Its table is `DELTA_ENCODINGS` in
+ * `http/dictionary.ts`.
+ */
+export type DeltaEncoding = 'dcz' | 'dcb'
+
 /** The closed sets of option values, each listed once; the option types below are derived from them. */
 export const VERSIONINGS = ['query', 'filename'] as const
 export const INTEGRITY_ALGORITHMS = ['sha256', 'sha384', 'sha512'] as const
@@ -39,10 +46,15 @@ export type Dotfiles = (typeof DOTFILES)[number]
 /** What `url()` does with a path that is not in the index. */
 export type OnMissing = (typeof ON_MISSING)[number]
 
-/** A precompressed form of an asset, found next to it (`app.css.br`, `app.css.gz`). */
+/**
+ * A precompressed form of an asset, found next to it (`app.css.br`, `app.css.gz`), or a delta
+ * against an earlier version (`dcz`, `dcb`) that a build recorded.
+ */
 export interface EncodedVariant {
   /** The Content-Encoding it is served with. */
-  readonly encoding: Encoding
+  readonly encoding: Encoding | DeltaEncoding
+  /** For a delta: SHA-256 (hex) of the dictionary, the earlier version's bytes it decodes against. */
+  readonly dictionary?: string
   readonly absolutePath: string
   readonly size: number
   /** SHA-256 of the compressed bytes. */
@@ -307,7 +319,7 @@ export interface UrlOptions {
 /** Extra attributes for the tags `script()` and `stylesheet()` render. */
 export type TagAttributes = Readonly<Record<string, string | boolean | undefined>>
 
-/** A precompressed variant recorded in the manifest. */
+/** A precompressed variant (or a delta) recorded in the manifest. */
 export interface ManifestVariant {
   /** The variant's file, relative to the root. */
   readonly file: string

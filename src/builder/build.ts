@@ -25,6 +25,7 @@ import { type ResolvedOptions, resolveOptions } from '../options/options.js'
 import { type RootContents, readRoot } from '../root/read-root.js'
 import { isInside } from '../root/scan.js'
 import type { Dotfiles, Encoding, IntegrityAlgorithm, OnWarning, PathOption, Versioning } from '../types.js'
+import { addDeltas, type DeltaCounts } from './deltas.js'
 import { bytesRead, type EntryContext, recordEntries } from './entries.js'
 import { readPrevious, removeDropped, retainedBuilds } from './history.js'
 import { readPackageVersion } from './package-version.js'
@@ -52,6 +53,12 @@ export interface BuildOptions {
   readonly versioning?: Versioning
   /** Write Brotli and gzip variants of compressible files of at least 1 KiB. @default false */
   readonly compress?: boolean
+  /**
+   * With `outDir`: write dictionary deltas (RFC 9842 `dcz`, and `dcb` where this Node can) of each
+   * text file against its versions kept by `keep`, and announce text files as dictionaries. Needs
+   * Node 22.19+ to write them (a warning otherwise); any Node serves them. @default false
+   */
+  readonly deltas?: boolean
   readonly integrity?: IntegrityAlgorithm
   readonly dotfiles?: Dotfiles
   readonly fingerprinted?: RegExp | false
@@ -74,6 +81,8 @@ export interface BuildSummary {
   readonly rewritten: number
   /** Variants compressed by coding, and those reused from the previous build. */
   readonly compressed: Readonly<Record<Encoding, number>> & { readonly reused: number }
+  /** Deltas written by coding, and those reused from the previous build (`deltas`). */
+  readonly deltas: DeltaCounts
   /** Files written to the output directory. */
   readonly written: number
   /** Files of older builds removed from the output directory. */
@@ -100,9 +109,13 @@ export async function buildManifest(build: BuildOptions): Promise<BuildSummary> 
   const compress = build.compress === true
   const sameOutDir = outDir !== undefined && previousOutDir(previous, manifestPath) === outDir
   const context: EntryContext = { options, outDir, previous, report, compress, sameOutDir }
-  const assets = recordEntries(contents, context)
-  const buildId = toBuildId(assets)
+  const recorded = recordEntries(contents, context)
+  const buildId = toBuildId(recorded)
   const history = outDir === undefined ? [] : retainedBuilds(previous, buildId, keep)
+  const { assets, counts: deltas } =
+    settings.deltas && outDir !== undefined
+      ? addDeltas(recorded, history, { outDir, previous, report })
+      : { assets: recorded, counts: { dcz: 0, dcb: 0, reused: 0 } }
   const removed = outDir === undefined ? [] : removeDropped(outDir, previous, assets, history, keep)
   // The manifest goes last: a build interrupted before this line leaves the previous one in force.
   writeManifest(manifestPath, toManifest(settings, buildId, assets, history, build.now))
@@ -115,6 +128,7 @@ export async function buildManifest(build: BuildOptions): Promise<BuildSummary> 
     bytes: bytesRead(contents),
     rewritten: counts.rewritten,
     compressed: { ...counts.compressed, reused: counts.reused },
+    deltas,
     written: counts.written,
     removed,
     warnings: report.warnings,
@@ -177,6 +191,7 @@ interface BuildSettings {
   readonly manifestPath: string
   readonly outDir: string | undefined
   readonly keep: number
+  readonly deltas: boolean
   /** Absolute paths the build leaves out wherever they lie under a root: its own manifest and output directory. */
   readonly leaveOut: readonly string[]
 }
@@ -202,6 +217,13 @@ function resolveBuildSettings(build: BuildOptions, warn: OnWarning): BuildSettin
       `must be a whole number of builds, 1 or more, got ${JSON.stringify(build.keep)}`,
     )
   }
+  const deltas = build.deltas === true
+  if (deltas && outDir === undefined) {
+    throw new StaticConfigError(
+      'deltas',
+      'needs outDir: deltas are made against the earlier versions an output directory keeps',
+    )
+  }
   const roots = options.roots
   if (
     outDir !== undefined &&
@@ -216,7 +238,7 @@ function resolveBuildSettings(build: BuildOptions, warn: OnWarning): BuildSettin
     warn(`the manifest ${manifestPath} is inside the root; it is left out of the index, but keep it outside`)
   }
   const leaveOut = outDir === undefined ? [manifestPath] : [manifestPath, outDir]
-  return { options, manifestPath, outDir, keep, leaveOut }
+  return { options, manifestPath, outDir, keep, deltas, leaveOut }
 }
 
 /** Step 1: read, hash and rewrite every file, reporting progress as files are read and once rewritten. */
@@ -245,7 +267,7 @@ function readSources(
 
 /** Step 3: the manifest document. */
 function toManifest(
-  { options, manifestPath, outDir }: BuildSettings,
+  { options, manifestPath, outDir, deltas }: BuildSettings,
   buildId: string,
   assets: Record<string, ManifestEntry>,
   history: ManifestBuild[],
@@ -271,6 +293,7 @@ function toManifest(
       // A source build of several roots: the runtime passes them again, in the same order.
       ...(outDir === undefined && options.roots.length > 1 ? { roots: options.roots.length } : {}),
       ...(options.ignore.length > 0 ? { ignore: [...options.ignore] } : {}),
+      ...(deltas ? { deltas: true } : {}),
     },
     assets,
     history,

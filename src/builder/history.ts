@@ -110,6 +110,8 @@ function droppedFiles(
   for (const build of allBuilds.slice(Math.max(0, keep - 1))) addBuildFiles(candidates, build)
   for (const [logicalPath, entry] of Object.entries(previous.assets)) {
     if (assets[logicalPath] === undefined) addEntryFiles(candidates, logicalPath, entry)
+    // Deltas belong to the version they lead to: once it is history, a new build makes its own.
+    else addDeltaFiles(candidates, entry)
   }
   return candidates
 }
@@ -119,6 +121,14 @@ function addEntryFiles(files: Set<string>, logicalPath: string, entry: ManifestE
   files.add(logicalPath)
   for (const encoding of ENCODINGS) files.add(logicalPath + encodingExtension(encoding))
   for (const variant of Object.values(entry.encodings ?? {})) files.add(variant.file)
+  addDeltaFiles(files, entry)
+}
+
+/** The delta files an entry records. */
+function addDeltaFiles(files: Set<string>, entry: ManifestEntry): void {
+  for (const byCoding of Object.values(entry.deltas ?? {})) {
+    for (const delta of Object.values(byCoding)) files.add(delta.file)
+  }
 }
 
 /** The fingerprinted files of a build and their variants. */

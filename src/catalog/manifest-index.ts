@@ -17,7 +17,7 @@ import { contentTypeFor, createAsset } from '../root/asset.js'
 import { createScratch } from '../root/hash-file.js'
 import { type RereadRules, readSourceSync, toGraphOptions } from '../root/read-file.js'
 import { rootNamed } from '../root/roots.js'
-import { toVariants } from '../root/variants.js'
+import { toDeltaVariants, toVariants } from '../root/variants.js'
 import type { Asset } from '../types.js'
 import { type AssetIndex, addDirectories } from './asset-index.js'
 import { rereadAsset } from './refresh.js'
@@ -154,7 +154,7 @@ function loadEntry(
     mtimeMs: mtimeOf(absolutePath, builtAtMs),
     hash: entry.hash,
     token: entry.token,
-    encodings: toVariants(entry.encodings, root),
+    encodings: [...toVariants(entry.encodings, root), ...toDeltaVariants(entry.deltas, root)],
     fingerprinted: entry.fingerprinted ?? false,
     integrity: entry.integrity,
     references: entry.references ?? [],

@@ -41,6 +41,15 @@ const OPTIONS = {
     default: false,
     help: 'Write Brotli and gzip variants of compressible files',
   },
+  deltas: {
+    type: 'boolean',
+    default: false,
+    help: [
+      'With --out-dir: also write dcz/dcb deltas of each text file',
+      'against its kept versions (RFC 9842), for returning visitors.',
+      'Writing them needs Node 22.19+ (dcb: Node 24); serving any Node',
+    ],
+  },
   integrity: { type: 'string', value: '<alg>', help: 'sha256, sha384 (default) or sha512' },
   dotfiles: { type: 'string', value: '<policy>', help: 'ignore (default) or allow' },
   fingerprinted: {
@@ -99,6 +108,8 @@ async function runBuild(args: readonly string[], io: CliIo): Promise<number> {
   const root = rootPositionals(positionals, 'build')
   if (values.keep !== undefined && values['out-dir'] === undefined)
     throw new UsageError('--keep needs --out-dir')
+  if (values.deltas && values['out-dir'] === undefined)
+    throw new UsageError('--deltas needs --out-dir (deltas are made against the versions it keeps)')
   const progress = new ProgressBar(!values.quiet && !values.json && process.stderr.isTTY === true)
   const manifestPath = path.resolve(values.out ?? 'static-manifest.json')
   const input = startReport(manifestPath)
@@ -112,6 +123,7 @@ async function runBuild(args: readonly string[], io: CliIo): Promise<number> {
     prefix: values.prefix,
     ignore: values.ignore,
     compress: values.compress,
+    deltas: values.deltas,
     integrity: parseChoice('--integrity', values.integrity, INTEGRITY_ALGORITHMS),
     dotfiles: parseChoice('--dotfiles', values.dotfiles, DOTFILES),
     fingerprinted: parseFingerprinted(values.fingerprinted),
@@ -171,13 +183,15 @@ function summaryLine(summary: BuildSummary, compress: boolean): string {
   const compressed = compress
     ? `, ${summary.compressed.br} br + ${summary.compressed.gzip} gzip variants (${summary.compressed.reused} reused)`
     : ''
+  const { dcz, dcb, reused } = summary.deltas
+  const deltas = dcz + dcb + reused > 0 ? `, ${dcz} dcz + ${dcb} dcb deltas (${reused} reused)` : ''
   const output =
     summary.outDir === undefined
       ? ''
       : `, ${summary.written} files written to ${summary.outDir}, ${summary.removed.length} old removed`
   return (
     `Wrote ${summary.manifestPath}: ${summary.files} files, ${(summary.bytes / 1e6).toFixed(2)} MB, ` +
-    `${summary.rewritten} rewritten${compressed}${output}; build ${summary.buildId} in ${summary.durationMs} ms\n`
+    `${summary.rewritten} rewritten${compressed}${deltas}${output}; build ${summary.buildId} in ${summary.durationMs} ms\n`
   )
 }
 

@@ -36,9 +36,14 @@ export function isEncoding(name: string): name is Encoding {
   return Object.hasOwn(ENCODING_TABLE, name)
 }
 
-/** Orders variants best first. */
-export function byPreference(a: { encoding: Encoding }, b: { encoding: Encoding }): number {
-  return ENCODINGS.indexOf(a.encoding) - ENCODINGS.indexOf(b.encoding)
+/** Orders variants best first; deltas (not in the table) after them. */
+export function byPreference(a: { encoding: string }, b: { encoding: string }): number {
+  return preferenceOf(a.encoding) - preferenceOf(b.encoding)
+}
+
+/** A coding's place in the table; codings outside it (deltas) come after every one in it. */
+export function preferenceOf(encoding: string): number {
+  return isEncoding(encoding) ? ENCODINGS.indexOf(encoding) : ENCODINGS.length
 }
 
 /** A coding vstatic can send: a precompressed one, or the file as it is. */
@@ -84,6 +89,11 @@ function aliasWeight(weights: ReadonlyMap<string, number>, coding: Coding): numb
     if (weight !== undefined) return weight
   }
   return undefined
+}
+
+/** An Accept-Encoding header's codings (lowercase) → q-value, as {@link negotiateEncoding} reads them. */
+export function acceptedCodings(header: string): ReadonlyMap<string, number> {
+  return parseAcceptEncoding(header)
 }
 
 /** Coding → q-value. Malformed members are skipped; the header is read once, linearly. */

@@ -8,7 +8,8 @@
 import type { Asset, CacheKind, EncodedVariant, RequestInfo, SetHeaders } from '../types.js'
 import { type CachePolicy, formatExpires } from './cache-control.js'
 import { evaluatePreconditions, isRangeCurrent, type Validators } from './conditional.js'
-import { ENCODINGS, negotiateEncoding } from './encoding.js'
+import { type DictionaryScheme, hasDeltas, isDeltaType, selectDelta, useAsDictionary } from './dictionary.js'
+import { ENCODINGS, negotiateEncoding, preferenceOf } from './encoding.js'
 import { parseRange } from './range.js'
 
 /** The part of a file to send: bytes `start` to `end` inclusive, of the asset or one of its variants. */
@@ -36,6 +37,11 @@ export interface PlanContext {
   readonly cors: string | undefined
   /** Full 200 and 304 responses by asset, reused within the second they were built in (one per handler). */
   readonly reused: ReusedResponses
+  /**
+   * Set when the files come from a build with deltas (`--deltas`): versioned text files then carry
+   * `Use-As-Dictionary`, so a browser keeps them as the dictionary of their next version.
+   */
+  readonly dictionaries?: DictionaryScheme | undefined
 }
 
 /** Responses kept for reuse, by asset and by the slot {@link reuseSlot} gives; never mutate them. */
@@ -65,10 +71,7 @@ export function planResponse(
   }
   // Ranges are served from the identity bytes only, so a resumed download never mixes encodings.
   const rangeHeader = request.header('range')
-  const variant = selectVariant(
-    asset,
-    rangeHeader === undefined ? request.header('accept-encoding') : undefined,
-  )
+  const variant = rangeHeader === undefined ? selectVariant(asset, request) : undefined
   const etag = variant?.etag ?? asset.etag
   const size = variant?.size ?? asset.size
   const validators: Validators = { etag, lastModifiedMs: Math.floor(asset.mtimeMs / 1000) * 1000 }
@@ -80,7 +83,9 @@ export function planResponse(
   // The common cases (a full 200, a 304) with no hook are the same response every time within a
   // second (Expires has one-second resolution): build each once and reuse it.
   // Slot -1 (a range, or a hook to run) is never kept, so looking it up finds nothing.
-  const reusable = rangeHeader === undefined && context.setHeaders === undefined
+  // A delta is chosen by the dictionary too, which the slots do not count: it is planned each time.
+  const reusable =
+    rangeHeader === undefined && context.setHeaders === undefined && variant?.dictionary === undefined
   const slot = reusable ? reuseSlot(precondition, cacheKind, variant, method) : -1
   const second = Math.floor(nowMs / 1000)
   const cached = context.reused.get(asset)?.[slot]
@@ -118,8 +123,10 @@ function cacheHeaders(
   }
   const lifetime = context.policies[cacheKind].expiresInSeconds
   if (lifetime !== undefined) headers.expires = formatExpires(nowMs, lifetime)
-  // Every response of an asset that has variants varies by Accept-Encoding, identity and 304 included.
-  if (asset.encodings.length > 0) headers.vary = 'Accept-Encoding'
+  // Every response of an asset that has variants varies by Accept-Encoding, identity and 304 included;
+  // by Available-Dictionary too when some of them are deltas (RFC 9842 §6.2).
+  if (asset.encodings.length > 0)
+    headers.vary = hasDeltas(asset) ? 'Accept-Encoding, Available-Dictionary' : 'Accept-Encoding'
   if (context.cors !== undefined) {
     headers['access-control-allow-origin'] = context.cors
     // A single allowed origin makes the response depend on the request's Origin.
@@ -148,6 +155,25 @@ function contentHeaders(planned: PlannedContent): Record<string, string> {
   headers['content-type'] = asset.contentType
   if (variant !== undefined) headers['content-encoding'] = variant.encoding
   return headers
+}
+
+/**
+ * `Use-As-Dictionary` on a whole version of a text file under its own token, from a build with
+ * deltas: the browser keeps it, and asks for the next version with `Available-Dictionary`. Not on
+ * a bundler's own names (their next version has another name), nor on bytes the token does not name.
+ */
+function dictionaryHeader(planned: PlannedContent, context: PlanContext): void {
+  const { asset, cacheKind, headers } = planned
+  const scheme = context.dictionaries
+  if (
+    scheme === undefined ||
+    cacheKind !== 'immutable' ||
+    asset.fingerprinted ||
+    !asset.tokenMatchesBytes ||
+    !isDeltaType(asset.contentType)
+  )
+    return
+  headers['use-as-dictionary'] = useAsDictionary(asset.logicalPath, scheme)
 }
 
 /** 416: the range lies past the end of the bytes. */
@@ -184,6 +210,7 @@ function planFull(planned: PlannedContent, context: PlanContext): StaticResponse
   const { asset, variant, size, method, cacheKind } = planned
   const headers = contentHeaders(planned)
   headers['content-length'] = String(size)
+  dictionaryHeader(planned, context)
   const body = method === 'GET' && size > 0 ? { asset, variant, start: 0, end: size - 1 } : null
   return finish(200, headers, body, asset, cacheKind, context)
 }
@@ -218,7 +245,7 @@ function reuseSlot(
 ): number {
   const outcome = precondition === 'not-modified' ? 1 : 0
   const kind = cacheKind === 'immutable' ? 0 : cacheKind === 'stale' ? 1 : 2
-  const coding = variant === undefined ? 0 : ENCODINGS.indexOf(variant.encoding) + 1
+  const coding = variant === undefined ? 0 : preferenceOf(variant.encoding) + 1
   return ((outcome * 3 + kind) * (ENCODINGS.length + 1) + coding) * 2 + (method === 'HEAD' ? 1 : 0)
 }
 
@@ -267,12 +294,19 @@ export function planRedirect(location: string, method: string): StaticResponse {
 
 // --- internal ---
 
-function selectVariant(asset: Asset, acceptEncoding: string | undefined): EncodedVariant | undefined {
+/**
+ * The variant to send: a delta against the dictionary the request names, when there is one it
+ * accepts; else the best precompressed coding Accept-Encoding allows (deltas never count there).
+ */
+function selectVariant(asset: Asset, request: Pick<RequestInfo, 'header'>): EncodedVariant | undefined {
   // Most assets have no variants: skip reading Accept-Encoding for them.
   if (asset.encodings.length === 0) return undefined
+  const acceptEncoding = request.header('accept-encoding')
+  const delta = selectDelta(asset, request.header('available-dictionary'), acceptEncoding)
+  if (delta !== undefined) return delta
   const available = new Set(asset.encodings.map((variant) => variant.encoding))
   const coding = negotiateEncoding(acceptEncoding, available)
-  return asset.encodings.find((variant) => variant.encoding === coding)
+  return asset.encodings.find((variant) => variant.encoding === coding && variant.dictionary === undefined)
 }
 
 function finish(

@@ -272,7 +272,22 @@ function checkEntry(
   if (entry.cycle === true && !(entry.references ?? []).some((item) => cycleMembers.has(item))) {
     return 'is marked "cycle" but references no other member of a reference cycle'
   }
-  return entry.file === undefined ? undefined : checkPath('"file"', entry.file, rules)
+  return (
+    (entry.file === undefined ? undefined : checkPath('"file"', entry.file, rules)) ??
+    checkDeltaFiles(entry, rules)
+  )
+}
+
+/** The fault of an entry's deltas: each a variant like the others, against a dictionary the history keeps. */
+function checkDeltaFiles(entry: ManifestEntry, rules: PathRules): string | undefined {
+  for (const [dictionary, byCoding] of Object.entries(entry.deltas ?? {})) {
+    if (dictionary === entry.hash) return 'has a delta against itself'
+    for (const [encoding, variant] of Object.entries(byCoding)) {
+      const fault = checkVariant(variant as Partial<ManifestVariant> | null, rules)
+      if (fault !== undefined) return `${encoding} delta against ${dictionary.slice(0, 12)}…: ${fault}`
+    }
+  }
+  return undefined
 }
 
 function checkVariant(variant: Partial<ManifestVariant> | null, rules: PathRules): string | undefined {

@@ -7,10 +7,12 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { StaticConfigError } from '../errors.js'
+import { isDeltaEncoding } from '../http/dictionary.js'
 import { isEncoding } from '../http/encoding.js'
 import { toLogicalPath } from '../logical-path.js'
 import { ConfigFileError, readConfigFileSync } from '../root/open-file.js'
 import {
+  type DeltaEncoding,
   type Encoding,
   INTEGRITY_ALGORITHMS,
   type IntegrityAlgorithm,
@@ -20,6 +22,14 @@ import {
 } from '../types.js'
 
 export type { ManifestVariant }
+
+/**
+ * Deltas of an entry (`--deltas`): SHA-256 (hex) of the dictionary, an earlier version's bytes →
+ * the delta in each dictionary coding. Each file starts with the RFC 9842 header.
+ */
+export type ManifestDeltas = Readonly<
+  Record<string, Readonly<Partial<Record<DeltaEncoding, ManifestVariant>>>>
+>
 
 /** The schema version this release writes and reads. */
 export const MANIFEST_VERSION = 1
@@ -48,6 +58,8 @@ export interface ManifestEntry {
   /** Logical paths this file references. */
   readonly references?: readonly string[]
   readonly encodings?: Readonly<Partial<Record<Encoding, ManifestVariant>>>
+  /** Deltas against the kept versions of the same path (`--deltas`), by the dictionary's SHA-256. */
+  readonly deltas?: ManifestDeltas
 }
 
 /** A file of an earlier build kept in the output directory (`--keep`). */
@@ -93,6 +105,8 @@ export interface Manifest {
     readonly roots?: number
     /** The `ignore` patterns of the build; a runtime with other patterns refuses the manifest. */
     readonly ignore?: readonly string[]
+    /** True for a build with `--deltas`: text files are announced as dictionaries of their next versions. */
+    readonly deltas?: boolean
   }
   /** Logical path → entry, in sorted order. */
   readonly assets: Readonly<Record<string, ManifestEntry>>
@@ -153,8 +167,8 @@ export function parseManifest(text: string, source: string): Manifest {
         : 'is not a vstatic manifest (no "version" field)',
     )
   }
-  const options = data.options
-  if (!isManifestOptions(options)) {
+  const options = data.options as Record<string, unknown>
+  if (isMalformedOptions(options)) {
     return fail('has a malformed "options" object')
   }
   if (typeof data.builtAt !== 'string' || Number.isNaN(Date.parse(data.builtAt)))
@@ -176,24 +190,6 @@ export function parseManifest(text: string, source: string): Manifest {
     }
   }
   return data as unknown as Manifest
-}
-
-/** True when `options` has the shape and values a manifest's "options" must have. */
-function isManifestOptions(options: unknown): options is Record<string, unknown> {
-  return !(
-    !isRecord(options) ||
-    typeof options.prefix !== 'string' ||
-    !VERSIONINGS.includes(options.versioning as Versioning) ||
-    options.hash !== 'sha256' ||
-    typeof options.tokenLength !== 'number' ||
-    !INTEGRITY_ALGORITHMS.includes(options.integrity as IntegrityAlgorithm) ||
-    (options.layout !== 'source' && options.layout !== 'out-dir') ||
-    (options.outDir !== undefined && typeof options.outDir !== 'string') ||
-    (options.roots !== undefined &&
-      !(Number.isSafeInteger(options.roots) && (options.roots as number) >= 1)) ||
-    (options.ignore !== undefined &&
-      !(Array.isArray(options.ignore) && options.ignore.every((pattern) => typeof pattern === 'string')))
-  )
 }
 
 /** The manifest as text: two-space JSON with a final newline. Keys keep the order they were built in. */
@@ -223,6 +219,25 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
 }
 
 // --- internal ---
+
+/** True unless `options` is a well-formed `options` object. */
+function isMalformedOptions(options: unknown): boolean {
+  return (
+    !isRecord(options) ||
+    typeof options.prefix !== 'string' ||
+    !VERSIONINGS.includes(options.versioning as Versioning) ||
+    options.hash !== 'sha256' ||
+    typeof options.tokenLength !== 'number' ||
+    !INTEGRITY_ALGORITHMS.includes(options.integrity as IntegrityAlgorithm) ||
+    (options.layout !== 'source' && options.layout !== 'out-dir') ||
+    (options.outDir !== undefined && typeof options.outDir !== 'string') ||
+    (options.roots !== undefined &&
+      !(Number.isSafeInteger(options.roots) && (options.roots as number) >= 1)) ||
+    (options.ignore !== undefined &&
+      !(Array.isArray(options.ignore) && options.ignore.every((pattern) => typeof pattern === 'string'))) ||
+    (options.deltas !== undefined && typeof options.deltas !== 'boolean')
+  )
+}
 
 function checkEntry(logicalPath: string, entry: unknown, roots: number): string | undefined {
   if (toLogicalPath(logicalPath) !== logicalPath) return 'is not a valid path inside the root'
@@ -256,6 +271,27 @@ function checkEntry(logicalPath: string, entry: unknown, roots: number): string 
       ) {
         return `has a malformed ${encoding} variant`
       }
+    }
+  }
+  return entry.deltas === undefined ? undefined : checkDeltas(entry.deltas)
+}
+
+/** The fault of an entry's `deltas` by their shape, or undefined (their files are checked with the root). */
+function checkDeltas(deltas: unknown): string | undefined {
+  if (!isRecord(deltas)) return 'has malformed "deltas"'
+  for (const [dictionary, byCoding] of Object.entries(deltas)) {
+    if (!/^[0-9a-f]{64}$/.test(dictionary)) {
+      return `has a delta against ${JSON.stringify(dictionary)}, which is not a SHA-256 in hex`
+    }
+    if (!isRecord(byCoding)) return `has malformed deltas against ${dictionary}`
+    for (const [encoding, variant] of Object.entries(byCoding)) {
+      if (!isDeltaEncoding(encoding)) return `has an unknown delta coding ${JSON.stringify(encoding)}`
+      if (
+        !isRecord(variant) ||
+        typeof variant.file !== 'string' ||
+        toLogicalPath(variant.file) !== variant.file
+      )
+        return `has a malformed ${encoding} delta against ${dictionary}`
     }
   }
   return undefined

@@ -32,6 +32,20 @@ export interface ReportFile {
   readonly references: readonly string[]
 }
 
+/**
+ * What a returning visitor downloads for a file with deltas (`--deltas`): the smallest delta against
+ * the newest kept version, instead of the best precompressed variant (or the file itself).
+ */
+export interface ReportDelta {
+  readonly path: string
+  /** The kept versions it has deltas against. */
+  readonly dictionaries: number
+  /** Bytes of the smallest delta against the newest kept version (its RFC 9842 header included). */
+  readonly delta: number
+  /** Bytes the visitor downloads without it: Brotli, else gzip, else the file. */
+  readonly instead: number
+}
+
 /** A kind of URL and the Cache-Control it gets. */
 export interface ReportCachePolicy {
   readonly urls: string
@@ -65,6 +79,8 @@ export interface BuildReportData {
   readonly layout: 'source' | 'out-dir'
   readonly totals: { readonly files: number; readonly bytes: number }
   readonly compression: CompressionTotals
+  /** Files with dictionary deltas (`--deltas`), what a returning visitor downloads. */
+  readonly deltas: readonly ReportDelta[]
   readonly files: readonly ReportFile[]
   /** The ten largest files, largest first. */
   readonly largest: ReadonlyArray<{ readonly path: string; readonly size: number }>
@@ -87,7 +103,7 @@ export function createBuildReport(
   manifest: Manifest,
   context: { readonly previous?: Manifest; readonly warnings: readonly ReportWarning[] },
 ): BuildReportData {
-  const files = Object.entries(manifest.assets).map(
+  const files: ReportFile[] = Object.entries(manifest.assets).map(
     ([path, entry]): ReportFile => ({
       path,
       contentType: entry.contentType,
@@ -110,6 +126,7 @@ export function createBuildReport(
     layout: manifest.options.layout,
     totals: { files: files.length, bytes: sum(files.map((file) => file.size)) },
     compression: compressionTotals(files),
+    deltas: deltaSavings(manifest),
     files,
     largest: [...files]
       .sort((a, b) => b.size - a.size || (a.path < b.path ? -1 : 1))
@@ -125,6 +142,23 @@ export function createBuildReport(
 }
 
 // --- internal ---
+
+/** The delta savings of each file with deltas, largest saving first. */
+function deltaSavings(manifest: Manifest): ReportDelta[] {
+  const newest = new Map<string, string>()
+  for (const build of [...manifest.history].reverse())
+    for (const file of Object.values(build.files)) newest.set(file.logicalPath, file.hash)
+  const rows: ReportDelta[] = []
+  for (const [path, entry] of Object.entries(manifest.assets)) {
+    const deltas = entry.deltas ?? {}
+    const latest = deltas[newest.get(path) ?? ''] ?? Object.values(deltas)[0]
+    const sizes = Object.values(latest ?? {}).map((delta) => delta.size)
+    if (sizes.length === 0) continue
+    const instead = entry.encodings?.br?.size ?? entry.encodings?.gzip?.size ?? entry.size
+    rows.push({ path, dictionaries: Object.keys(deltas).length, delta: Math.min(...sizes), instead })
+  }
+  return rows.sort((a, b) => b.instead - b.delta - (a.instead - a.delta) || (a.path < b.path ? -1 : 1))
+}
 
 function sum(values: readonly number[]): number {
   return values.reduce((total, value) => total + value, 0)

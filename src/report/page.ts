@@ -37,6 +37,7 @@ ${section('Largest files', largest(report), 'largest')}
 ${section('Cache policy by URL', cachePolicy(report), 'cache')}
 </div>
 ${section('Compression', compression(report), 'compression')}
+${report.deltas.length > 0 ? section('Deltas for returning visitors', deltas(report), 'deltas') : ''}
 ${section('Reference graph', graph(report), 'graph')}
 ${section(`Warnings (${report.warnings.length})`, warnings(report), 'warnings')}
 ${section('Changes since the previous build', changes(report), 'changes')}
@@ -139,6 +140,21 @@ function compression(report: BuildReportData): string {
         `<td class="number">${formatSaving(file.size, file.br)}</td><td class="number">${formatSaving(file.size, file.gzip)}</td></tr>`,
     )
   return `<table class="sortable"><thead><tr><th>File</th><th class="number">Served</th><th class="number">br</th><th class="number">gzip</th><th class="number">br saves</th><th class="number">gzip saves</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
+}
+
+/** Each file with deltas: what a visitor who has the previous version downloads instead. */
+function deltas(report: BuildReportData): string {
+  const delta = report.deltas.reduce((total, row) => total + row.delta, 0)
+  const instead = report.deltas.reduce((total, row) => total + row.instead, 0)
+  const rows = report.deltas.map(
+    (row) =>
+      `<tr><td class="path"><code>${escapeHtml(row.path)}</code></td>${bytesCell(row.delta)}${bytesCell(row.instead)}` +
+      `<td class="number">${formatSaving(row.instead, row.delta)}</td><td class="number">${row.dictionaries}</td></tr>`,
+  )
+  return (
+    `<p class="deltas-total">A returning visitor downloads ${formatBytes(delta)} instead of ${formatBytes(instead)} for the ${report.deltas.length} changed text file(s) with deltas (against the previous version).</p>` +
+    `<table class="sortable"><thead><tr><th>File</th><th class="number">Delta</th><th class="number">Instead</th><th class="number">Saves</th><th class="number">Kept versions</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
+  )
 }
 
 function graph(report: BuildReportData): string {

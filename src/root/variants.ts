@@ -7,8 +7,9 @@ import { closeSync } from 'node:fs'
 import path from 'node:path'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { hashContent, toEtag } from '../hash.js'
+import { DELTA_ENCODINGS } from '../http/dictionary.js'
 import { byPreference, ENCODINGS } from '../http/encoding.js'
-import type { EncodedVariant, Encoding, ManifestVariant } from '../types.js'
+import type { DeltaEncoding, EncodedVariant, Encoding, ManifestVariant } from '../types.js'
 import { hashOpenFile } from './hash-file.js'
 import {
   identityOf,
@@ -36,8 +37,8 @@ export function checkVariants(
   served: { readonly hash: string; readonly size: number },
   rule: RootRule,
   onWarning: (message: string) => void,
-): EncodedVariant[] {
-  const kept: EncodedVariant[] = []
+): Array<EncodedVariant & { readonly encoding: Encoding }> {
+  const kept: Array<EncodedVariant & { readonly encoding: Encoding }> = []
   for (const { encoding, file } of candidates) {
     const opened = safely(() => openInRootSync(file.absolutePath, rule))
     if (opened === undefined) continue
@@ -84,6 +85,30 @@ export function toVariants(
       etag: toEtag(variant.hash),
       identity: undefined,
     })
+  }
+  return variants
+}
+
+/** The deltas a manifest records for one asset (dictionary hash → coding → file), not read yet. */
+export function toDeltaVariants(
+  recorded: Readonly<Record<string, Readonly<Partial<Record<DeltaEncoding, ManifestVariant>>>>> | undefined,
+  root: string,
+): EncodedVariant[] {
+  const variants: EncodedVariant[] = []
+  for (const [dictionary, byCoding] of Object.entries(recorded ?? {})) {
+    for (const encoding of DELTA_ENCODINGS) {
+      const variant = byCoding[encoding]
+      if (variant === undefined) continue
+      variants.push({
+        encoding,
+        dictionary,
+        absolutePath: path.join(root, variant.file),
+        size: variant.size,
+        hash: variant.hash,
+        etag: toEtag(variant.hash),
+        identity: undefined,
+      })
+    }
   }
   return variants
 }

@@ -6,6 +6,7 @@
  */
 
 import { hashContent } from '../hash.js'
+import { variantKey } from '../http/dictionary.js'
 import type { FileBody } from '../http/plan.js'
 import { openIndexed, readExactly } from '../root/open-file.js'
 import type { Asset, EncodedVariant } from '../types.js'
@@ -52,7 +53,7 @@ export function bodyInMemory(body: FileBody, source: BodySource): Buffer | undef
   const bytes =
     variant === undefined && asset.body !== undefined
       ? asset.body
-      : source.cache.get(asset, variant?.encoding ?? 'identity')
+      : source.cache.get(asset, variantKey(variant))
   if (bytes === undefined) return undefined
   return body.start === 0 && body.end === bytes.length - 1 ? bytes : bytes.subarray(body.start, body.end + 1)
 }
@@ -87,7 +88,7 @@ function readShared(
   variant: EncodedVariant | undefined,
   source: BodySource,
 ): Promise<OpenedBody> {
-  const encoding = variant?.encoding ?? 'identity'
+  const encoding = variantKey(variant)
   const file = variant ?? asset
   const key = `${asset.logicalPath}\0${encoding}`
   const inFlight = source.reading.get(key)

@@ -182,6 +182,9 @@ describe('vstatic --help', () => {
         --ignore <glob>       Leave out files whose path matches (fast-glob syntax,
                               repeatable), e.g. --ignore "**/*.scss"
         --compress            Write Brotli and gzip variants of compressible files
+        --deltas              With --out-dir: also write dcz/dcb deltas of each text file
+                              against its kept versions (RFC 9842), for returning visitors.
+                              Writing them needs Node 22.19+ (dcb: Node 24); serving any Node
         --integrity <alg>     sha256, sha384 (default) or sha512
         --dotfiles <policy>   ignore (default) or allow
         --fingerprinted <re>  Files a bundler already fingerprinted (a regular

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createStatic, type StaticAssets } from '../../src/index.js'
+import { makeDeltaSite } from './delta-site.js'
 import { OUTSIDE_TEXT, PUBLIC_ROOT } from './fixtures.js'
 import { request as httpRequest, type RawResponse, withoutVolatile } from './http.js'
 import { describeTrust } from './trust-contract.js'
@@ -67,6 +68,34 @@ export function describeAdapter(name: string, mount: Mount): void {
       expect(response.headers['cache-control']).toBe('no-cache')
       expect(response.headers['last-modified']).toBe(assets.get('img/logo.svg')?.lastModified)
       expect(response.headers['accept-ranges']).toBe('bytes')
+    })
+
+    it('a kept Available-Dictionary with dcz accepted → the delta, Vary, its ETag; otherwise Brotli', async () => {
+      const site = await makeDeltaSite()
+      const assets = await createStatic({ root: site.outDir, manifest: site.manifest })
+      const mounted = await mount(assets)
+      const send: Requester =
+        mounted.request ?? ((target, options) => httpRequest(mounted.url, target, options))
+      const url = assets.url('js/app.js')
+      const headers = {
+        'accept-encoding': 'gzip, br, zstd, dcb, dcz',
+        'available-dictionary': site.availableDictionary,
+      }
+      const delta = await send(url, { headers })
+      expect(delta.status).toBe(200)
+      expect(delta.headers['content-encoding']).toBe('dcz')
+      expect(delta.headers.vary).toBe('Accept-Encoding, Available-Dictionary')
+      expect(delta.headers['cache-control']).toBe('public, max-age=31536000, immutable')
+      expect(delta.headers['use-as-dictionary']).toBe('match="/static/js/app.js"')
+      expect(delta.body.equals(site.delta)).toBe(true)
+      const etag = delta.headers.etag ?? ''
+      expect(etag).not.toBe(assets.get('js/app.js')?.etag)
+      expect((await send(url, { headers: { ...headers, 'if-none-match': etag } })).status).toBe(304)
+      const unknown = await send(url, {
+        headers: { ...headers, 'available-dictionary': `:${'A'.repeat(43)}=:` },
+      })
+      expect(unknown.headers['content-encoding']).toBe('br')
+      expect(unknown.headers.vary).toBe('Accept-Encoding, Available-Dictionary')
     })
 
     it('If-None-Match → 304 with the cache headers and no body', async () => {
