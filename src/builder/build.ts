@@ -138,51 +138,6 @@ export async function buildManifest(build: BuildOptions): Promise<BuildSummary> 
 }
 
 /** Files added, removed or changed in `root` since `manifestPath` was built. */
-export interface VerifyResult {
-  readonly added: readonly string[]
-  readonly removed: readonly string[]
-  readonly changed: readonly string[]
-}
-
-/**
- * Compares the roots with a manifest: what `vstatic verify` reports. The manifest's own `ignore`
- * patterns apply; a file now served from another root than the one recorded counts as changed.
- */
-export function verifyManifest(
-  root: PathOption | readonly PathOption[],
-  manifestPath: string,
-  dotfiles?: Dotfiles,
-): VerifyResult {
-  const manifest = readManifest(path.resolve(manifestPath))
-  const options = resolveOptions({
-    root,
-    ignore: manifest.options.ignore,
-    prefix: manifest.options.prefix,
-    versioning: manifest.options.versioning,
-    dotfiles,
-    onWarning: () => {},
-  })
-  // Paths and values are checked as a runtime would; missing files are what verify itself reports.
-  const target = { ...options, root: options.roots.map((item) => item.root) }
-  checkManifest(manifest, path.resolve(manifestPath), target, { matchRoot: false })
-  const { files } = readRoot(options, { leaveOut: [path.resolve(manifestPath)] })
-  const sourceLayout = manifest.options.layout === 'source'
-  const added: string[] = []
-  const changed: string[] = []
-  for (const { file, resolved } of files) {
-    const entry = manifest.assets[file.logicalPath]
-    const movedRoot = sourceLayout && (entry?.root ?? 0) !== options.roots.indexOf(file.root)
-    if (entry === undefined) added.push(file.logicalPath)
-    else if (entry.hash !== resolved.hash || entry.token !== resolved.token || movedRoot)
-      changed.push(file.logicalPath)
-  }
-  const found = new Set(files.map(({ file }) => file.logicalPath))
-  const removed = Object.keys(manifest.assets)
-    .filter((logicalPath) => !found.has(logicalPath))
-    .sort()
-  return { added, removed, changed }
-}
-
 // --- internal ---
 
 /** The build's options, resolved and checked once. */

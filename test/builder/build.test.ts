@@ -3,7 +3,8 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import path from 'node:path'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { buildManifest, verifyManifest } from '../../src/builder/build.js'
+import { buildManifest } from '../../src/builder/build.js'
+import { verifyManifest } from '../../src/builder/verify.js'
 import { createStatic } from '../../src/index.js'
 import { readManifest } from '../../src/manifest/format.js'
 import { PUBLIC_ROOT, useTempRoot, writeTree } from '../helpers/fixtures.js'
@@ -361,6 +362,43 @@ describe('vstatic verify', () => {
       removed: ['js/app.js.map'],
       // The stylesheets reference the image, so their rewritten bytes changed too.
       changed: ['css/site.css', 'css/theme.css', 'img/dot.png', 'js/app.js'],
+    })
+  })
+
+  it('checks the output directory of an --out-dir build against everything the build wrote there', async () => {
+    const root = useTempRoot(SITE)
+    const work = useTempRoot({})
+    const [out, outDir] = [path.join(work, 'm.json'), path.join(work, 'out')]
+    await buildManifest({ root, out, outDir, keep: 2, compress: true, onWarning: () => {} })
+    writeTree(root, { 'img/dot.png': 'second' })
+    await buildManifest({ root, out, outDir, keep: 2, compress: true, onWarning: () => {} })
+    // Right after the build: the output directory (with its copies, variants and kept versions) agrees.
+    expect(verifyManifest(outDir, out)).toEqual({ added: [], removed: [], changed: [] })
+    // The sources agree as well.
+    expect(verifyManifest(root, out)).toEqual({ added: [], removed: [], changed: [] })
+    const manifest = readManifest(out)
+    const copy = manifest.assets['js/app.js']?.file as string
+    const [kept] = Object.keys(manifest.history[0]?.files ?? {})
+    writeTree(outDir, { stray: 'x', [copy]: 'tampered', 'img/dot.png': 'tampered' })
+    rmSync(path.join(outDir, kept as string))
+    expect(verifyManifest(outDir, out)).toEqual({
+      added: ['stray'],
+      removed: [kept],
+      changed: [copy, 'img/dot.png'].sort(),
+    })
+  })
+
+  it('says when the roots are given in another order than the build had them', async () => {
+    const app = useTempRoot({ 'css/site.css': 'app', 'js/app.js': 'app' })
+    const theme = useTempRoot({ 'css/theme.css': 'theme', 'img/dot.svg': '<svg/>' })
+    const out = path.join(useTempRoot({}), 'm.json')
+    await buildManifest({ root: [app, theme], out })
+    expect(verifyManifest([app, theme], out)).toEqual({ added: [], removed: [], changed: [] })
+    expect(verifyManifest([theme, app], out)).toEqual({
+      added: [],
+      removed: [],
+      changed: ['css/site.css', 'css/theme.css', 'img/dot.svg', 'js/app.js'],
+      buildOrder: [app, theme],
     })
   })
 })

@@ -211,8 +211,9 @@ describe('vstatic --help', () => {
       "Usage: vstatic verify <root>... --manifest <file>
 
       List every file added, removed or changed in <root> since the manifest was
-      built (with the roots and --ignore patterns it was built with). Exits 0 when
-      they agree and 1 when they do not: use it in CI.
+      built (with the roots and --ignore patterns it was built with). Given the
+      output directory of an --out-dir build, check everything the build wrote
+      there. Exits 0 when they agree and 1 when they do not: use it in CI.
 
       Options:
         --manifest <file>     The manifest to check (default static-manifest.json)

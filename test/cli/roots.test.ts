@@ -28,6 +28,31 @@ describe('the CLI with several roots and --ignore', () => {
     expect(oneRoot.stderr).toContain('was built from 2 root(s), but 1 are given')
   })
 
+  it("verify says when the roots are given in another order than the build's, and how to give them", async () => {
+    const app = useTempRoot({ 'css/site.css': 'app' })
+    const theme = useTempRoot({ 'img/dot.svg': '<svg/>' })
+    const out = path.join(useTempRoot({}), 'static-manifest.json')
+    expect(await run(['build', app, theme, '--out', out, '--quiet'])).toMatchObject({ code: 0 })
+    const swapped = await run(['verify', theme, app, '--manifest', out])
+    expect(swapped.code).toBe(1)
+    expect(swapped.stderr).toBe(
+      `vstatic: the roots are given in another order than the build's; in its order: vstatic verify ${app} ${theme} --manifest ${out}\n`,
+    )
+  })
+
+  it('verify of an --out-dir build passes on the output directory right after the build', async () => {
+    const { app, theme } = roots()
+    const work = useTempRoot({})
+    const [out, outDir] = [path.join(work, 'static-manifest.json'), path.join(work, 'dist')]
+    const built = await run(['build', app, theme, '--out', out, '--out-dir', outDir, '--compress', '--quiet'])
+    expect(built).toMatchObject({ code: 0 })
+    expect(await run(['verify', outDir, '--manifest', out])).toEqual({
+      code: 0,
+      stdout: `${out} matches ${outDir}\n`,
+      stderr: '',
+    })
+  })
+
   it('url takes --root more than once', async () => {
     const { app, theme } = roots()
     const assets = await createStatic({ root: [app, theme], onWarning: () => {} })
