@@ -22,6 +22,8 @@ export interface MissingAssetDetails {
   readonly reason?: string
   /** Indexed paths close to the one asked for, offered as "did you mean …?". */
   readonly suggestions?: readonly string[]
+  /** The `ignore` pattern that leaves the file out, when it is on disk but ignored. */
+  readonly ignoredBy?: string
 }
 
 /**
@@ -46,9 +48,11 @@ export class MissingAssetError extends Error {
   constructor(path: string, root: string, where = JSON.stringify(root), details: MissingAssetDetails = {}) {
     const suggestions = details.suggestions ?? []
     super(
-      details.reason === undefined
-        ? `static asset ${JSON.stringify(path)} is not in ${where}${formatSuggestions(suggestions)}`
-        : `static asset ${JSON.stringify(path)} is not a valid path: ${details.reason}`,
+      details.reason !== undefined
+        ? `static asset ${JSON.stringify(path)} is not a valid path: ${details.reason}`
+        : details.ignoredBy !== undefined
+          ? `static asset ${JSON.stringify(path)} is in ${where} but left out by the ignore pattern ${JSON.stringify(details.ignoredBy)}`
+          : `static asset ${JSON.stringify(path)} is not in ${where}${formatSuggestions(suggestions)}`,
     )
     this.name = 'MissingAssetError'
     this.path = path

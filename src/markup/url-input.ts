@@ -84,13 +84,14 @@ export function missingAssetError(
   { root, where }: { readonly root: string; readonly where: string },
   logicalPath: string | undefined,
   indexedPaths: () => Iterable<string>,
+  ignoredBy?: (logicalPath: string) => string | undefined,
 ): MissingAssetError {
   if (logicalPath === undefined) {
     const reason = invalidPathReason(splitSuffix(path)?.path ?? path) ?? invalidPathReason(path)
     return new MissingAssetError(path, root, where, { reason })
   }
   const suggestions = suggestPaths(logicalPath, indexedPaths())
-  return new MissingAssetError(path, root, where, { suggestions })
+  return new MissingAssetError(path, root, where, { suggestions, ignoredBy: ignoredBy?.(logicalPath) })
 }
 
 // --- internal ---

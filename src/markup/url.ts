@@ -2,10 +2,13 @@
  * `url()`: the versioned URL of a file of the index, and the error or warning for a path it lacks.
  * @module
  */
+import { statSync } from 'node:fs'
+import path from 'node:path'
 import type { AssetIndex } from '../catalog/asset-index.js'
 import { formatSuggestions, type MissingAssetError } from '../errors.js'
 import { formatAssetPath, formatVersionedUrl } from '../http/versioned-path.js'
 import { type ResolvedOptions, resolveHost } from '../options/options.js'
+import { isIgnoredFile } from '../root/scan.js'
 import type { Asset, UrlOptions } from '../types.js'
 import { findAsset, missingAssetError } from './url-input.js'
 
@@ -94,7 +97,23 @@ export function missingAsset(
   index: AssetIndex,
 ): MissingAssetError {
   const where = options.roots.map(({ root }) => JSON.stringify(root)).join(' or ')
-  return missingAssetError(path, { root: options.root, where }, logicalPath, () =>
-    index.assets().map((asset) => asset.logicalPath),
+  return missingAssetError(
+    path,
+    { root: options.root, where },
+    logicalPath,
+    () => index.assets().map((asset) => asset.logicalPath),
+    (missing) => ignoringPattern(options, missing),
+  )
+}
+
+/** The first `ignore` pattern that leaves out a file of a root at `logicalPath`, if one does. */
+function ignoringPattern(options: ResolvedOptions, logicalPath: string): string | undefined {
+  if (options.ignore.length === 0) return undefined
+  // Only a file that is there can be left out; the error path alone pays for these stats.
+  const holders = options.roots.filter((root) =>
+    statSync(path.join(root.realRoot, logicalPath), { throwIfNoEntry: false })?.isFile(),
+  )
+  return options.ignore.find((pattern) =>
+    holders.some((root) => isIgnoredFile(root.realRoot, logicalPath, [pattern], root)),
   )
 }

@@ -240,3 +240,16 @@ describe('CDN host and CORS', () => {
     expect(notModified?.headers['access-control-allow-origin']).toBe(allow)
   })
 })
+
+describe('url() of a file the ignore patterns leave out', () => {
+  it('says the file is there but ignored, and by which pattern', async () => {
+    const root = useTempRoot({ 'css/app.scss': '$x: 1', 'css/app.css': 'a {}', 'notes/todo.md': '-' })
+    const assets = await createStatic({ root, ignore: ['notes/**', '**/*.scss'] })
+    expect(() => assets.url('css/app.scss')).toThrow(
+      `static asset "css/app.scss" is in ${JSON.stringify(root)} but left out by the ignore pattern "**/*.scss"`,
+    )
+    expect(() => assets.url('notes/todo.md')).toThrow('left out by the ignore pattern "notes/**"')
+    // A file that is not there at all keeps the usual message and its suggestions.
+    expect(() => assets.url('css/app.cs')).toThrow(/is not in .*; did you mean "css\/app\.css"\?/)
+  })
+})
