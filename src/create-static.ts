@@ -11,7 +11,8 @@ import { createCachePolicies, notFoundCacheControl } from './http/cache-control.
 import { toLogicalPath } from './logical-path.js'
 import { loadManifest } from './manifest/check.js'
 import type { Manifest } from './manifest/format.js'
-import { createEntry } from './markup/entry-tags.js'
+import { createHints } from './markup/early-hints.js'
+import { createEntry, createEntryFiles } from './markup/entry-tags.js'
 import { renderImportMap } from './markup/import-map.js'
 import { createTagHelpers } from './markup/tag-helpers.js'
 import { createUrl } from './markup/url.js'
@@ -82,6 +83,8 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
   const url = createUrl(options, index)
   const { integrity, integrityOf, tag } = createTagHelpers(options, index, url)
   const assets = () => index.assets()
+  const entryFiles = createEntryFiles(options)
+  const { earlyHints, linkHeader } = createHints({ options, url: (path) => url(path), entryFiles })
   return Object.freeze({
     root: options.root,
     roots: Object.freeze(options.roots.map(({ root }) => root)),
@@ -94,7 +97,9 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
     integrity,
     script: (path: string, attributes?: TagAttributes) => tag('script', path, attributes),
     stylesheet: (path: string, attributes?: TagAttributes) => tag('stylesheet', path, attributes),
-    entry: createEntry({ options, url: (path) => url(path), integrity: integrityOf }),
+    entry: createEntry({ options, url: (path) => url(path), integrity: integrityOf, files: entryFiles }),
+    earlyHints,
+    linkHeader,
     importMap: (importMapOptions?: ImportMapOptions) =>
       renderImportMap({ options, assets, url, integrity: integrityOf }, importMapOptions),
     get(path: string) {

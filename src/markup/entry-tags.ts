@@ -11,23 +11,34 @@ import { toLogicalPath } from '../logical-path.js'
 import type { ResolvedOptions } from '../options/options.js'
 import type { ResolvedVite } from '../options/paths.js'
 import type { TagAttributes } from '../types.js'
-import { type BundlerChunk, createBundlerManifest, entryFiles } from './bundler-manifest.js'
+import { createBundlerManifest, type EntryFiles, entryFiles } from './bundler-manifest.js'
 import { renderInlineScript, renderTag, type TagKind } from './tags.js'
 
 /** Renders the tags of one entry, or of several sharing their chunks once. */
 export type EntryRenderer = (name: string | readonly string[], attributes?: TagAttributes) => string
 
-/** What `entry()` renders production tags with: the façade's own URL and integrity. */
+/** What `entry()` renders production tags with: the façade's own URL, integrity and entry files. */
 export interface EntryContext {
   readonly options: ResolvedOptions
   readonly url: (path: string) => string
   /** The SRI value of a file, or undefined while it is being re-read (the tag then goes without). */
   readonly integrity: (path: string) => string | undefined
+  /** The files of some entries, from {@link createEntryFiles}. */
+  readonly files: EntryFilesFunction
 }
 
-/** The `entry()` of the assets: throws a StaticConfigError now when the bundler's manifest is needed and unusable. */
-export function createEntry(context: EntryContext): EntryRenderer {
-  const { options } = context
+/**
+ * The files some entries need, in the order `entry()` renders their tags; undefined in dev mode with
+ * a dev server, where the files come from the dev server.
+ */
+export type EntryFilesFunction = (name: string | readonly string[]) => EntryFiles | undefined
+
+/**
+ * The files of the bundler's entries, read from its manifest (once, or whenever it changes in dev
+ * mode): throws a StaticConfigError now when the manifest is needed and unusable, and a
+ * MissingAssetError naming the manifest for an entry it does not list.
+ */
+export function createEntryFiles(options: ResolvedOptions): EntryFilesFunction {
   const vite = options.vite
   if (vite === undefined) {
     return () => {
@@ -37,28 +48,39 @@ export function createEntry(context: EntryContext): EntryRenderer {
       )
     }
   }
-  if (options.dev && vite.devServer !== undefined) return devServerEntry(options.root, vite, vite.devServer)
+  if (options.dev && vite.devServer !== undefined) {
+    return (name) => {
+      toNames(name)
+      return undefined
+    }
+  }
   const chunks = createBundlerManifest(vite.manifest, options.dev)
-  return (name, attributes) => builtEntry(context, vite, chunks(), toNames(name), attributes)
+  return (name) => {
+    const files = entryFiles(chunks(), toNames(name))
+    if ('missing' in files) {
+      throw new MissingAssetError(files.missing, options.root, `the bundler manifest ${JSON.stringify(vite.manifest)}`)
+    }
+    return files
+  }
+}
+
+/** The `entry()` of the assets. */
+export function createEntry(context: EntryContext): EntryRenderer {
+  const { options } = context
+  const vite = options.vite
+  if (vite !== undefined && options.dev && vite.devServer !== undefined)
+    return devServerEntry(options.root, vite, vite.devServer)
+  return (name, attributes) => builtEntry(context, context.files(name) as EntryFiles, attributes)
+}
+
+/** Whether an entry's own file is a stylesheet (a CSS entry) rather than a module script. */
+export function isStylesheet(file: string): boolean {
+  return /\.css$/i.test(file)
 }
 
 // --- internal ---
 
-function builtEntry(
-  context: EntryContext,
-  vite: ResolvedVite,
-  chunks: ReadonlyMap<string, BundlerChunk>,
-  names: readonly string[],
-  attributes: TagAttributes | undefined,
-): string {
-  const files = entryFiles(chunks, names)
-  if ('missing' in files) {
-    throw new MissingAssetError(
-      files.missing,
-      context.options.root,
-      `the bundler manifest ${JSON.stringify(vite.manifest)}`,
-    )
-  }
+function builtEntry(context: EntryContext, files: EntryFiles, attributes: TagAttributes | undefined): string {
   const shared = sharedAttributes(attributes)
   const tag = (kind: TagKind, file: string, extra: TagAttributes | undefined) =>
     renderTag(kind, context.url(file), context.integrity(file), context.options.crossorigin, extra)
@@ -124,8 +146,4 @@ function toNames(name: string | readonly string[]): readonly string[] {
 /** The attributes every tag of an entry carries: a CSP nonce, which each inline or loaded element needs. */
 function sharedAttributes(attributes: TagAttributes | undefined): TagAttributes | undefined {
   return attributes?.nonce === undefined ? undefined : { nonce: attributes.nonce }
-}
-
-function isStylesheet(file: string): boolean {
-  return /\.css$/i.test(file)
 }
