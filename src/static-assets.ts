@@ -5,9 +5,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { StaticResponse } from './http/plan.js'
+import type { HintableResponse } from './markup/early-hints.js'
 import type { PreparedResponse } from './serve/node-io.js'
 import type { NextFunction } from './serve/pipeline.js'
-import type { HintableResponse } from './markup/early-hints.js'
 import type {
   Asset,
   EarlyHintsOptions,

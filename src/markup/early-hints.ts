@@ -65,7 +65,8 @@ export type HeaderReader = (name: string) => string | undefined
 export function isNavigation(header: HeaderReader): boolean {
   const mode = header('sec-fetch-mode')
   const destination = header('sec-fetch-dest')
-  if (mode !== undefined || destination !== undefined) return mode === 'navigate' || destination === 'document'
+  if (mode !== undefined || destination !== undefined)
+    return mode === 'navigate' || destination === 'document'
   return prefersHtml(header('accept'))
 }
 

@@ -58,7 +58,11 @@ export function createEntryFiles(options: ResolvedOptions): EntryFilesFunction {
   return (name) => {
     const files = entryFiles(chunks(), toNames(name))
     if ('missing' in files) {
-      throw new MissingAssetError(files.missing, options.root, `the bundler manifest ${JSON.stringify(vite.manifest)}`)
+      throw new MissingAssetError(
+        files.missing,
+        options.root,
+        `the bundler manifest ${JSON.stringify(vite.manifest)}`,
+      )
     }
     return files
   }

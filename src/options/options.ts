@@ -345,7 +345,9 @@ function resolveEarlyHints(value: unknown): { readonly http1: boolean } {
   }
   const unknown = Object.keys(value).find((key) => key !== 'http1')
   if (unknown !== undefined) throw new StaticConfigError(`earlyHints.${unknown}`, 'is not a vstatic option')
-  return Object.freeze({ http1: optionalBoolean('earlyHints.http1', (value as { http1?: unknown }).http1, false) })
+  return Object.freeze({
+    http1: optionalBoolean('earlyHints.http1', (value as { http1?: unknown }).http1, false),
+  })
 }
 
 function optionalBoolean(name: string, value: unknown, fallback: boolean): boolean {

@@ -1,40 +1,8 @@
-import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import http2 from 'node:http2'
 import type { AddressInfo } from 'node:net'
-import path from 'node:path'
 import { onTestFinished } from 'vitest'
 import { describeAdapter, type Requester } from '../helpers/adapter-contract.js'
-import { useTempRoot } from '../helpers/fixtures.js'
-
-/** A self-signed certificate made for this test run. */
-function selfSignedCertificate(): { key: Buffer; cert: Buffer } {
-  const dir = useTempRoot({})
-  const key = path.join(dir, 'key.pem')
-  const cert = path.join(dir, 'cert.pem')
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-days',
-      '1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    {
-      stdio: 'ignore',
-    },
-  )
-  return { key: readFileSync(key), cert: readFileSync(cert) }
-}
+import { selfSignedCertificate } from '../helpers/tls.js'
 
 describeAdapter('node:http2 (compatibility API, TLS)', async (assets) => {
   const credentials = selfSignedCertificate()
