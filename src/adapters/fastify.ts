@@ -6,10 +6,11 @@
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
 import type { StaticAssets } from '../index.js'
+import type { ServeStaticOptions } from './options.js'
 import { templateHelpers } from './template-helpers.js'
 
 /** Options of the plugin. */
-export interface FastifyStaticOptions {
+export interface FastifyStaticOptions extends ServeStaticOptions {
   readonly assets: StaticAssets
   /** Close the assets when Fastify closes. @default true */
   readonly closeAssets?: boolean
@@ -24,8 +25,11 @@ declare module 'fastify' {
   }
 }
 
+/** Marks the plugin's own routes, so that the requests of every other route can get early hints. */
+const OWN_ROUTE = { vstatic: true }
+
 async function plugin(fastify: FastifyInstance, options: FastifyStaticOptions): Promise<void> {
-  const { assets } = options
+  const { assets, earlyHints } = options
   fastify.decorate('staticUrl', assets.url)
   fastify.decorateReply('staticUrl', { getter: () => assets.url })
   // Template engines (@fastify/view) read reply.locals: put the helpers there on every request.
@@ -38,6 +42,8 @@ async function plugin(fastify: FastifyInstance, options: FastifyStaticOptions): 
     // Methods Fastify has no route for (PROPFIND, MKCOL…) never reach a handler: answer them here,
     // so they get the same 405 (or pass-through) as on every other adapter.
     if (!fastify.supportedMethods.includes(request.method)) return handler(request, reply)
+    const config = request.routeOptions.config as { vstatic?: boolean } | undefined
+    if (earlyHints !== undefined && config?.vstatic !== true) assets.earlyHints(reply.raw, earlyHints)
   })
   if (options.closeAssets !== false) fastify.addHook('onClose', async () => assets.close())
 
@@ -62,8 +68,8 @@ async function plugin(fastify: FastifyInstance, options: FastifyStaticOptions): 
   const paths = [`${assets.prefix}*`, assets.prefix, ...bare, ...assets.aliases]
   const otherMethods = fastify.supportedMethods.filter((method) => method !== 'GET' && method !== 'HEAD')
   for (const url of new Set(paths)) {
-    fastify.route({ method: ['GET', 'HEAD'], url, handler })
-    fastify.route({ method: otherMethods as HTTPMethods[], url, handler })
+    fastify.route({ method: ['GET', 'HEAD'], url, handler, config: OWN_ROUTE })
+    fastify.route({ method: otherMethods as HTTPMethods[], url, handler, config: OWN_ROUTE })
   }
 }
 
@@ -76,7 +82,7 @@ Object.assign(plugin, {
 
 /**
  * @example
- * await app.register(serveStatic, { assets })
+ * await app.register(serveStatic, { assets }) // { assets, earlyHints: ['css/app.css'] }: a 103 for each page navigation
  * app.get('/', (request, reply) => reply.view('index.eta')) // templates call staticUrl('css/app.css')
  */
 export const serveStatic: FastifyPluginAsync<FastifyStaticOptions> = plugin

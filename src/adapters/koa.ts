@@ -5,17 +5,21 @@
  */
 import type { Middleware } from 'koa'
 import type { StaticAssets } from '../index.js'
+import type { ServeStaticOptions } from './options.js'
 import { templateHelpers } from './template-helpers.js'
+
+export type { ServeStaticOptions } from './options.js'
 
 const EMPTY = Buffer.alloc(0)
 
 /**
  * @example
  * const app = new Koa()
- * app.use(serveStatic(assets))
+ * app.use(serveStatic(assets, { earlyHints: ['css/app.css'] })) // earlyHints: a 103 for each page navigation
  */
-export function serveStatic(assets: StaticAssets): Middleware {
+export function serveStatic(assets: StaticAssets, options: ServeStaticOptions = {}): Middleware {
   const helpers = templateHelpers(assets)
+  const hints = options.earlyHints
   return async function vstatic(ctx, next) {
     Object.assign(ctx.state, helpers)
     const prepared = await assets.prepare({
@@ -23,7 +27,10 @@ export function serveStatic(assets: StaticAssets): Middleware {
       url: ctx.originalUrl,
       header: (name) => ctx.get(name) || undefined,
     })
-    if (prepared === undefined) return next()
+    if (prepared === undefined) {
+      if (hints !== undefined) assets.earlyHints(ctx.res, hints)
+      return next()
+    }
     // Body first: Koa's body setter picks a status and type, which the prepared ones then replace.
     // An empty buffer rather than null, which Koa would turn into a 204 without the planned headers.
     const body = prepared.body

@@ -13,7 +13,9 @@ function app404(app: express.Express) {
   return app
 }
 
-describeAdapter('express', async (assets) => listen(app404(express().use(serveStatic(assets)))))
+describeAdapter('express', async (assets, options) =>
+  listen(app404(express().use(serveStatic(assets, options)))),
+)
 
 describe('express specifics', () => {
   it('puts staticUrl and the tag helpers on res.locals for views', async () => {
@@ -70,11 +72,11 @@ describe('express specifics', () => {
 })
 
 describe('express 4', () => {
-  describeAdapter('express 4', async (assets) => {
+  describeAdapter('express 4', async (assets, options) => {
     // @ts-expect-error: express 4 is installed under an alias for this test only; its types are express 5's
     const { default: express4 } = await import('express4')
     const app = express4()
-    app.use(serveStatic(assets))
+    app.use(serveStatic(assets, options))
     app.use((_req: express.Request, res: express.Response) => {
       res.status(404).type('text/plain').send('app 404')
     })
