@@ -6,7 +6,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import type { HintList, StaticAssets } from '../index.js'
 import type { ServeStaticOptions } from './options.js'
-import { type TemplateHelpers, templateHelpers } from './template-helpers.js'
+import { preloadHelper, type TemplateHelpers, templateHelpers } from './template-helpers.js'
 
 export type { ServeStaticOptions } from './options.js'
 
@@ -21,10 +21,13 @@ export type StaticLocals = TemplateHelpers
  * app.use(serveStatic(assets, { earlyHints: ['css/app.css'] })) // a 103 for each page navigation
  */
 export function serveStatic(assets: StaticAssets, options: ServeStaticOptions = {}): RequestHandler {
-  const locals: StaticLocals = templateHelpers(assets)
+  const locals = templateHelpers(assets)
   const hints = options.earlyHints
   return function vstatic(req: Request, res: Response, next: NextFunction): void {
-    Object.assign(res.locals, locals)
+    const staticPreload = preloadHelper(assets, (value) => {
+      if (!res.headersSent) res.append('Link', value)
+    })
+    Object.assign(res.locals, locals, { staticPreload } satisfies Partial<StaticLocals>)
     assets.handle(req, res, hints === undefined ? next : (error) => passOn(assets, hints, res, next, error))
   }
 }

@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
 import type { StaticAssets } from '../index.js'
 import type { ServeStaticOptions } from './options.js'
-import { templateHelpers } from './template-helpers.js'
+import { preloadHelper, templateHelpers } from './template-helpers.js'
 
 /** Options of the plugin. */
 export interface FastifyStaticOptions extends ServeStaticOptions {
@@ -37,8 +37,12 @@ async function plugin(fastify: FastifyInstance, options: FastifyStaticOptions): 
   if (!fastify.hasReplyDecorator('locals')) fastify.decorateReply('locals', null)
   fastify.addHook('onRequest', async (request, reply) => {
     const withLocals = reply as FastifyReply & { locals: Record<string, unknown> | null }
-    withLocals.locals =
-      withLocals.locals === null ? { ...helpers } : Object.assign(withLocals.locals, helpers)
+    const staticPreload = preloadHelper(assets, (value) => {
+      if (reply.raw.headersSent) return
+      const before = reply.getHeader('link')
+      reply.header('link', before === undefined ? value : `${String(before)}, ${value}`)
+    })
+    withLocals.locals = Object.assign(withLocals.locals ?? {}, helpers, { staticPreload })
     // Methods Fastify has no route for (PROPFIND, MKCOL…) never reach a handler: answer them here,
     // so they get the same 405 (or pass-through) as on every other adapter.
     if (!fastify.supportedMethods.includes(request.method)) return handler(request, reply)

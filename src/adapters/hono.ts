@@ -8,7 +8,7 @@ import type { HintableResponse, StaticAssets } from '../index.js'
 import { isNavigation } from '../markup/early-hints.js'
 import { toWebRequestInfo, toWebResponse } from '../serve/web.js'
 import type { ServeStaticOptions } from './options.js'
-import { type TemplateHelpers, templateHelpers } from './template-helpers.js'
+import { preloadHelper, type TemplateHelpers, templateHelpers } from './template-helpers.js'
 
 export type { ServeStaticOptions } from './options.js'
 
@@ -31,6 +31,10 @@ export function serveStatic(
   const hints = options.earlyHints
   return async function vstatic(c, next) {
     for (const [name, helper] of helpers) c.set(name, helper)
+    c.set(
+      'staticPreload',
+      preloadHelper(assets, (value) => c.header('Link', value, { append: true })),
+    )
     const prepared = await assets.prepare(toWebRequestInfo(c.req.raw))
     if (prepared !== undefined) return toWebResponse(prepared)
     if (hints === undefined) return next()

@@ -6,7 +6,7 @@
 import type { Middleware } from 'koa'
 import type { StaticAssets } from '../index.js'
 import type { ServeStaticOptions } from './options.js'
-import { templateHelpers } from './template-helpers.js'
+import { preloadHelper, templateHelpers } from './template-helpers.js'
 
 export type { ServeStaticOptions } from './options.js'
 
@@ -21,7 +21,10 @@ export function serveStatic(assets: StaticAssets, options: ServeStaticOptions = 
   const helpers = templateHelpers(assets)
   const hints = options.earlyHints
   return async function vstatic(ctx, next) {
-    Object.assign(ctx.state, helpers)
+    const staticPreload = preloadHelper(assets, (value) => {
+      if (!ctx.headerSent) ctx.append('Link', value)
+    })
+    Object.assign(ctx.state, helpers, { staticPreload })
     const prepared = await assets.prepare({
       method: ctx.method,
       url: ctx.originalUrl,

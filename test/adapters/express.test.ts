@@ -44,6 +44,20 @@ describe('express specifics', () => {
     )
   })
 
+  it('staticPreload in a view adds to the page’s Link header and renders nothing', async () => {
+    const assets = await createStatic({ root: PUBLIC_ROOT })
+    const app = express().use(serveStatic(assets))
+    app.get('/', (_req, res) => {
+      res.send(
+        `${res.locals.staticPreload(['css/app.css'])}<p>${res.locals.staticPreload(['js/app.js'])}</p>`,
+      )
+    })
+    const { url } = await listen(app)
+    const response = await request(url, '/')
+    expect(response.body.toString()).toBe('<p></p>')
+    expect(response.headers.link).toBe(assets.linkHeader(['css/app.css', 'js/app.js']))
+  })
+
   it('works mounted under a path (matching on originalUrl)', async () => {
     const assets = await createStatic({ root: PUBLIC_ROOT, prefix: '/site/static/' })
     const app = app404(express().use('/site', serveStatic(assets)))

@@ -53,6 +53,19 @@ describe('fastify specifics', () => {
     )
   })
 
+  it('reply.locals.staticPreload adds to the page’s Link header and renders nothing', async () => {
+    const assets = await createStatic({ root: PUBLIC_ROOT })
+    const app = await fastifyApp(assets)
+    app.get('/', async (_request, reply) => {
+      const { locals } = reply as unknown as { locals: { staticPreload: (list: string[]) => string } }
+      return `${locals.staticPreload(['css/app.css'])}<p>${locals.staticPreload(['js/app.js'])}</p>`
+    })
+    const { url } = await start(app)
+    const response = await request(url, '/')
+    expect(response.body.toString()).toBe('<p></p>')
+    expect(response.headers.link).toBe(assets.linkHeader(['css/app.css', 'js/app.js']))
+  })
+
   it('closes the assets with the app', async () => {
     const assets = await createStatic({ root: PUBLIC_ROOT })
     let closed = 0

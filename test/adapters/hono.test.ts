@@ -77,6 +77,19 @@ describe('hono specifics', () => {
     ).toBeNull()
   })
 
+  it('c.var.staticPreload adds to the page’s Link header and renders nothing', async () => {
+    const assets = await createStatic({ root: PUBLIC_ROOT })
+    const app = new Hono<{ Variables: StaticVariables }>()
+    app.use(serveStatic(assets))
+    app.get('/', (c) =>
+      c.html(`${c.var.staticPreload(['css/app.css'])}<p>${c.var.staticPreload(['js/app.js'])}</p>`),
+    )
+    const { url } = await listenFetch(app.fetch)
+    const response = await request(url, '/')
+    expect(response.body.toString()).toBe('<p></p>')
+    expect(response.headers.link).toBe(assets.linkHeader(['css/app.css', 'js/app.js']))
+  })
+
   it('answers app.request() without a socket too', async () => {
     const assets = await createStatic({ root: PUBLIC_ROOT })
     const response = await honoApp(assets).request(assets.url('js/app.js'))

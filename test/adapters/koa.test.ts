@@ -35,6 +35,18 @@ describe('koa specifics', () => {
 })
 
 describe('koa template helpers', () => {
+  it('staticPreload adds to the page’s Link header and renders nothing', async () => {
+    const assets = await createStatic({ root: PUBLIC_ROOT })
+    const app = new Koa().use(serveStatic(assets))
+    app.use(async (ctx) => {
+      ctx.body = `${ctx.state.staticPreload(['css/app.css'])}<p>${ctx.state.staticPreload(['js/app.js'])}</p>`
+    })
+    const { url } = await listen(app.callback())
+    const response = await request(url, '/')
+    expect(response.body.toString()).toBe('<p></p>')
+    expect(response.headers.link).toBe(assets.linkHeader(['css/app.css', 'js/app.js']))
+  })
+
   it('sets ctx.state.staticEntry and ctx.state.staticImportMap', async () => {
     const assets = await createStatic({ root: VITE_ROOT, vite: true })
     const app = new Koa().use(serveStatic(assets))
