@@ -35,7 +35,13 @@ const THINK_MS = 300
 const MAX_THINK_MS = 5_000
 
 describe.skipIf(!HAS_BROWSER)('a real browser and early hints (HTTP/2, TLS)', () => {
-  it('fetches the stylesheet from the 103 while the page is still rendering, and renders it with no console error', async () => {
+  // On a loaded machine (two browsers on two cores) Chromium now and then does not act on a 103 at
+  // all (about one run in seven here): the test runs again, in a fresh browser, before it fails. A
+  // server whose hints never work fails every run (checked by sending none).
+  it('fetches the stylesheet from the 103 while the page is still rendering, and renders it with no console error', {
+    timeout: 60_000,
+    retry: 2,
+  }, async () => {
     const assets = await createStatic({ root: useTempRoot(VITE_TREE), vite: true })
     const entry = { entry: 'src/main.ts' }
     const sent: boolean[] = []
@@ -110,5 +116,5 @@ describe.skipIf(!HAS_BROWSER)('a real browser and early hints (HTTP/2, TLS)', ()
     expect(early, JSON.stringify(timing)).toBe(true)
     expect({ color: timing.color, result: timing.result }).toEqual({ color: 'rgb(1, 2, 3)', result: 'ran' })
     expect(problems).toEqual([])
-  }, 60_000)
+  })
 })
