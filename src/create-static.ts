@@ -11,7 +11,8 @@ import { createCachePolicies, notFoundCacheControl } from './http/cache-control.
 import { toLogicalPath } from './logical-path.js'
 import { loadManifest } from './manifest/check.js'
 import type { Manifest } from './manifest/format.js'
-import { createEntry } from './markup/entry-tags.js'
+import { createHints } from './markup/early-hints.js'
+import { createEntry, createEntryFiles } from './markup/entry-tags.js'
 import { renderImportMap } from './markup/import-map.js'
 import { createTagHelpers } from './markup/tag-helpers.js'
 import { createUrl } from './markup/url.js'
@@ -61,28 +62,12 @@ export async function createStatic(options: StaticOptions): Promise<StaticAssets
 // --- internal ---
 
 function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifest | undefined): StaticAssets {
-  const bodies = createBodySource(createBodyCache(options.dev ? 0 : options.memoryBudget), {
-    memoryMaxFileSize: options.memoryMaxFileSize,
-    verifyHash: !options.dev,
-    streamChunkBytes: STREAM_CHUNK_BYTES,
-  })
-  const pipeline = createPipeline({
-    index,
-    resolve: { index, prefix: options.prefix, aliases: options.aliases, indexFile: options.indexFile },
-    plan: {
-      policies: createCachePolicies(options),
-      setHeaders: options.setHeaders,
-      cors: options.cors,
-      reused: new WeakMap(),
-      dictionaries: dictionaryScheme(options, manifest),
-    },
-    bodies,
-    fallthrough: options.fallthrough,
-    notFoundCacheControl: notFoundCacheControl(options.notFoundMaxAge),
-  })
+  const { bodies, pipeline } = createServing(options, index, manifest)
   const url = createUrl(options, index)
   const { integrity, target, tag } = createTagHelpers(options, index)
   const assets = () => index.assets()
+  const entryFiles = createEntryFiles(options)
+  const { earlyHints, linkHeader } = createHints({ options, url: (path) => url(path), entryFiles })
   return Object.freeze({
     root: options.root,
     roots: Object.freeze(options.roots.map(({ root }) => root)),
@@ -95,7 +80,9 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
     integrity,
     script: (path: string, attributes?: TagAttributes) => tag('script', path, attributes),
     stylesheet: (path: string, attributes?: TagAttributes) => tag('stylesheet', path, attributes),
-    entry: createEntry({ options, target }),
+    entry: createEntry({ options, target, files: entryFiles }),
+    earlyHints,
+    linkHeader,
     importMap: (importMapOptions?: ImportMapOptions) =>
       renderImportMap({ options, assets, url, target }, importMapOptions),
     get(path: string) {
@@ -116,6 +103,30 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
       bodies.cache.clear()
     },
   })
+}
+
+/** The request side: the body source (with its memory cache) and the pipeline over the index. */
+function createServing(options: ResolvedOptions, index: AssetIndex, manifest: Manifest | undefined) {
+  const bodies = createBodySource(createBodyCache(options.dev ? 0 : options.memoryBudget), {
+    memoryMaxFileSize: options.memoryMaxFileSize,
+    verifyHash: !options.dev,
+    streamChunkBytes: STREAM_CHUNK_BYTES,
+  })
+  const pipeline = createPipeline({
+    index,
+    resolve: { index, prefix: options.prefix, aliases: options.aliases, indexFile: options.indexFile },
+    plan: {
+      policies: createCachePolicies(options),
+      setHeaders: options.setHeaders,
+      cors: options.cors,
+      reused: new WeakMap(),
+      dictionaries: dictionaryScheme(options, manifest),
+    },
+    bodies,
+    fallthrough: options.fallthrough,
+    notFoundCacheControl: notFoundCacheControl(options.notFoundMaxAge),
+  })
+  return { bodies, pipeline }
 }
 
 /** A build with deltas announces its text files as dictionaries of their next versions. */

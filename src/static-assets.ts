@@ -5,9 +5,19 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { StaticResponse } from './http/plan.js'
+import type { HintableResponse } from './markup/early-hints.js'
 import type { PreparedResponse } from './serve/node-io.js'
 import type { NextFunction } from './serve/pipeline.js'
-import type { Asset, ImportMapOptions, RequestInfo, TagAttributes, UrlOptions, Versioning } from './types.js'
+import type {
+  Asset,
+  EarlyHintsOptions,
+  HintList,
+  ImportMapOptions,
+  RequestInfo,
+  TagAttributes,
+  UrlOptions,
+  Versioning,
+} from './types.js'
 
 /** The static assets of one root: URLs for templates and the handler that serves them. */
 export interface StaticAssets {
@@ -70,6 +80,27 @@ export interface StaticAssets {
    * @throws MissingAssetError when a specifier names a file that is not in the index.
    */
   importMap(options?: ImportMapOptions): string
+  /**
+   * Sends one `103 Early Hints` response whose `Link` header preloads the versioned URLs of `list`
+   * (`rel=preload` with `as=style|script|font|image|fetch`, `rel=modulepreload` for a bundler entry's
+   * module script and chunks, `crossorigin` as the tags have it), so the browser fetches them while
+   * the app still renders. Sent only for a GET navigation (`Sec-Fetch-Mode: navigate`,
+   * `Sec-Fetch-Dest: document`, or no fetch metadata and an `Accept` that prefers HTML), once per
+   * response, before its headers; over HTTP/2, and over HTTP/1.1 only with `earlyHints: { http1: true }`.
+   * Returns true when it was sent; otherwise does nothing. `res` is node:http's `ServerResponse` or
+   * node:http2's `Http2ServerResponse`.
+   * @example assets.earlyHints(res, { entry: 'src/main.ts' })
+   * // → 103 with link: </static/assets/main-DiwrgTda.css>; rel=preload; as=style; crossorigin, …
+   * @throws MissingAssetError when a file is not in the index (unless `onMissing: 'warn'`) or an entry not in the bundler manifest.
+   */
+  earlyHints(res: HintableResponse, list: HintList, options?: EarlyHintsOptions): boolean
+  /**
+   * The same preloads as a `Link` header value for the final response, for a CDN that turns them
+   * into 103s and for HTTP/1.1 without the opt-in. '' for an empty list.
+   * @example res.setHeader('link', assets.linkHeader(['css/app.css']))
+   * // → '</static/css/app.css?v=8835ac5e6b6b1b6c>; rel=preload; as=style; crossorigin'
+   */
+  linkHeader(list: HintList): string
   /** The indexed asset for a logical path, or undefined. */
   get(path: string): Asset | undefined
   /** Every indexed asset, in logical-path order. */

@@ -251,6 +251,31 @@ export interface StaticOptions {
    * reference left as is), and for those about particular files, what they concern. @default console.warn
    */
   onWarning?: OnWarning
+  /**
+   * How `earlyHints()` (and the adapters' `earlyHints` option) send 103 Early Hints. They always go
+   * over HTTP/2 and later; `http1: true` sends them over HTTP/1.1 too, which only Firefox acts on and
+   * which some proxies and clients mishandle. @default { http1: false }
+   */
+  earlyHints?: EarlyHintsSettings
+}
+
+/** The `earlyHints` option of {@link StaticOptions}. */
+export interface EarlyHintsSettings {
+  /** Send 103 responses to HTTP/1.1 clients too (never to HTTP/1.0). @default false */
+  http1?: boolean
+}
+
+/**
+ * What `earlyHints()` and `linkHeader()` announce: files of the root (`['css/app.css', 'js/app.js']`),
+ * or the entries of the bundler's manifest (`{ entry: 'src/main.ts' }`, option `vite`), whose
+ * stylesheets, imported chunks and module script are listed in the order `entry()` renders them.
+ */
+export type HintList = readonly string[] | { readonly entry: string | readonly string[] }
+
+/** Options of {@link StaticAssets.earlyHints}. */
+export interface EarlyHintsOptions {
+  /** Overrides the `earlyHints.http1` option of `createStatic()` for this response. */
+  http1?: boolean
 }
 
 /** The bundler manifest and dev server that `entry()` renders from. */
@@ -283,7 +308,13 @@ export interface ImportMapOptions {
    * folder → { name → logical path or URL }.
    */
   scopes?: Readonly<Record<string, Readonly<Record<string, string>>>>
-  /** Extra attributes of the `<script type="importmap">` tag, e.g. a CSP `nonce`. */
+  /**
+   * Modules to load at once with a `<link rel="modulepreload">` after the map, so a buildless page
+   * does not fetch its imports as a waterfall: bare specifiers of `imports` (`'lit'`) or logical
+   * paths of modules (`'js/app.js'`). @default []
+   */
+  preload?: readonly string[]
+  /** Extra attributes of the `<script type="importmap">` tag (and the preload links), e.g. a CSP `nonce`. */
   attributes?: TagAttributes
 }
 

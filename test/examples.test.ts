@@ -124,6 +124,24 @@ describe('examples/demo (npm start)', () => {
     expect(report).toContain('data-total-files="7"')
   }, 30_000)
 
+  it('sends 103 Early Hints for its page to a navigation, and none to a fetch()', async () => {
+    const url = await startDemo()
+    const navigation = await request(url, '/', { headers: { 'sec-fetch-mode': 'navigate' } })
+    expect(navigation.status).toBe(200)
+    const [hints, ...more] = navigation.informational ?? []
+    expect(more).toEqual([])
+    expect(hints?.status).toBe(103)
+    const links = (hints?.headers.link ?? '').split(', ')
+    expect(links).toHaveLength(2)
+    expect(links[0]).toMatch(
+      /^<\/static\/css\/site\.css\?v=[0-9a-f]{16}>; rel=preload; as=style; crossorigin$/,
+    )
+    expect(links[1]).toMatch(/^<\/static\/js\/app\.js\?v=[0-9a-f]{16}>; rel=preload; as=script; crossorigin$/)
+    expect(navigation.body.toString()).toContain(links[0]?.slice(1, links[0].indexOf('>')))
+    const fetched = await request(url, '/', { headers: { 'sec-fetch-mode': 'cors' } })
+    expect(fetched.informational).toEqual([])
+  }, 30_000)
+
   it('runs in dev mode with VSTATIC_DEV=1 and says so', async () => {
     const url = await startDemo({ VSTATIC_DEV: '1' })
     const page = (await request(url, '/')).body.toString()

@@ -2,6 +2,8 @@
  * Type tests of the public API, as an app imports it (`vstatic`, `vstatic/<framework>`). Checked by
  * `npm run typecheck` (test/tsconfig.json), never run: a change to a public type fails here first.
  */
+import http from 'node:http'
+import http2 from 'node:http2'
 import express from 'express'
 import Fastify from 'fastify'
 import { Hono } from 'hono'
@@ -10,6 +12,7 @@ import { describe, expectTypeOf, it } from 'vitest'
 import {
   type Asset,
   createStatic,
+  type HintList,
   MissingAssetError,
   type PathOption,
   type StaticAssets,
@@ -40,6 +43,20 @@ describe('vstatic', () => {
     expectTypeOf(assets.versioning).toEqualTypeOf<'query' | 'filename'>()
   })
 
+  it('earlyHints takes node:http and node:http2 responses; linkHeader gives a header value', () => {
+    http.createServer((_req, res) => {
+      expectTypeOf(assets.earlyHints(res, ['css/app.css'])).toEqualTypeOf<boolean>()
+    })
+    http2.createServer((_req, res) => {
+      assets.earlyHints(res, { entry: 'src/main.ts' }, { http1: false })
+    })
+    expectTypeOf(assets.linkHeader).parameter(0).toEqualTypeOf<HintList>()
+    expectTypeOf(assets.linkHeader).returns.toEqualTypeOf<string>()
+    expectTypeOf<StaticOptions['earlyHints']>().toEqualTypeOf<{ http1?: boolean } | undefined>()
+    // @ts-expect-error a Link value is made from files of the root, never from a raw string
+    assets.linkHeader('</evil>; rel=preload')
+  })
+
   it('errors carry their code and what they are about', () => {
     const missing = new MissingAssetError('css/app.css', '/srv/public')
     expectTypeOf<MissingAssetError['code']>().toEqualTypeOf<'ERR_STATIC_MISSING_ASSET'>()
@@ -58,6 +75,7 @@ describe('adapters', () => {
   it('hono: c.var carries the helpers when the app declares StaticVariables', () => {
     const app = new Hono<{ Variables: StaticVariables }>()
     app.use(honoStatic(assets))
+    app.use(honoStatic(assets, { earlyHints: { entry: 'src/main.ts' } }))
     app.get('/', (c) => {
       expectTypeOf(c.var.staticUrl).toEqualTypeOf<StaticAssets['url']>()
       expectTypeOf(c.get('staticStylesheet')).toEqualTypeOf<StaticAssets['stylesheet']>()
@@ -73,6 +91,7 @@ describe('adapters', () => {
   it('express: a request handler, and the locals views get', () => {
     const app = express()
     app.use(expressStatic(assets))
+    app.use(expressStatic(assets, { earlyHints: { entry: ['src/main.ts', 'src/admin.ts'] } }))
     expectTypeOf<StaticLocals['staticUrl']>().toEqualTypeOf<StaticAssets['url']>()
     app.get('/', (_request, res) => {
       expectTypeOf(res.locals.staticUrl).toEqualTypeOf<StaticAssets['url']>()
@@ -86,7 +105,7 @@ describe('adapters', () => {
 
   it('fastify: a plugin taking the assets, and staticUrl on the instance and the reply', async () => {
     const app = Fastify()
-    await app.register(fastifyStatic, { assets })
+    await app.register(fastifyStatic, { assets, earlyHints: ['css/app.css'] })
     expectTypeOf(app.staticUrl).toEqualTypeOf<StaticAssets['url']>()
     app.get('/', (_request, reply) => {
       expectTypeOf(reply.staticUrl).toEqualTypeOf<StaticAssets['url']>()
@@ -111,6 +130,7 @@ describe('adapters', () => {
       ctx.state.staticUrl(42)
       ctx.body = ctx.state.staticEntry('src/main.ts')
     })
+    new Koa().use(koaStatic(assets, { earlyHints: ['css/app.css', 'js/app.js'] }))
     expectTypeOf(koaStatic).returns.toExtend<Koa.Middleware>()
   })
 })

@@ -1,7 +1,7 @@
 // The demo site of `npm start`: a node:http server whose page links its assets through vstatic and
 // shows what sets it apart: dev mode (VSTATIC_DEV=1 npm start), a stylesheet served with its
 // references rewritten to versioned URLs, script and link tags with Subresource Integrity, the
-// caching each URL gets, and the build report of its directory.
+// caching each URL gets, 103 Early Hints for its page, and the build report of its directory.
 import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
@@ -16,7 +16,10 @@ const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
 const port = Number(process.env.PORT ?? 8888)
 const host = process.env.HOST ?? '127.0.0.1'
 const dev = process.env.VSTATIC_DEV === '1'
-const assets = await createStatic({ root, dev })
+// The demo speaks HTTP/1.1, so its early hints need the opt-in (Firefox acts on them; curl shows them).
+const assets = await createStatic({ root, dev, earlyHints: { http1: true } })
+/** What the page loads, announced in a 103 before it is rendered. */
+const pageHints = ['css/site.css', 'js/app.js']
 // The report's builds go here; keeping the manifest between visits lets the report show what changed.
 const work = mkdtempSync(path.join(tmpdir(), 'vstatic-demo-'))
 
@@ -79,6 +82,12 @@ async function renderPage(origin) {
   </div>
 
   <div class="card">
+    <h2>Early hints</h2>
+    <p>Before rendering this page the server sent a <code>103 Early Hints</code> response with <code>assets.earlyHints(res, ${escapeHtml(JSON.stringify(pageHints))})</code>, so a browser can fetch the stylesheet and script while the page is still being written. Its <code>Link</code> header (<code>curl -si -H 'Sec-Fetch-Mode: navigate'</code> shows it):</p>
+    <pre>${escapeHtml(assets.linkHeader(pageHints))}</pre>
+  </div>
+
+  <div class="card">
     <h2>The build report</h2>
     <p><a href="/report">Open the report</a> of <code>vstatic build --compress --report</code> on this directory: a treemap, Brotli and gzip sizes, cache policies, the reference graph and what changed since your last visit.</p>
   </div>
@@ -116,6 +125,8 @@ function send(req, res, status, type, body) {
 const server = http.createServer((req, res) => {
   assets.handle(req, res, () => {
     const pathname = new URL(req.url ?? '/', 'http://demo').pathname
+    // Only for a navigation (not a fetch() or HEAD), once, before anything else is written.
+    if (pathname === '/') assets.earlyHints(res, pageHints)
     const page =
       pathname === '/'
         ? renderPage('http://demo.invalid')

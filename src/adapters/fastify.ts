@@ -6,25 +6,30 @@
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
 import type { StaticAssets } from '../index.js'
-import { type TemplateHelpers, templateHelpers } from './template-helpers.js'
+import type { ServeStaticOptions } from './options.js'
+import { preloadHelper, type SharedHelpers, templateHelpers } from './template-helpers.js'
 
 /** Options of the plugin. */
-export interface FastifyStaticOptions {
+export interface FastifyStaticOptions extends ServeStaticOptions {
   readonly assets: StaticAssets
   /** Close the assets when Fastify closes. @default true */
   readonly closeAssets?: boolean
 }
 
 declare module 'fastify' {
-  interface FastifyInstance extends TemplateHelpers {}
-  interface FastifyReply extends TemplateHelpers {}
+  interface FastifyInstance extends SharedHelpers {}
+  interface FastifyReply extends SharedHelpers {}
 }
 
+/** Marks the plugin's own routes, so that the requests of every other route can get early hints. */
+const OWN_ROUTE = { vstatic: true }
+
 async function plugin(fastify: FastifyInstance, options: FastifyStaticOptions): Promise<void> {
-  const { assets } = options
+  const { assets, earlyHints } = options
   const helpers = templateHelpers(assets)
   // Every helper on the instance and the reply, under the names templates use.
-  for (const [name, helper] of Object.entries(helpers)) {
+  const entries: Array<[string, unknown]> = Object.entries(helpers)
+  for (const [name, helper] of entries) {
     fastify.decorate(name, helper)
     fastify.decorateReply(name, { getter: () => helper })
   }
@@ -32,11 +37,17 @@ async function plugin(fastify: FastifyInstance, options: FastifyStaticOptions): 
   if (!fastify.hasReplyDecorator('locals')) fastify.decorateReply('locals', null)
   fastify.addHook('onRequest', async (request, reply) => {
     const withLocals = reply as FastifyReply & { locals: Record<string, unknown> | null }
-    withLocals.locals =
-      withLocals.locals === null ? { ...helpers } : Object.assign(withLocals.locals, helpers)
+    const staticPreload = preloadHelper(assets, (value) => {
+      if (reply.raw.headersSent) return
+      const before = reply.getHeader('link')
+      reply.header('link', before === undefined ? value : `${String(before)}, ${value}`)
+    })
+    withLocals.locals = Object.assign(withLocals.locals ?? {}, helpers, { staticPreload })
     // Methods Fastify has no route for (PROPFIND, MKCOL…) never reach a handler: answer them here,
     // so they get the same 405 (or pass-through) as on every other adapter.
     if (!fastify.supportedMethods.includes(request.method)) return handler(request, reply)
+    const config = request.routeOptions.config as { vstatic?: boolean } | undefined
+    if (earlyHints !== undefined && config?.vstatic !== true) assets.earlyHints(reply.raw, earlyHints)
   })
   if (options.closeAssets !== false) fastify.addHook('onClose', async () => assets.close())
 
@@ -61,8 +72,8 @@ async function plugin(fastify: FastifyInstance, options: FastifyStaticOptions): 
   const paths = [`${assets.prefix}*`, assets.prefix, ...bare, ...assets.aliases]
   const otherMethods = fastify.supportedMethods.filter((method) => method !== 'GET' && method !== 'HEAD')
   for (const url of new Set(paths)) {
-    fastify.route({ method: ['GET', 'HEAD'], url, handler })
-    fastify.route({ method: otherMethods as HTTPMethods[], url, handler })
+    fastify.route({ method: ['GET', 'HEAD'], url, handler, config: OWN_ROUTE })
+    fastify.route({ method: otherMethods as HTTPMethods[], url, handler, config: OWN_ROUTE })
   }
 }
 
@@ -75,7 +86,7 @@ Object.assign(plugin, {
 
 /**
  * @example
- * await app.register(serveStatic, { assets })
+ * await app.register(serveStatic, { assets }) // { assets, earlyHints: ['css/app.css'] }: a 103 for each page navigation
  * app.get('/', (request, reply) => reply.view('index.eta')) // templates call staticUrl('css/app.css')
  */
 export const serveStatic: FastifyPluginAsync<FastifyStaticOptions> = plugin

@@ -5,7 +5,10 @@
  */
 import type { Middleware } from 'koa'
 import type { StaticAssets } from '../index.js'
-import { type TemplateHelpers, templateHelpers } from './template-helpers.js'
+import type { ServeStaticOptions } from './options.js'
+import { preloadHelper, type TemplateHelpers, templateHelpers } from './template-helpers.js'
+
+export type { ServeStaticOptions } from './options.js'
 
 declare module 'koa' {
   /** `ctx.state.staticUrl` and the other helpers are typed wherever this adapter is imported. */
@@ -17,18 +20,25 @@ const EMPTY = Buffer.alloc(0)
 /**
  * @example
  * const app = new Koa()
- * app.use(serveStatic(assets))
+ * app.use(serveStatic(assets, { earlyHints: ['css/app.css'] })) // earlyHints: a 103 for each page navigation
  */
-export function serveStatic(assets: StaticAssets): Middleware {
+export function serveStatic(assets: StaticAssets, options: ServeStaticOptions = {}): Middleware {
   const helpers = templateHelpers(assets)
+  const hints = options.earlyHints
   return async function vstatic(ctx, next) {
-    Object.assign(ctx.state, helpers)
+    const staticPreload = preloadHelper(assets, (value) => {
+      if (!ctx.headerSent) ctx.append('Link', value)
+    })
+    Object.assign(ctx.state, helpers, { staticPreload })
     const prepared = await assets.prepare({
       method: ctx.method,
       url: ctx.originalUrl,
       header: (name) => ctx.get(name) || undefined,
     })
-    if (prepared === undefined) return next()
+    if (prepared === undefined) {
+      if (hints !== undefined) assets.earlyHints(ctx.res, hints)
+      return next()
+    }
     // Body first: Koa's body setter picks a status and type, which the prepared ones then replace.
     // An empty buffer rather than null, which Koa would turn into a 204 without the planned headers.
     const body = prepared.body

@@ -57,6 +57,11 @@ const OPTIONS = {
     default: false,
     help: 'Serve .br variants (needs the ngx_brotli static module)',
   },
+  'early-hints': {
+    type: 'boolean',
+    default: false,
+    help: ["Pass the app's 103 Early Hints on to HTTP/2", 'navigations (needs --upstream and nginx 1.29+)'],
+  },
   dotfiles: { type: 'string', value: '<policy>', help: 'ignore (default) or allow, as given to build' },
   'no-hash-sizes': {
     type: 'boolean',
@@ -94,6 +99,8 @@ function runNginx(args: readonly string[], io: CliIo): number {
     root: values.root,
     dotfiles: parseChoice('--dotfiles', values.dotfiles, DOTFILES),
   })
+  if (values['early-hints'] && values.upstream.length === 0)
+    throw new UsageError('--early-hints needs --upstream: nginx passes on the 103 of the app it proxies to')
   if (values.prefix !== undefined && values.prefix !== manifest.options.prefix) {
     throw new UsageError(`--prefix ${values.prefix} differs from the manifest's ${manifest.options.prefix}`)
   }
@@ -110,6 +117,7 @@ function runNginx(args: readonly string[], io: CliIo): number {
       cors: resolveCors(values.cors),
       brotli: values.brotli,
       hashSizes: !values['no-hash-sizes'],
+      earlyHints: values['early-hints'],
     }),
   )
   return 0

@@ -11,14 +11,14 @@ import { toLogicalPath } from '../logical-path.js'
 import type { ResolvedOptions } from '../options/options.js'
 import type { ResolvedVite } from '../options/paths.js'
 import type { TagAttributes } from '../types.js'
-import { type BundlerChunk, createBundlerManifest, entryFiles } from './bundler-manifest.js'
+import { createBundlerManifest, type EntryFiles, entryFiles } from './bundler-manifest.js'
 import type { TagTarget } from './tag-helpers.js'
 import { renderInlineScript, renderTag, type TagKind } from './tags.js'
 
 /** Renders the tags of one entry, or of several sharing their chunks once. */
 export type EntryRenderer = (name: string | readonly string[], attributes?: TagAttributes) => string
 
-/** What `entry()` renders production tags with: the façade's own URL and integrity. */
+/** What `entry()` renders production tags with: the façade's own checked lookups and entry files. */
 export interface EntryContext {
   readonly options: ResolvedOptions
   /**
@@ -26,11 +26,22 @@ export interface EntryContext {
    * being re-read. Throws a MissingAssetError for a file the index lacks.
    */
   readonly target: (path: string) => TagTarget
+  /** The files of some entries, from {@link createEntryFiles}. */
+  readonly files: EntryFilesFunction
 }
 
-/** The `entry()` of the assets: throws a StaticConfigError now when the bundler's manifest is needed and unusable. */
-export function createEntry(context: EntryContext): EntryRenderer {
-  const { options } = context
+/**
+ * The files some entries need, in the order `entry()` renders their tags; undefined in dev mode with
+ * a dev server, where the files come from the dev server.
+ */
+export type EntryFilesFunction = (name: string | readonly string[]) => EntryFiles | undefined
+
+/**
+ * The files of the bundler's entries, read from its manifest (once, or whenever it changes in dev
+ * mode): throws a StaticConfigError now when the manifest is needed and unusable, and a
+ * MissingAssetError naming the manifest for an entry it does not list.
+ */
+export function createEntryFiles(options: ResolvedOptions): EntryFilesFunction {
   const vite = options.vite
   if (vite === undefined) {
     return () => {
@@ -40,32 +51,50 @@ export function createEntry(context: EntryContext): EntryRenderer {
       )
     }
   }
-  if (options.dev && vite.devServer !== undefined) return devServerEntry(options.root, vite, vite.devServer)
+  if (options.dev && vite.devServer !== undefined) {
+    return (name) => {
+      toNames(name)
+      return undefined
+    }
+  }
   const chunks = createBundlerManifest(vite.manifest, options.dev)
-  return (name, attributes) => builtEntry(context, vite, chunks(), toNames(name), attributes)
+  return (name) => {
+    const names = toNames(name)
+    const current = chunks()
+    for (const entryName of names) {
+      const file = current.get(entryName)?.file
+      if (file !== undefined && !isScript(file) && !isStylesheet(file))
+        throw notLoadable(entryName, file, vite)
+    }
+    const files = entryFiles(current, names)
+    if ('missing' in files) {
+      throw new MissingAssetError(
+        files.missing,
+        options.root,
+        `the bundler manifest ${JSON.stringify(vite.manifest)}`,
+      )
+    }
+    return files
+  }
+}
+
+/** The `entry()` of the assets. */
+export function createEntry(context: EntryContext): EntryRenderer {
+  const { options } = context
+  const vite = options.vite
+  if (vite !== undefined && options.dev && vite.devServer !== undefined)
+    return devServerEntry(options.root, vite, vite.devServer)
+  return (name, attributes) => builtEntry(context, context.files(name) as EntryFiles, attributes)
+}
+
+/** Whether an entry's own file is a stylesheet (a CSS entry) rather than a module script. */
+export function isStylesheet(file: string): boolean {
+  return /\.css$/i.test(file)
 }
 
 // --- internal ---
 
-function builtEntry(
-  context: EntryContext,
-  vite: ResolvedVite,
-  chunks: ReadonlyMap<string, BundlerChunk>,
-  names: readonly string[],
-  attributes: TagAttributes | undefined,
-): string {
-  for (const name of names) {
-    const file = chunks.get(name)?.file
-    if (file !== undefined && !isScript(file) && !isStylesheet(file)) throw notLoadable(name, file, vite)
-  }
-  const files = entryFiles(chunks, names)
-  if ('missing' in files) {
-    throw new MissingAssetError(
-      files.missing,
-      context.options.root,
-      `the bundler manifest ${JSON.stringify(vite.manifest)}`,
-    )
-  }
+function builtEntry(context: EntryContext, files: EntryFiles, attributes: TagAttributes | undefined): string {
   const shared = sharedAttributes(attributes)
   const tag = (kind: TagKind, file: string, extra: TagAttributes | undefined) => {
     const { href, integrity } = context.target(file)
@@ -133,10 +162,6 @@ function toNames(name: string | readonly string[]): readonly string[] {
 /** The attributes every tag of an entry carries: a CSP nonce, which each inline or loaded element needs. */
 function sharedAttributes(attributes: TagAttributes | undefined): TagAttributes | undefined {
   return attributes?.nonce === undefined ? undefined : { nonce: attributes.nonce }
-}
-
-function isStylesheet(file: string): boolean {
-  return /\.css$/i.test(file)
 }
 
 /** What a module script can load: the JavaScript a bundler writes for an entry. */

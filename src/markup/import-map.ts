@@ -9,7 +9,7 @@ import { toLogicalPath } from '../logical-path.js'
 import type { ResolvedOptions } from '../options/options.js'
 import type { Asset, ImportMapOptions, UrlOptions } from '../types.js'
 import type { TagTarget } from './tag-helpers.js'
-import { renderInlineScript } from './tags.js'
+import { renderInlineScript, renderTag } from './tags.js'
 
 /** The import map document (the HTML standard's `imports`, `scopes` and `integrity`). */
 export interface ImportMap {
@@ -35,7 +35,15 @@ export function renderImportMap(context: ImportMapContext, options: ImportMapOpt
   const map = buildImportMap(context, options)
   // JSON inside a script element: `<` and `>` as escapes, so no content can end the element.
   const json = JSON.stringify(map, null, 2).replace(/</g, '\\u003c').replace(/>/g, '\\u003e')
-  return renderInlineScript('importmap', json, options.attributes)
+  const script = renderInlineScript('importmap', json, options.attributes)
+  const preloads = toPreloads(context, map, options.preload)
+  if (preloads.length === 0) return script
+  // After the map: a module fetched before it would resolve its imports without it.
+  const nonce = options.attributes?.nonce === undefined ? undefined : { nonce: options.attributes.nonce }
+  const links = preloads.map(({ url, integrity }) =>
+    renderTag('modulepreload', url, integrity, context.options.crossorigin, nonce),
+  )
+  return [script, ...links].join('\n')
 }
 
 // --- internal ---
@@ -88,6 +96,39 @@ function buildImportMap(context: ImportMapContext, options: ImportMapOptions): I
     )
   }
   return Object.keys(scopes).length === 0 ? { imports, integrity } : { imports, scopes, integrity }
+}
+
+/**
+ * The modules of `preload`, each once: a specifier of the map's `imports` loads what it maps to, a
+ * logical path of a module its versioned URL; the integrity is the map's.
+ */
+function toPreloads(
+  context: ImportMapContext,
+  map: ImportMap,
+  preload: unknown,
+): Array<{ url: string; integrity: string | undefined }> {
+  if (preload === undefined) return []
+  if (!Array.isArray(preload))
+    throw new TypeError(`importMap() preload must be a list of specifiers or modules, got ${String(preload)}`)
+  const urls = new Map<string, string | undefined>()
+  for (const item of preload as unknown[]) {
+    if (typeof item !== 'string' || item === '')
+      throw new TypeError(`importMap() preload: ${JSON.stringify(item)} is not a specifier or a module`)
+    if (Object.hasOwn(map.imports, item)) {
+      const url = map.imports[item] as string
+      urls.set(url, map.integrity[url])
+      continue
+    }
+    const logicalPath = toLogicalPath(item)
+    if (logicalPath === undefined || !MODULE.test(logicalPath)) {
+      throw new TypeError(
+        `importMap() preload: ${JSON.stringify(item)} is neither a specifier of the map's imports nor a JavaScript module of the root`,
+      )
+    }
+    const { href, integrity } = context.target(logicalPath)
+    urls.set(href, integrity)
+  }
+  return [...urls].map(([url, integrity]) => ({ url, integrity }))
 }
 
 /** Folders given as logical paths (`js`, `/js/`), without their slashes. */

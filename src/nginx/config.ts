@@ -42,6 +42,11 @@ export interface NginxOptions {
   readonly cors?: string
   /** Emit the map hash sizes a large manifest needs (drop them if nginx.conf sets its own). @default true */
   readonly hashSizes?: boolean
+  /**
+   * Pass the app's 103 Early Hints on to HTTP/2 clients for navigations (`early_hints`, nginx
+   * 1.29.0 or later). Needs `upstreams`. @default false
+   */
+  readonly earlyHints?: boolean
 }
 
 /** The `http {}`-level configuration for a build: maps, an optional upstream, and a server block. */
@@ -58,11 +63,19 @@ export function formatNginxConfig(manifest: Manifest, options: NginxOptions): st
   }
   const urls = collectUrls(manifest)
   const upstreams = options.upstreams ?? []
+  const earlyHints = options.earlyHints === true
+  if (earlyHints && upstreams.length === 0) {
+    throw new StaticConfigError(
+      'earlyHints',
+      'needs an upstream: nginx passes on the 103 Early Hints of the app it proxies to',
+    )
+  }
   const lines = [
     ...headerLines(manifest, options),
     ...mapLines(urls, caching),
     ...(roots.length > 1 ? rootMapLines(manifest, roots) : []),
     ...upstreamLines(upstreams),
+    ...(earlyHints ? EARLY_HINTS_MAP : []),
     ...serverLines({
       manifest,
       roots,
@@ -73,6 +86,7 @@ export function formatNginxConfig(manifest: Manifest, options: NginxOptions): st
       copies: urls.copies.size > 0,
       brotli: options.brotli === true,
       proxy: upstreams.length > 0,
+      earlyHints,
       caching,
     }),
   ]
@@ -294,6 +308,20 @@ function upstreamLines(upstreams: readonly string[]): string[] {
     '',
   ]
 }
+
+/**
+ * Which requests get the app's 103 passed on: navigations over HTTP/2, as browsers use hints for
+ * nothing else, and as a 103 over HTTP/1.1 can stall a client that does not expect one. Needs
+ * nginx 1.29.0 or later; add `$http3` to the value on a server built with HTTP/3.
+ */
+const EARLY_HINTS_MAP: readonly string[] = [
+  '# 103 Early Hints from the app, passed on to HTTP/2 navigations only (early_hints: nginx 1.29.0+).',
+  'map $http_sec_fetch_mode $vstatic_early_hints {',
+  '    default "";',
+  '    navigate $http2;',
+  '}',
+  '',
+]
 
 /** How a literal `$` is written where nginx expands variables. */
 const DOLLAR = ['$', '{vstatic_dollar}'].join('')

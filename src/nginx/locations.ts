@@ -36,6 +36,8 @@ export interface ServerSettings {
   readonly brotli: boolean
   /** True when the rest goes to the `vstatic_app` upstream. */
   readonly proxy: boolean
+  /** True when the app's 103 Early Hints are passed on (`$vstatic_early_hints` decides for which requests). */
+  readonly earlyHints: boolean
   readonly caching: Caching
 }
 
@@ -53,7 +55,7 @@ export function serverLines(settings: ServerSettings): string[] {
     '',
     ...prefixLocationLines(settings, exceptions),
     ...aliasLocationLines(settings, types),
-    ...(settings.proxy ? proxyLocationLines() : []),
+    ...(settings.proxy ? proxyLocationLines(settings.earlyHints) : []),
     '}',
   ]
 }
@@ -184,11 +186,12 @@ function aliasLocationLines(
   return lines
 }
 
-function proxyLocationLines(): string[] {
+function proxyLocationLines(earlyHints: boolean): string[] {
   return [
     '',
     '    location / {',
     '        proxy_pass http://vstatic_app;',
+    ...(earlyHints ? ['        early_hints $vstatic_early_hints;'] : []),
     '        proxy_http_version 1.1;',
     '        proxy_set_header Connection "";',
     '        proxy_set_header Host $host;',

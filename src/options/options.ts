@@ -80,6 +80,8 @@ export interface ResolvedOptions {
   readonly memoryMaxFileSize: number
   readonly memoryBudget: number
   readonly onWarning: OnWarning
+  /** Where 103 Early Hints may go: HTTP/2 and later always, HTTP/1.1 only when `http1` is set. */
+  readonly earlyHints: { readonly http1: boolean }
 }
 
 /** Every option `createStatic` takes: the compiler keeps this in step with {@link StaticOptions}. */
@@ -110,6 +112,7 @@ export const KNOWN_OPTIONS: Readonly<Record<keyof StaticOptions, true>> = Object
   memoryMaxFileSize: true,
   memoryBudget: true,
   onWarning: true,
+  earlyHints: true,
 })
 
 /** Validates `options` and returns a new frozen object; never mutates the caller's. */
@@ -161,6 +164,7 @@ export function resolveOptions(options: StaticOptions): ResolvedOptions {
     memoryMaxFileSize: bytes('memoryMaxFileSize', options.memoryMaxFileSize, 2 * 1024 * 1024),
     memoryBudget: bytes('memoryBudget', options.memoryBudget, 64 * 1024 * 1024),
     onWarning: optionalFunction('onWarning', options.onWarning) ?? defaultWarning,
+    earlyHints: resolveEarlyHints(options.earlyHints),
   })
 }
 
@@ -332,6 +336,19 @@ function resolveIndexFile(options: StaticOptions): string | false {
     throw new StaticConfigError(name, `must be a file name such as "index.html" or false, got ${show(value)}`)
   }
   return value
+}
+
+/** `earlyHints`: an object whose only key is `http1`. */
+function resolveEarlyHints(value: unknown): { readonly http1: boolean } {
+  if (value === undefined) return Object.freeze({ http1: false })
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new StaticConfigError('earlyHints', `must be an object such as { http1: true }, got ${show(value)}`)
+  }
+  const unknown = Object.keys(value).find((key) => key !== 'http1')
+  if (unknown !== undefined) throw new StaticConfigError(`earlyHints.${unknown}`, 'is not a vstatic option')
+  return Object.freeze({
+    http1: optionalBoolean('earlyHints.http1', (value as { http1?: unknown }).http1, false),
+  })
 }
 
 function optionalBoolean(name: string, value: unknown, fallback: boolean): boolean {

@@ -13,7 +13,9 @@ function app404(app: express.Express) {
   return app
 }
 
-describeAdapter('express', async (assets) => listen(app404(express().use(serveStatic(assets)))))
+describeAdapter('express', async (assets, options) =>
+  listen(app404(express().use(serveStatic(assets, options)))),
+)
 
 describe('express specifics', () => {
   it('puts staticUrl and the tag helpers on res.locals for views', async () => {
@@ -40,6 +42,20 @@ describe('express specifics', () => {
     expect((await request(url, '/')).body.toString()).toBe(
       `${assets.entry('src/main.ts')}${assets.importMap()}`,
     )
+  })
+
+  it('staticPreload in a view adds to the page’s Link header and renders nothing', async () => {
+    const assets = await createStatic({ root: PUBLIC_ROOT })
+    const app = express().use(serveStatic(assets))
+    app.get('/', (_req, res) => {
+      res.send(
+        `${res.locals.staticPreload(['css/app.css'])}<p>${res.locals.staticPreload(['js/app.js'])}</p>`,
+      )
+    })
+    const { url } = await listen(app)
+    const response = await request(url, '/')
+    expect(response.body.toString()).toBe('<p></p>')
+    expect(response.headers.link).toBe(assets.linkHeader(['css/app.css', 'js/app.js']))
   })
 
   it('works mounted under a path (matching on originalUrl)', async () => {
@@ -70,11 +86,11 @@ describe('express specifics', () => {
 })
 
 describe('express 4', () => {
-  describeAdapter('express 4', async (assets) => {
+  describeAdapter('express 4', async (assets, options) => {
     // @ts-expect-error: express 4 is installed under an alias for this test only; its types are express 5's
     const { default: express4 } = await import('express4')
     const app = express4()
-    app.use(serveStatic(assets))
+    app.use(serveStatic(assets, options))
     app.use((_req: express.Request, res: express.Response) => {
       res.status(404).type('text/plain').send('app 404')
     })

@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { serveStatic } from '../../src/adapters/fastify.js'
 import { createStatic, type StaticAssets } from '../../src/index.js'
-import { describeAdapter } from '../helpers/adapter-contract.js'
+import { describeAdapter, type MountOptions } from '../helpers/adapter-contract.js'
 import { PUBLIC_ROOT, VITE_ROOT } from '../helpers/fixtures.js'
 import { request } from '../helpers/http.js'
 
@@ -13,14 +13,14 @@ async function start(app: FastifyInstance): Promise<{ url: string }> {
   return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` }
 }
 
-async function fastifyApp(assets: StaticAssets) {
+async function fastifyApp(assets: StaticAssets, options: MountOptions = {}) {
   const app = Fastify()
-  await app.register(serveStatic, { assets })
+  await app.register(serveStatic, { assets, ...options })
   app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain').send('app 404'))
   return app
 }
 
-describeAdapter('fastify', async (assets) => start(await fastifyApp(assets)))
+describeAdapter('fastify', async (assets, options) => start(await fastifyApp(assets, options)))
 
 describe('fastify specifics', () => {
   it('decorates the instance and every reply, outside the plugin context too', async () => {
@@ -57,6 +57,19 @@ describe('fastify specifics', () => {
     expect((await request(url, '/')).body.toString()).toBe(
       `${assets.entry('src/main.ts')}${assets.importMap()}`,
     )
+  })
+
+  it('reply.locals.staticPreload adds to the page’s Link header and renders nothing', async () => {
+    const assets = await createStatic({ root: PUBLIC_ROOT })
+    const app = await fastifyApp(assets)
+    app.get('/', async (_request, reply) => {
+      const { locals } = reply as unknown as { locals: { staticPreload: (list: string[]) => string } }
+      return `${locals.staticPreload(['css/app.css'])}<p>${locals.staticPreload(['js/app.js'])}</p>`
+    })
+    const { url } = await start(app)
+    const response = await request(url, '/')
+    expect(response.body.toString()).toBe('<p></p>')
+    expect(response.headers.link).toBe(assets.linkHeader(['css/app.css', 'js/app.js']))
   })
 
   it('closes the assets with the app', async () => {

@@ -26,18 +26,22 @@ function honoApp(assets: StaticAssets) {
   return app
 }
 
-describeAdapter('hono (@hono/node-server)', async (assets) => {
+describeAdapter('hono (@hono/node-server)', async (assets, options) => {
   const app = new Hono<{ Variables: StaticVariables }>()
-  app.use(serveStatic(assets))
+  app.use(serveStatic(assets, options))
   app.notFound((c) => c.text('app 404', 404))
   return listenFetch(app.fetch)
 })
 
-describeAdapter('assets.fetch (web-standard Request → Response)', async (assets) =>
-  listenFetch(async (req) => {
-    const response = await assets.fetch(req)
-    return response.status === 404 ? new Response('app 404', { status: 404 }) : response
-  }),
+// fetch() passes nothing on to an app, so there is no page to hint: the hint rows do not apply.
+describeAdapter(
+  'assets.fetch (web-standard Request → Response)',
+  async (assets) =>
+    listenFetch(async (req) => {
+      const response = await assets.fetch(req)
+      return response.status === 404 ? new Response('app 404', { status: 404 }) : response
+    }),
+  { hints: 'none' },
 )
 
 describe('hono specifics', () => {
@@ -54,6 +58,36 @@ describe('hono specifics', () => {
     app.get('/', (c) => c.html(`${c.var.staticEntry('src/main.ts')}${c.var.staticImportMap()}`))
     const response = await app.request('/')
     expect(await response.text()).toBe(`${assets.entry('src/main.ts')}${assets.importMap()}`)
+  })
+
+  it('puts the preloads in a Link header of a navigation where no 1xx can be sent (app.request(), no Node response)', async () => {
+    const assets = await createStatic({ root: PUBLIC_ROOT, earlyHints: { http1: true } })
+    const hinted = new Hono()
+    hinted.use(serveStatic(assets, { earlyHints: ['css/app.css', 'js/app.js'] }))
+    hinted.get('/', (c) => c.html('<p>page</p>'))
+    const navigate = { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }
+    const page = await hinted.request('/', { headers: navigate })
+    expect(page.headers.get('link')).toBe(assets.linkHeader(['css/app.css', 'js/app.js']))
+    expect(await page.text()).toBe('<p>page</p>')
+    const fetched = await hinted.request('/', { headers: { 'sec-fetch-mode': 'cors' } })
+    expect(fetched.headers.get('link')).toBeNull()
+    expect((await hinted.request('/', { method: 'HEAD', headers: navigate })).headers.get('link')).toBeNull()
+    expect(
+      (await hinted.request(assets.url('css/app.css'), { headers: navigate })).headers.get('link'),
+    ).toBeNull()
+  })
+
+  it('c.var.staticPreload adds to the page’s Link header and renders nothing', async () => {
+    const assets = await createStatic({ root: PUBLIC_ROOT })
+    const app = new Hono<{ Variables: StaticVariables }>()
+    app.use(serveStatic(assets))
+    app.get('/', (c) =>
+      c.html(`${c.var.staticPreload(['css/app.css'])}<p>${c.var.staticPreload(['js/app.js'])}</p>`),
+    )
+    const { url } = await listenFetch(app.fetch)
+    const response = await request(url, '/')
+    expect(response.body.toString()).toBe('<p></p>')
+    expect(response.headers.link).toBe(assets.linkHeader(['css/app.css', 'js/app.js']))
   })
 
   it('answers app.request() without a socket too', async () => {

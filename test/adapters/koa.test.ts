@@ -15,7 +15,9 @@ function withApp404(app: Koa) {
   return app
 }
 
-describeAdapter('koa', async (assets) => listen(withApp404(new Koa().use(serveStatic(assets))).callback()))
+describeAdapter('koa', async (assets, options) =>
+  listen(withApp404(new Koa().use(serveStatic(assets, options))).callback()),
+)
 
 describe('koa specifics', () => {
   it('sets ctx.state.staticUrl and leaves a downstream 404 untouched', async () => {
@@ -33,6 +35,18 @@ describe('koa specifics', () => {
 })
 
 describe('koa template helpers', () => {
+  it('staticPreload adds to the page’s Link header and renders nothing', async () => {
+    const assets = await createStatic({ root: PUBLIC_ROOT })
+    const app = new Koa().use(serveStatic(assets))
+    app.use(async (ctx) => {
+      ctx.body = `${ctx.state.staticPreload(['css/app.css'])}<p>${ctx.state.staticPreload(['js/app.js'])}</p>`
+    })
+    const { url } = await listen(app.callback())
+    const response = await request(url, '/')
+    expect(response.body.toString()).toBe('<p></p>')
+    expect(response.headers.link).toBe(assets.linkHeader(['css/app.css', 'js/app.js']))
+  })
+
   it('sets ctx.state.staticEntry and ctx.state.staticImportMap', async () => {
     const assets = await createStatic({ root: VITE_ROOT, vite: true })
     const app = new Koa().use(serveStatic(assets))
@@ -47,11 +61,11 @@ describe('koa template helpers', () => {
 })
 
 describe('koa 2', () => {
-  describeAdapter('koa 2', async (assets) => {
+  describeAdapter('koa 2', async (assets, options) => {
     // @ts-expect-error: koa 2 is installed under an alias for this test only
     const { default: Koa2 } = await import('koa2')
     const app = new Koa2()
-    app.use(serveStatic(assets))
+    app.use(serveStatic(assets, options))
     app.use(async (ctx: Koa.Context) => {
       ctx.status = 404
       ctx.type = 'text/plain'

@@ -251,6 +251,8 @@ describe('vstatic --help', () => {
                               max-age for 404s under the prefix (default 0: no-cache)
         --cors <origin>       Access-Control-Allow-Origin (* or an origin)
         --brotli              Serve .br variants (needs the ngx_brotli static module)
+        --early-hints         Pass the app's 103 Early Hints on to HTTP/2
+                              navigations (needs --upstream and nginx 1.29+)
         --dotfiles <policy>   ignore (default) or allow, as given to build
         --no-hash-sizes       Leave out map_hash_* (if nginx.conf sets them)
         -h, --help            Show this help

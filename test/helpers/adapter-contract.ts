@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { createStatic, type StaticAssets } from '../../src/index.js'
+import { createStatic, type HintList, type StaticAssets, type StaticOptions } from '../../src/index.js'
 import { makeDeltaSite } from './delta-site.js'
 import { OUTSIDE_TEXT, PUBLIC_ROOT } from './fixtures.js'
 import { request as httpRequest, type RawResponse, withoutVolatile } from './http.js'
@@ -13,17 +13,41 @@ export type Requester = (
   options?: { method?: string; headers?: Record<string, string> },
 ) => Promise<RawResponse>
 
+/** What the adapter is mounted with besides the assets: `serveStatic(assets, { earlyHints })`. */
+export interface MountOptions {
+  readonly earlyHints?: HintList
+}
+
 /**
  * Mounts `assets` in a real framework app listening on 127.0.0.1 (closed by the test). The app must
  * answer every request vstatic passes on with status 404 and the body `app 404`.
  */
-export type Mount = (assets: StaticAssets) => Promise<{ url: string; request?: Requester }>
+export type Mount = (
+  assets: StaticAssets,
+  options?: MountOptions,
+) => Promise<{ url: string; request?: Requester }>
+
+/** What sets adapters apart in the shared table. */
+export interface AdapterTraits {
+  /**
+   * How a navigation passed on to the app is hinted: a 103 before its response, a `Link` header on
+   * it (a runtime that cannot send 1xx), or not at all (nothing is passed on to an app).
+   */
+  readonly hints: 'informational' | 'link-header' | 'none'
+  /** The requests go over HTTP/2, where a 103 needs no opt-in. */
+  readonly http2?: boolean
+}
 
 const file = (logicalPath: string) => readFileSync(path.join(PUBLIC_ROOT, logicalPath))
 
 /** The behaviour every adapter must show, over a real socket. */
-export function describeAdapter(name: string, mount: Mount): void {
+export function describeAdapter(
+  name: string,
+  mount: Mount,
+  traits: AdapterTraits = { hints: 'informational' },
+): void {
   describeTrust(name, mount)
+  describeHints(name, mount, traits)
   describe(`${name}: the shared behaviour table`, () => {
     async function setup() {
       const assets = await createStatic({ root: PUBLIC_ROOT })
@@ -218,6 +242,67 @@ export function describeAdapter(name: string, mount: Mount): void {
         expect(response.body.toString()).not.toContain('do-not-serve')
       }
       expect((await request('/static/missing.css')).body.toString()).toBe('app 404')
+    })
+  })
+}
+
+/** The preloads every page of the hint rows announces. */
+const PAGE_HINTS: HintList = ['css/app.css', 'js/app.js']
+const NAVIGATE = { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', accept: 'text/html' }
+
+/** The early-hints rows: a navigation the adapter passes on to the app is hinted, and nothing else is. */
+function describeHints(name: string, mount: Mount, traits: AdapterTraits): void {
+  describe.skipIf(traits.hints === 'none')(`${name}: early hints for the pages it passes on`, () => {
+    async function setup(options: Partial<StaticOptions>) {
+      const assets = await createStatic({ root: PUBLIC_ROOT, ...options })
+      const mounted = await mount(assets, { earlyHints: PAGE_HINTS })
+      const request: Requester =
+        mounted.request ?? ((target, requestOptions) => httpRequest(mounted.url, target, requestOptions))
+      return { assets, request }
+    }
+    /** What the response says of hints: the 103s' Link values, and its own Link header. */
+    const hintsOf = (response: RawResponse) => ({
+      early: (response.informational ?? []).map((info) => `${info.status} ${info.headers.link}`),
+      link: response.headers.link,
+    })
+
+    it('a navigation to a page gets the preloads before the app answers', async () => {
+      const { assets, request } = await setup({ earlyHints: { http1: true } })
+      const response = await request('/page', { headers: NAVIGATE })
+      expect(response.status).toBe(404)
+      expect(response.body.toString()).toBe('app 404')
+      const link = assets.linkHeader(PAGE_HINTS)
+      expect(hintsOf(response)).toEqual(
+        traits.hints === 'informational' ? { early: [`103 ${link}`], link: undefined } : { early: [], link },
+      )
+    })
+
+    it(`without the http1 opt-in: ${traits.http2 === true ? 'still a 103 over HTTP/2' : 'no 103 over HTTP/1.1'}`, async () => {
+      const { assets, request } = await setup({})
+      const response = await request('/page', { headers: NAVIGATE })
+      const link = assets.linkHeader(PAGE_HINTS)
+      const expected =
+        traits.hints === 'link-header'
+          ? { early: [], link }
+          : { early: traits.http2 === true ? [`103 ${link}`] : [], link: undefined }
+      expect(hintsOf(response)).toEqual(expected)
+      expect(response.body.toString()).toBe('app 404')
+    })
+
+    it('a fetch() from a page, a HEAD, and a static file get no hints', async () => {
+      const { assets, request } = await setup({ earlyHints: { http1: true } })
+      const none = { early: [], link: undefined }
+      const fetched = await request('/page', {
+        headers: { 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty' },
+      })
+      expect(hintsOf(fetched)).toEqual(none)
+      const head = await request('/page', { method: 'HEAD', headers: NAVIGATE })
+      expect(head.status).toBe(404)
+      expect(hintsOf(head)).toEqual(none)
+      const file = await request(assets.url('css/app.css'), { headers: NAVIGATE })
+      expect(file.status).toBe(200)
+      expect(hintsOf(file)).toEqual(none)
+      expect(file.body.equals(readFileSync(path.join(PUBLIC_ROOT, 'css/app.css')))).toBe(true)
     })
   })
 }

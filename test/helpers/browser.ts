@@ -14,8 +14,11 @@ export const CHROMIUM_PATH: string | undefined = (() => {
 /** Browser tests run wherever Chromium is installed, and always in CI (where a missing one fails). */
 export const HAS_BROWSER = CHROMIUM_PATH !== undefined || process.env.CI !== undefined
 
-/** Launches headless Chromium (a fresh temporary profile each time); closed when the test finishes. */
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * Launches headless Chromium (a fresh temporary profile each time), with `args` added to its
+ * command line; closed when the test finishes.
+ */
+export async function launchBrowser(args: readonly string[] = []): Promise<Browser> {
   if (CHROMIUM_PATH === undefined) throw new Error('chromium is not installed (apt-get install chromium)')
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
@@ -28,6 +31,7 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...args,
     ],
   })
   onTestFinished(() => browser.close())

@@ -19,11 +19,19 @@ export async function listen(handler: http.RequestListener): Promise<Listening> 
   return { url: `http://127.0.0.1:${port}`, server }
 }
 
+/** A 1xx response received before the final one (a 103 Early Hints). */
+export interface Informational {
+  readonly status: number
+  readonly headers: Record<string, string>
+}
+
 /** A response read in full over a real socket. */
 export interface RawResponse {
   readonly status: number
   readonly headers: Record<string, string>
   readonly body: Buffer
+  /** The 1xx responses before it, in order (set by the requesters that see them). */
+  readonly informational?: readonly Informational[]
 }
 
 /**
@@ -36,6 +44,7 @@ export function request(
   options: { method?: string; headers?: Record<string, string> } = {},
 ): Promise<RawResponse> {
   const url = new URL(base)
+  const informational: Informational[] = []
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
@@ -54,11 +63,18 @@ export function request(
           for (const [name, value] of Object.entries(res.headers)) {
             if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value
           }
-          resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks) })
+          resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks), informational })
         })
         res.on('error', reject)
       },
     )
+    req.on('information', (info) => {
+      const headers: Record<string, string> = {}
+      for (const [name, value] of Object.entries(info.headers)) {
+        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value
+      }
+      informational.push({ status: info.statusCode, headers })
+    })
     req.on('error', reject)
     req.end()
   })

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -10,7 +11,7 @@ import { readManifest } from '../../src/manifest/format.js'
 import { formatNginxConfig } from '../../src/nginx/config.js'
 import { useTempRoot } from '../helpers/fixtures.js'
 import { listen, type RawResponse, request } from '../helpers/http.js'
-import { BROTLI_MODULE, checkConfig, freePort, HAS_NGINX, startNginx } from '../helpers/nginx.js'
+import { BROTLI_MODULE, checkConfig, freePort, HAS_NGINX, NGINX_PATH, startNginx } from '../helpers/nginx.js'
 
 const padding = `/* ${'text that compresses well. '.repeat(60)} */\n`
 /** A stylesheet saved as ISO-8859-1: sent without a charset, by nginx as by vstatic. */
@@ -372,4 +373,86 @@ describe.skipIf(!HAS_NGINX)('vstatic nginx against a real nginx', () => {
       expect(() => checkConfig(config, withBrotli), JSON.stringify(variant)).not.toThrow()
     }
   })
+})
+
+/** The local nginx's version as [major, minor, patch], or undefined without one. */
+function nginxVersion(): [number, number, number] | undefined {
+  if (NGINX_PATH === undefined) return undefined
+  const text = spawnSync(NGINX_PATH, ['-v'], { encoding: 'utf8' }).stderr
+  const match = /nginx\/(\d+)\.(\d+)\.(\d+)/.exec(text)
+  return match === null ? undefined : [Number(match[1]), Number(match[2]), Number(match[3])]
+}
+
+describe('vstatic nginx --early-hints', () => {
+  async function build() {
+    const root = useTempRoot({ 'css/app.css': 'body {}', 'js/app.js': '1' })
+    const out = path.join(useTempRoot({}), 'm.json')
+    await buildManifest({ root, out })
+    return { root, out, manifest: readManifest(out) }
+  }
+
+  it('passes the app’s 103 on to HTTP/2 navigations in the proxied location, and only with the flag', async () => {
+    const { root, out, manifest } = await build()
+    const options = { root, manifestPath: out, upstreams: ['127.0.0.1:8000'] }
+    const plain = formatNginxConfig(manifest, options)
+    expect(plain).not.toContain('early_hints')
+    const hinted = formatNginxConfig(manifest, { ...options, earlyHints: true })
+    expect(hinted).toContain(
+      'map $http_sec_fetch_mode $vstatic_early_hints {\n    default "";\n    navigate $http2;\n}\n',
+    )
+    const proxy = hinted.slice(hinted.indexOf('    location / {'))
+    expect(proxy.split('\n').slice(0, 3)).toEqual([
+      '    location / {',
+      '        proxy_pass http://vstatic_app;',
+      '        early_hints $vstatic_early_hints;',
+    ])
+    // Nothing else changes: the map and the one directive are all the flag adds.
+    const added = hinted.split('\n').filter((line) => !plain.split('\n').includes(line))
+    expect(added).toEqual([
+      '# 103 Early Hints from the app, passed on to HTTP/2 navigations only (early_hints: nginx 1.29.0+).',
+      'map $http_sec_fetch_mode $vstatic_early_hints {',
+      '    navigate $http2;',
+      '        early_hints $vstatic_early_hints;',
+    ])
+  })
+
+  it('needs an upstream, in the function and on the command line', async () => {
+    const { root, out, manifest } = await build()
+    expect(() => formatNginxConfig(manifest, { root, manifestPath: out, earlyHints: true })).toThrow(
+      /earlyHints.*needs an upstream/,
+    )
+    let stderr = ''
+    let stdout = ''
+    const io = { stdout: (text: string) => (stdout += text), stderr: (text: string) => (stderr += text) }
+    expect(await main(['nginx', '--manifest', out, '--root', root, '--early-hints'], io)).toBe(2)
+    expect(stderr).toContain('--early-hints needs --upstream')
+    const args = ['nginx', '--manifest', out, '--root', root, '--early-hints', '--upstream', '127.0.0.1:8000']
+    expect(await main(args, io)).toBe(0)
+    expect(stdout).toContain('early_hints $vstatic_early_hints;')
+  })
+
+  const version = nginxVersion()
+  const supported = version !== undefined && (version[0] > 1 || (version[0] === 1 && version[1] >= 29))
+  it.skipIf(version === undefined)(
+    `the local nginx (${version?.join('.') ?? 'none'}) ${supported ? 'accepts' : 'refuses, being older than 1.29,'} the directive; the rest of the configuration is valid`,
+    async () => {
+      const { root, out, manifest } = await build()
+      const hinted = formatNginxConfig(manifest, {
+        root,
+        manifestPath: out,
+        upstreams: ['127.0.0.1:8000'],
+        listen: '127.0.0.1:1',
+        earlyHints: true,
+      })
+      if (supported) {
+        expect(() => checkConfig(hinted)).not.toThrow()
+        return
+      }
+      expect(() => checkConfig(hinted)).toThrow(/unknown directive "early_hints"/)
+      // Without the directive, the map (with $http2) and everything else pass nginx -t.
+      expect(() =>
+        checkConfig(hinted.replace('        early_hints $vstatic_early_hints;\n', '')),
+      ).not.toThrow()
+    },
+  )
 })
