@@ -75,7 +75,12 @@ export async function openBody(body: FileBody, source: BodySource): Promise<Open
   if (file.identity === undefined) return { kind: 'changed' }
   const opened = await openIndexed(file.absolutePath, file.identity)
   if (opened.kind !== 'file') return opened
-  const stream = new FileRangeStream(opened.handle, body.start, body.end, source.streamChunkBytes)
+  // A whole file is checked against its hash as it is sent, a range against fstat of the handle.
+  const whole = body.start === 0 && body.end === file.size - 1
+  const stream = new FileRangeStream(opened.handle, body.start, body.end, source.streamChunkBytes, {
+    identity: file.identity,
+    hash: whole ? file.hash : undefined,
+  })
   return { kind: 'stream', stream, length: body.end - body.start + 1 }
 }
 
