@@ -5,7 +5,8 @@
  */
 import type { MiddlewareHandler } from 'hono'
 import type { StaticAssets } from '../index.js'
-import { toWebRequestInfo, toWebResponse } from '../serve/web.js'
+import { awaitBindingsTurn } from '../serve/turn.js'
+import { abandonedResponse, toWebRequestInfo, toWebResponse } from '../serve/web.js'
 import { type TemplateHelpers, templateHelpers } from './template-helpers.js'
 
 /** Variables the middleware sets on the context (`c.get('staticUrl')`, `c.var.staticUrl`). */
@@ -23,6 +24,9 @@ export function serveStatic(assets: StaticAssets): MiddlewareHandler<{ Variables
   >
   return async function vstatic(c, next) {
     for (const [name, helper] of helpers) c.set(name, helper)
+    // Under @hono/node-server, on a pipelined connection: open nothing before this response's turn.
+    const turn = awaitBindingsTurn(c.env)
+    if (turn !== true && !(await turn)) return abandonedResponse()
     const prepared = await assets.prepare(toWebRequestInfo(c.req.raw))
     if (prepared === undefined) return next()
     return toWebResponse(prepared)

@@ -5,6 +5,7 @@
  */
 import type { Middleware } from 'koa'
 import type { StaticAssets } from '../index.js'
+import { awaitTurn } from '../serve/turn.js'
 import { templateHelpers } from './template-helpers.js'
 
 const EMPTY = Buffer.alloc(0)
@@ -18,6 +19,12 @@ export function serveStatic(assets: StaticAssets): Middleware {
   const helpers = templateHelpers(assets)
   return async function vstatic(ctx, next) {
     Object.assign(ctx.state, helpers)
+    // On a pipelined connection, open nothing before this response's turn; none comes if it closed.
+    const turn = awaitTurn(ctx.req, ctx.res)
+    if (turn !== true && !(await turn)) {
+      ctx.respond = false
+      return
+    }
     const prepared = await assets.prepare({
       method: ctx.method,
       url: ctx.originalUrl,

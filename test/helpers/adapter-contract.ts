@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { createStatic, type StaticAssets } from '../../src/index.js'
 import { OUTSIDE_TEXT, PUBLIC_ROOT } from './fixtures.js'
 import { request as httpRequest, type RawResponse, withoutVolatile } from './http.js'
+import { describePipelining } from './pipelining-contract.js'
 import { describeTrust } from './trust-contract.js'
 
 /** Sends one request to a mounted app. */
@@ -23,6 +24,7 @@ const file = (logicalPath: string) => readFileSync(path.join(PUBLIC_ROOT, logica
 /** The behaviour every adapter must show, over a real socket. */
 export function describeAdapter(name: string, mount: Mount): void {
   describeTrust(name, mount)
+  describePipelining(name, mount)
   describe(`${name}: the shared behaviour table`, () => {
     async function setup() {
       const assets = await createStatic({ root: PUBLIC_ROOT })
