@@ -21,6 +21,8 @@ export interface SentBytesCheck {
   readonly identity: FileIdentity
   /** The content hash of the whole file, when the stream sends all of it: the bytes read must hash to it. */
   readonly hash: string | undefined
+  /** Called when the bytes read are not the promised ones (the file changed or shrank), before the stream fails. */
+  readonly onChanged?: () => void
 }
 
 /** Bytes `start` to `end` (inclusive) of the file open on `handle`, which the stream closes. */
@@ -67,7 +69,7 @@ export class FileRangeStream extends Readable {
         return
       }
       if (bytesRead === 0) {
-        this.destroy(new Error(`the file ended ${remaining} bytes early: it shrank while being sent`))
+        this.#changed(`the file ended ${remaining} bytes early: it shrank while being sent`)
         return
       }
       this.#position += bytesRead
@@ -93,7 +95,7 @@ export class FileRangeStream extends Readable {
         this.#reading = false
         if (this.destroyed) return
         if (!unchanged) {
-          this.destroy(new Error('the file changed while being sent'))
+          this.#changed('the file changed while being sent')
           return
         }
         this.push(bytes)
@@ -104,6 +106,12 @@ export class FileRangeStream extends Readable {
         this.destroy(error)
       },
     )
+  }
+
+  /** Fails the stream: the bytes on disk are not the ones the index promised. */
+  #changed(message: string): void {
+    this.#check.onChanged?.()
+    this.destroy(new Error(message))
   }
 
   /**

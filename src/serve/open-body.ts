@@ -57,8 +57,15 @@ export function bodyInMemory(body: FileBody, source: BodySource): Buffer | undef
   return body.start === 0 && body.end === bytes.length - 1 ? bytes : bytes.subarray(body.start, body.end + 1)
 }
 
-/** Opens what `body` names. Never throws: every failure is a typed outcome. */
-export async function openBody(body: FileBody, source: BodySource): Promise<OpenedBody> {
+/**
+ * Opens what `body` names. Never throws: every failure is a typed outcome. `onChanged` is called when
+ * a stream finds, as it sends, that the file no longer holds the indexed bytes.
+ */
+export async function openBody(
+  body: FileBody,
+  source: BodySource,
+  onChanged?: () => void,
+): Promise<OpenedBody> {
   const inMemory = bodyInMemory(body, source)
   if (inMemory !== undefined) return { kind: 'bytes', bytes: inMemory }
   const { asset, variant } = body
@@ -80,6 +87,7 @@ export async function openBody(body: FileBody, source: BodySource): Promise<Open
   const stream = new FileRangeStream(opened.handle, body.start, body.end, source.streamChunkBytes, {
     identity: file.identity,
     hash: whole ? file.hash : undefined,
+    onChanged,
   })
   return { kind: 'stream', stream, length: body.end - body.start + 1 }
 }

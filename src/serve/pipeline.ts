@@ -131,7 +131,9 @@ async function openPlanned(
   body: FileBody,
   method: string,
 ): Promise<PreparedResponse | 'changed'> {
-  const opened = await openBody(body, steps.bodies)
+  // A stream that finds the file changed as it sends has the entry read again for the next request.
+  const reread = () => void steps.index.refresh(body.asset.logicalPath).catch(() => undefined)
+  const opened = await openBody(body, steps.bodies, reread)
   switch (opened.kind) {
     case 'bytes':
       return { status: plan.status, headers: plan.headers, body: opened.bytes, length: opened.bytes.length }
