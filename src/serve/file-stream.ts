@@ -1,10 +1,17 @@
 /**
  * A readable stream over a byte range of an open file that fails, rather than ends, unless the bytes
  * it read are the ones the index promised: a file that holds fewer bytes than promised fails at once,
- * and the last chunk is held back until the bytes are checked (the hash of a whole file, or fstat of
- * the handle for a range). Every consumer (a Node response, a web stream, Koa, Fastify) then aborts
- * the response instead of ending it, so no client or cache ever holds a complete response whose bytes
- * differ from its ETag.
+ * and the last chunk is held back until the bytes are checked. Every consumer (a Node response, a web
+ * stream, Koa, Fastify) then aborts the response instead of ending it, so no client or cache ever
+ * holds a complete response whose bytes differ from its ETag.
+ *
+ * The check: fstat of the handle shows the indexed size, inode and times (every write changes ctime
+ * before it changes a byte). That misses one case: a write within the same tick of the file system's
+ * clock as the write before it, when the index read the file in between (same times, other bytes).
+ * So a whole body is also hashed as it is read, until one has proved the file: its bytes hashed to
+ * the indexed hash, fstat after the read still showed the indexed file, and its ctime was older than
+ * SETTLED_MS when the read began. Any later write then sets a ctime at least that much newer, in
+ * another tick, so fstat alone sees it, and the hash is not needed again for that file.
  * @module
  */
 import { createHash, type Hash } from 'node:crypto'
@@ -21,9 +28,21 @@ export interface SentBytesCheck {
   readonly identity: FileIdentity
   /** The content hash of the whole file, when the stream sends all of it: the bytes read must hash to it. */
   readonly hash: string | undefined
-  /** Called when the bytes read are not the promised ones (the file changed or shrank), before the stream fails. */
-  readonly onChanged?: () => void
+  /**
+   * Called when the handle shows the indexed file but its bytes do not hash to the indexed hash: the
+   * index read it within one clock tick of a write, and no stat will ever tell. (A file whose times
+   * or size changed is noticed by the next open.)
+   */
+  readonly onStale?: (() => void) | undefined
+  /** Called when a hashed body proved the file's bytes, and its times are settled (see the module). */
+  readonly onProved?: (() => void) | undefined
 }
+
+/**
+ * How old a file's ctime must be for fstat alone to see any later write: coarser than every file
+ * system clock (a few ms on Linux before 6.13, 1 s on ext3 and HFS+, 2 s on FAT).
+ */
+const SETTLED_MS = 3000
 
 /** Bytes `start` to `end` (inclusive) of the file open on `handle`, which the stream closes. */
 export class FileRangeStream extends Readable {
@@ -33,6 +52,8 @@ export class FileRangeStream extends Readable {
   readonly #start: number
   readonly #check: SentBytesCheck
   readonly #hash: Hash | undefined
+  /** When the stream was made, the file just opened: the reads begin after it. */
+  readonly #openedAt = Date.now()
   #position: number
   #reading = false
 
@@ -69,7 +90,7 @@ export class FileRangeStream extends Readable {
         return
       }
       if (bytesRead === 0) {
-        this.#changed(`the file ended ${remaining} bytes early: it shrank while being sent`)
+        this.destroy(new Error(`the file ended ${remaining} bytes early: it shrank while being sent`))
         return
       }
       this.#position += bytesRead
@@ -95,7 +116,7 @@ export class FileRangeStream extends Readable {
         this.#reading = false
         if (this.destroyed) return
         if (!unchanged) {
-          this.#changed('the file changed while being sent')
+          this.destroy(new Error('the file changed while being sent'))
           return
         }
         this.push(bytes)
@@ -108,19 +129,16 @@ export class FileRangeStream extends Readable {
     )
   }
 
-  /** Fails the stream: the bytes on disk are not the ones the index promised. */
-  #changed(message: string): void {
-    this.#check.onChanged?.()
-    this.destroy(new Error(message))
-  }
-
-  /**
-   * A whole file: its bytes hash to the indexed hash (this also holds when a write and the index's
-   * read fell within one tick of the file system's clock). A range: the handle still shows the
-   * indexed size, inode and times; a write changes ctime before it changes a byte.
-   */
+  /** The handle still shows the indexed file and, when hashed, the bytes read hash to the indexed hash. */
   async #unchanged(): Promise<boolean> {
-    if (this.#hash !== undefined) return this.#hash.digest('hex') === this.#check.hash
-    return isSameFile(this.#check.identity, await this.#handle.stat())
+    const { identity, hash } = this.#check
+    const hashed = this.#hash?.digest('hex')
+    if (!isSameFile(identity, await this.#handle.stat())) return false
+    if (hashed !== undefined && hashed !== hash) {
+      this.#check.onStale?.()
+      return false
+    }
+    if (hashed !== undefined && identity.ctimeMs < this.#openedAt - SETTLED_MS) this.#check.onProved?.()
+    return true
   }
 }

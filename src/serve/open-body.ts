@@ -33,6 +33,11 @@ export interface BodySource {
   readonly streamChunkBytes: number
   /** Reads in flight, so concurrent first requests for one file share one read. */
   readonly reading: Map<string, { readonly file: Asset | EncodedVariant; readonly read: Promise<OpenedBody> }>
+  /**
+   * Files whose bytes a whole streamed body proved (see SentBytesCheck.onProved): their later bodies
+   * are checked with fstat alone.
+   */
+  readonly proved: WeakSet<Asset | EncodedVariant>
 }
 
 /** Files up to this size are read whole even when the cache is full: one read beats a stream. */
@@ -43,7 +48,7 @@ export function createBodySource(
   cache: BodyCache,
   options: { memoryMaxFileSize: number; verifyHash: boolean; streamChunkBytes: number },
 ): BodySource {
-  return { cache, ...options, reading: new Map() }
+  return { cache, ...options, reading: new Map(), proved: new WeakSet() }
 }
 
 /** The bytes of `body` when they are already in memory (rewritten content, or a cached small file). */
@@ -58,13 +63,13 @@ export function bodyInMemory(body: FileBody, source: BodySource): Buffer | undef
 }
 
 /**
- * Opens what `body` names. Never throws: every failure is a typed outcome. `onChanged` is called when
- * a stream finds, as it sends, that the file no longer holds the indexed bytes.
+ * Opens what `body` names. Never throws: every failure is a typed outcome. `onStale` is called when a
+ * stream finds, as it sends, the indexed file (same identity) holding other bytes than indexed.
  */
 export async function openBody(
   body: FileBody,
   source: BodySource,
-  onChanged?: () => void,
+  onStale?: () => void,
 ): Promise<OpenedBody> {
   const inMemory = bodyInMemory(body, source)
   if (inMemory !== undefined) return { kind: 'bytes', bytes: inMemory }
@@ -82,12 +87,14 @@ export async function openBody(
   if (file.identity === undefined) return { kind: 'changed' }
   const opened = await openIndexed(file.absolutePath, file.identity)
   if (opened.kind !== 'file') return opened
-  // A whole file is checked against its hash as it is sent, a range against fstat of the handle.
-  const whole = body.start === 0 && body.end === file.size - 1
+  // A whole body is hashed as it is sent until one has proved the file's bytes; the others, and
+  // every range, are checked with fstat of the handle.
+  const hashed = body.start === 0 && body.end === file.size - 1 && !source.proved.has(file)
   const stream = new FileRangeStream(opened.handle, body.start, body.end, source.streamChunkBytes, {
     identity: file.identity,
-    hash: whole ? file.hash : undefined,
-    onChanged,
+    hash: hashed ? file.hash : undefined,
+    onStale,
+    onProved: hashed ? () => source.proved.add(file) : undefined,
   })
   return { kind: 'stream', stream, length: body.end - body.start + 1 }
 }

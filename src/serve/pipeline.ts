@@ -131,7 +131,8 @@ async function openPlanned(
   body: FileBody,
   method: string,
 ): Promise<PreparedResponse | 'changed'> {
-  // A stream that finds the file changed as it sends has the entry read again for the next request.
+  // A stream that finds other bytes than indexed in the very file indexed has it read again: no
+  // stat would notice, and every later response would be cut.
   const reread = () => void steps.index.refresh(body.asset.logicalPath).catch(() => undefined)
   const opened = await openBody(body, steps.bodies, reread)
   switch (opened.kind) {

@@ -226,10 +226,14 @@ export function describeTrust(name: string, mount: Mount): void {
         // Complete only with the very bytes its ETag names; else cut, never ended.
         if (whole.complete) expect(whole.body.equals(STREAMED)).toBe(true)
         if (how !== 'appended to') expect(whole.complete).toBe(false)
-        writeFileSync(file, STREAMED)
+        // Put the first content back in one step (the cut response had the file read again, and a
+        // re-read must not see a half-written file), and let the index take it.
+        writeFileSync(`${file}.new`, STREAMED)
+        renameSync(`${file}.new`, file)
         await nextSecond()
-        const asset = assets.get('streamed.bin')
-        await downloadAcrossWrite(mounted.url, '/static/streamed.bin', {}, () => undefined)
+        const again = await downloadAcrossWrite(mounted.url, '/static/streamed.bin', {}, () => undefined)
+        expect(again.complete).toBe(true)
+        expect(again.etag).toBe(etagOf(STREAMED))
         const range = await downloadAcrossWrite(
           mounted.url,
           '/static/streamed.bin',
@@ -237,7 +241,7 @@ export function describeTrust(name: string, mount: Mount): void {
           () => write(file),
         )
         expect(range.status).toBe(206)
-        expect(asset?.etag).toBe(etagOf(STREAMED))
+        expect(range.etag).toBe(etagOf(STREAMED))
         // A range cannot be hashed: the handle's fstat before the last chunk must show no change.
         expect(range.complete).toBe(false)
       })
