@@ -1,5 +1,5 @@
 // Generates the benchmark fixture (not committed): a 1 KiB text file, a 50 KiB script, a 1 MiB
-// binary and 10,000 small files in nested folders; a second root with 100,000 files; and trees that
+// binary, a 4 MiB binary (above memoryMaxFileSize, so streamed) and 10,000 small files in nested folders; a second root with 100,000 files; and trees that
 // look like real sites (bench/site-tree.mjs): 10,000 files (about 100 MB) for the index figures,
 // 5,000 for the rebuild figures, and a small one for the smoke run.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -43,6 +43,8 @@ function tree(root, files, extraFiles = true) {
     const large = Buffer.alloc(1024 * 1024)
     for (let i = 0; i < large.length; i++) large[i] = random() & 0xff
     writeFileSync(path.join(root, 'large.bin'), large)
+    // Above the default memoryMaxFileSize (2 MiB): vstatic streams it from an open descriptor.
+    writeFileSync(path.join(root, 'streamed.bin'), Buffer.concat([large, large, large, large]))
   }
   for (let i = 0; i < files; i++) {
     const dir = path.join(root, 'tree', `d${i % 100}`, `e${Math.floor(i / 100) % 10}`)
@@ -53,8 +55,8 @@ function tree(root, files, extraFiles = true) {
 
 /** Creates the fixture unless it exists (pass force to rebuild). */
 export function ensureFixture({ huge = true, sites = true, quick = false, force = false } = {}) {
-  if (force || !existsSync(path.join(SMALL_ROOT, 'large.bin'))) tree(SMALL_ROOT, 10_000)
-  if (huge && (force || !existsSync(path.join(HUGE_ROOT, 'small.txt')))) tree(HUGE_ROOT, 100_000)
+  if (force || !existsSync(path.join(SMALL_ROOT, 'streamed.bin'))) tree(SMALL_ROOT, 10_000)
+  if (huge && (force || !existsSync(path.join(HUGE_ROOT, 'streamed.bin')))) tree(HUGE_ROOT, 100_000)
   // The smoke run builds the small site only.
   if (sites) for (const site of SITES) if (!quick || site.root !== BUILD_ROOT) ensureSite(site, force)
 }

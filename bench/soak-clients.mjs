@@ -96,6 +96,41 @@ export function trickle(port, giveUpMs) {
   })
 }
 
+/**
+ * A client that pipelines requests it never reads: on one connection it writes `batch` GETs of `path`
+ * at once, then `batch` more every 200 ms, and reads nothing. When the server closes the connection
+ * (a write then fails), it opens another, until `deadline`. Resolves with the connections it opened,
+ * the requests it wrote, and how many connections the server closed.
+ */
+export function pipelineFlood(port, path, batch, deadline) {
+  const requests = `GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`.repeat(batch)
+  const tally = { connections: 0, requests: 0, closedByServer: 0 }
+  return new Promise((resolve) => {
+    const open = () => {
+      if (Date.now() >= deadline) return resolve(tally)
+      tally.connections++
+      const socket = net.connect(port, '127.0.0.1')
+      socket.pause()
+      const send = () => {
+        if (!socket.writable) return
+        socket.write(requests)
+        tally.requests += batch
+      }
+      const timer = setInterval(send, 200)
+      const stop = setTimeout(() => socket.destroy(), Math.max(0, deadline - Date.now()))
+      socket.on('connect', send)
+      socket.on('error', () => undefined)
+      socket.on('close', () => {
+        clearInterval(timer)
+        clearTimeout(stop)
+        if (Date.now() < deadline) tally.closedByServer++
+        open()
+      })
+    }
+    open()
+  })
+}
+
 /** The process `pid` and all its descendants, from /proc. */
 function processTree(pid) {
   const parents = new Map()

@@ -1,7 +1,8 @@
 // A bounded soak on loopback: `npm run soak` (about a minute) or runSoak({ seconds }) from a test.
 // Mixed traffic (200s, 304s, ranges, 404s, aborted downloads) at hundreds of concurrent connections
 // against `vstatic serve --workers 2`. In the middle come slow clients (downloads read slowly, and
-// connections that trickle their headers) and a reload (SIGHUP) while they run. It counts every
+// connections that trickle their headers), connections that pipeline thousands of requests for a
+// streamed file and never read, and a reload (SIGHUP) while they run. It counts every
 // request that did not get what it should (a keep-alive request the server closed just as the client
 // reused the connection is retried once, as browsers do, and counted apart), and compares the
 // resident memory and open descriptors of the server's processes between the first and the last
@@ -13,7 +14,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { get, sampleTree, slowDownload, trickle } from './soak-clients.mjs'
+import { get, pipelineFlood, sampleTree, slowDownload, trickle } from './soak-clients.mjs'
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)))
 
@@ -22,6 +23,9 @@ const LARGE = 4 * 1024 * 1024
 /** Slow clients at once: downloads read slowly, and connections that trickle their headers. */
 const SLOW_DOWNLOADS = 8
 const TRICKLERS = 50
+/** Connections at once that pipeline requests for the streamed file and read nothing, and their batch. */
+export const PIPELINERS = 10
+const PIPELINE_BATCH = 1000
 /** The server's --headers-timeout, in seconds: its default, given explicitly to time the tricklers. */
 const HEADERS_TIMEOUT = 10
 
@@ -150,6 +154,17 @@ async function runTricklers(base, start, tally) {
   await Promise.all(tricklers)
 }
 
+/** From `start` to `end`, PIPELINERS connections flood pipelined requests for large.bin and read nothing. */
+async function runPipeliners(base, start, end) {
+  await sleep(start - Date.now())
+  const port = Number(new URL(base).port)
+  const floods = await Promise.all(
+    Array.from({ length: PIPELINERS }, () => pipelineFlood(port, '/static/large.bin', PIPELINE_BATCH, end)),
+  )
+  const sum = (key) => floods.reduce((total, flood) => total + flood[key], 0)
+  return { connections: sum('connections'), requests: sum('requests'), closedByServer: sum('closedByServer') }
+}
+
 /** Sends SIGHUP at `at` and resolves with the seconds the reload took, or -1 if it did not finish. */
 async function reloadAt(server, waitFor, at) {
   await sleep(at - Date.now())
@@ -199,13 +214,27 @@ function compareWindows(samples, window, steady) {
   const first = (key) => median(start + window * 1000, start + 2 * window * 1000, key)
   const last = (key) => median(end - window * 1000 + 1, end + 1, key)
   return {
-    rssMiB: { first: Number(first('rssMiB').toFixed(1)), last: Number(last('rssMiB').toFixed(1)) },
+    rssMiB: {
+      first: Number(first('rssMiB').toFixed(1)),
+      last: Number(last('rssMiB').toFixed(1)),
+      peak: Number(Math.max(0, ...samples.map((sample) => sample.rssMiB)).toFixed(1)),
+    },
     fds: {
       first: Math.round(first('fds')),
       last: Math.round(last('fds')),
       peak: Math.max(0, ...samples.map((sample) => sample.fds)),
     },
   }
+}
+
+/**
+ * The most descriptors the soak's clients can make the server hold: a socket and a file for each
+ * connection (one more while an aborted download closes), in two generations of workers during the
+ * reload, plus the slow downloads, the trickling connections and the pipelining ones (a socket and at
+ * most one open file each, however many requests they queue). A descriptor kept per request breaks it.
+ */
+export function fdCeiling(result) {
+  return 2 * result.idleFds.before + 3 * result.connections + 2 * SLOW_DOWNLOADS + TRICKLERS + 2 * PIPELINERS
 }
 
 /** Stops the server (SIGTERM; SIGKILL if it has not exited 10 s later). */
@@ -234,11 +263,12 @@ export async function runSoak({ seconds = 60, connections = 300, window = 10 } =
     const start = Date.now()
     const sampling = startSampling(server.pid)
     const reloadTime = start + 0.5 * seconds * 1000
-    const [retried, reloadSeconds] = await Promise.all([
+    const [retried, reloadSeconds, , , pipelining] = await Promise.all([
       runLoad(base, kinds, connections, start + seconds * 1000, tally),
       reloadAt(server, waitFor, reloadTime),
       runSlowDownloads(base, start + 0.35 * seconds * 1000, 0.4 * seconds, tally),
       runTricklers(base, reloadTime - (HEADERS_TIMEOUT * 1000) / 2, tally),
+      runPipeliners(base, start + 0.2 * seconds * 1000, start + 0.8 * seconds * 1000),
     ])
     const serverAlive = server.exitCode === null
     const idleAfter = await settle(server.pid, idleBefore.fds)
@@ -259,6 +289,8 @@ export async function runSoak({ seconds = 60, connections = 300, window = 10 } =
       reloadSeconds,
       ...compareWindows(sampling.samples, window, idleBefore.processes),
       idleFds: { before: idleBefore.fds, after: idleAfter.fds },
+      idleRssMiB: Number(idleBefore.rssMiB.toFixed(1)),
+      pipelining,
       processes: idleAfter.processes,
       serverAlive,
     }
@@ -278,12 +310,20 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     result.rssMiB.last <= result.rssMiB.first * 1.25 + 32 &&
     result.fds.last <= result.fds.first + result.connections / 4 &&
     result.idleFds.after <= result.idleFds.before + 2
+  // Pipelined floods hold at most a socket and a file per connection, and no memory per request.
+  const bounded = result.fds.peak <= fdCeiling(result) && result.rssMiB.peak <= 3 * result.idleRssMiB + 512
   const { counts } = result
   console.log(
     `\n${result.requests} requests (${result.requestsPerSecond}/s) at ${result.connections} connections for ${result.seconds}s, with ${counts['slow download']} slow downloads and ${counts['slow headers 408']} trickling connections; reload (SIGHUP) in ${result.reloadSeconds}s; failed requests: ${result.unexpected} (${result.retriedOnReusedConnection} retried on a reused connection)`,
   )
+  const { pipelining } = result
+  console.log(
+    `pipelining clients: ${pipelining.requests} requests on ${pipelining.connections} unread connections, ${pipelining.closedByServer} closed by the server; peak ${result.fds.peak} descriptors and ${result.rssMiB.peak} MiB resident (idle: ${result.idleFds.before}, ${result.idleRssMiB} MiB)`,
+  )
   console.log(
     `resident memory ${result.rssMiB.first} → ${result.rssMiB.last} MiB (window medians, ${result.processes} processes), open descriptors ${result.fds.first} → ${result.fds.last} under load and ${result.idleFds.before} → ${result.idleFds.after} at idle: ${flat ? 'flat' : 'GROWING'}`,
   )
-  if (result.unexpected > 0 || result.reloadSeconds < 0 || !flat || !result.serverAlive) process.exitCode = 1
+  if (!bounded) console.log(`descriptors or memory beyond their bounds (${fdCeiling(result)} descriptors)`)
+  if (result.unexpected > 0 || result.reloadSeconds < 0 || !flat || !bounded || !result.serverAlive)
+    process.exitCode = 1
 }

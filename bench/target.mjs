@@ -76,6 +76,7 @@ const targets = {
       ['small.txt', 'text/plain; charset=utf-8'],
       ['app.js', 'text/javascript; charset=utf-8'],
       ['large.bin', 'application/octet-stream'],
+      ['streamed.bin', 'application/octet-stream'],
     ]) {
       const body = readFileSync(path.join(root, name))
       const etag = `"bare-${name}"`

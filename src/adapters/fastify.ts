@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
 import type { StaticAssets } from '../index.js'
+import { awaitTurn } from '../serve/turn.js'
 import type { ServeStaticOptions } from './options.js'
 import { preloadHelper, type SharedHelpers, templateHelpers } from './template-helpers.js'
 
@@ -52,6 +53,9 @@ async function plugin(fastify: FastifyInstance, options: FastifyStaticOptions): 
   if (options.closeAssets !== false) fastify.addHook('onClose', async () => assets.close())
 
   async function handler(request: FastifyRequest, reply: FastifyReply) {
+    // On a pipelined connection, open nothing before this response's turn; none comes if it closed.
+    const turn = awaitTurn(request.raw, reply.raw)
+    if (turn !== true && !(await turn)) return reply.hijack()
     const prepared = await assets.prepare({
       method: request.method,
       url: request.raw.url ?? request.url,

@@ -6,7 +6,8 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import type { HintableResponse, StaticAssets } from '../index.js'
 import { isNavigation } from '../markup/early-hints.js'
-import { toWebRequestInfo, toWebResponse } from '../serve/web.js'
+import { awaitBindingsTurn } from '../serve/turn.js'
+import { abandonedResponse, toWebRequestInfo, toWebResponse } from '../serve/web.js'
 import type { ServeStaticOptions } from './options.js'
 import { preloadHelper, type TemplateHelpers, templateHelpers } from './template-helpers.js'
 
@@ -35,6 +36,9 @@ export function serveStatic(
       'staticPreload',
       preloadHelper(assets, (value) => c.header('Link', value, { append: true })),
     )
+    // Under @hono/node-server, on a pipelined connection: open nothing before this response's turn.
+    const turn = awaitBindingsTurn(c.env)
+    if (turn !== true && !(await turn)) return abandonedResponse()
     const prepared = await assets.prepare(toWebRequestInfo(c.req.raw))
     if (prepared !== undefined) return toWebResponse(prepared)
     if (hints === undefined) return next()

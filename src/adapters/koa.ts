@@ -5,6 +5,7 @@
  */
 import type { Middleware } from 'koa'
 import type { StaticAssets } from '../index.js'
+import { awaitTurn } from '../serve/turn.js'
 import type { ServeStaticOptions } from './options.js'
 import { preloadHelper, type TemplateHelpers, templateHelpers } from './template-helpers.js'
 
@@ -30,6 +31,12 @@ export function serveStatic(assets: StaticAssets, options: ServeStaticOptions = 
       if (!ctx.headerSent) ctx.append('Link', value)
     })
     Object.assign(ctx.state, helpers, { staticPreload })
+    // On a pipelined connection, open nothing before this response's turn; none comes if it closed.
+    const turn = awaitTurn(ctx.req, ctx.res)
+    if (turn !== true && !(await turn)) {
+      ctx.respond = false
+      return
+    }
     const prepared = await assets.prepare({
       method: ctx.method,
       url: ctx.originalUrl,

@@ -34,6 +34,11 @@ export interface BodySource {
   readonly streamChunkBytes: number
   /** Reads in flight, so concurrent first requests for one file share one read. */
   readonly reading: Map<string, { readonly file: Asset | EncodedVariant; readonly read: Promise<OpenedBody> }>
+  /**
+   * Files whose bytes a whole streamed body proved (see SentBytesCheck.onProved): their later bodies
+   * are checked with fstat alone.
+   */
+  readonly proved: WeakSet<Asset | EncodedVariant>
 }
 
 /** Files up to this size are read whole even when the cache is full: one read beats a stream. */
@@ -44,7 +49,7 @@ export function createBodySource(
   cache: BodyCache,
   options: { memoryMaxFileSize: number; verifyHash: boolean; streamChunkBytes: number },
 ): BodySource {
-  return { cache, ...options, reading: new Map() }
+  return { cache, ...options, reading: new Map(), proved: new WeakSet() }
 }
 
 /** The bytes of `body` when they are already in memory (rewritten content, or a cached small file). */
@@ -58,8 +63,15 @@ export function bodyInMemory(body: FileBody, source: BodySource): Buffer | undef
   return body.start === 0 && body.end === bytes.length - 1 ? bytes : bytes.subarray(body.start, body.end + 1)
 }
 
-/** Opens what `body` names. Never throws: every failure is a typed outcome. */
-export async function openBody(body: FileBody, source: BodySource): Promise<OpenedBody> {
+/**
+ * Opens what `body` names. Never throws: every failure is a typed outcome. `onStale` is called when a
+ * stream finds, as it sends, the indexed file (same identity) holding other bytes than indexed.
+ */
+export async function openBody(
+  body: FileBody,
+  source: BodySource,
+  onStale?: () => void,
+): Promise<OpenedBody> {
   const inMemory = bodyInMemory(body, source)
   if (inMemory !== undefined) return { kind: 'bytes', bytes: inMemory }
   const { asset, variant } = body
@@ -76,7 +88,15 @@ export async function openBody(body: FileBody, source: BodySource): Promise<Open
   if (file.identity === undefined) return { kind: 'changed' }
   const opened = await openIndexed(file.absolutePath, file.identity)
   if (opened.kind !== 'file') return opened
-  const stream = new FileRangeStream(opened.handle, body.start, body.end, source.streamChunkBytes)
+  // A whole body is hashed as it is sent until one has proved the file's bytes; the others, and
+  // every range, are checked with fstat of the handle.
+  const hashed = body.start === 0 && body.end === file.size - 1 && !source.proved.has(file)
+  const stream = new FileRangeStream(opened.handle, body.start, body.end, source.streamChunkBytes, {
+    identity: file.identity,
+    hash: hashed ? file.hash : undefined,
+    onStale,
+    onProved: hashed ? () => source.proved.add(file) : undefined,
+  })
   return { kind: 'stream', stream, length: body.end - body.start + 1 }
 }
 

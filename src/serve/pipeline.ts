@@ -20,7 +20,8 @@ import { type ResolveContext, resolveRequest, type Target } from '../http/resolv
 import type { RequestInfo } from '../types.js'
 import { type PreparedResponse, toPrepared, toRequestInfo, writeNodeResponse } from './node-io.js'
 import { type BodySource, bodyInMemory, openBody } from './open-body.js'
-import { toWebRequestInfo, toWebResponse } from './web.js'
+import { awaitBindingsTurn, awaitTurn } from './turn.js'
+import { abandonedResponse, toWebRequestInfo, toWebResponse } from './web.js'
 
 /** Connect-style continuation: called for requests the handler does not answer, or with an I/O error. */
 export type NextFunction = (error?: unknown) => void
@@ -44,7 +45,8 @@ export interface Pipeline {
   /** Resolves, checks the file, plans and opens the body; undefined when the request is not ours. */
   prepare(request: RequestInfo): Promise<PreparedResponse | undefined>
   handle(req: IncomingMessage, res: ServerResponse, next?: NextFunction): void
-  fetch(request: Request): Promise<Response>
+  /** `bindings`: what @hono/node-server passes a fetch handler (the Node request and response), if any. */
+  fetch(request: Request, bindings?: unknown): Promise<Response>
 }
 
 /** How many times a request re-reads a file that keeps changing before it gets a 503. */
@@ -59,7 +61,7 @@ export function createPipeline(context: PipelineContext): Pipeline {
     respond: (request) => respond(steps, request),
     prepare: (request) => prepare(steps, request),
     handle: (req, res, next) => handle(steps, req, res, next),
-    fetch: (request) => fetchResponse(steps, request),
+    fetch: (request, bindings) => fetchResponse(steps, request, bindings),
   }
 }
 
@@ -130,7 +132,10 @@ async function openPlanned(
   body: FileBody,
   method: string,
 ): Promise<PreparedResponse | 'changed'> {
-  const opened = await openBody(body, steps.bodies)
+  // A stream that finds other bytes than indexed in the very file indexed has it read again: no
+  // stat would notice, and every later response would be cut.
+  const reread = () => void steps.index.refresh(body.asset.logicalPath).catch(() => undefined)
+  const opened = await openBody(body, steps.bodies, reread)
   switch (opened.kind) {
     case 'bytes':
       return { status: plan.status, headers: plan.headers, body: opened.bytes, length: opened.bytes.length }
@@ -174,6 +179,14 @@ function handle(steps: Steps, req: IncomingMessage, res: ServerResponse, next?: 
     writePlan(res, plan, steps.bodies)
     return
   }
+  // Nothing is opened for a response queued behind others on a pipelined connection until its turn.
+  const turn = awaitTurn(req, res)
+  if (turn === true) respondLater(steps, request, res, next)
+  else turn.then((owned) => owned && respondLater(steps, request, res, next))
+}
+
+/** Checks, plans and opens the body through prepare(), then writes the response. */
+function respondLater(steps: Steps, request: RequestInfo, res: ServerResponse, next?: NextFunction): void {
   prepare(steps, request).then(
     (prepared) => {
       if (prepared !== undefined) writeNodeResponse(res, prepared)
@@ -187,8 +200,14 @@ function handle(steps: Steps, req: IncomingMessage, res: ServerResponse, next?: 
   )
 }
 
-/** Web-standard runtimes: every request goes through prepare(). */
-async function fetchResponse(steps: Steps, request: Request): Promise<Response> {
+/**
+ * Web-standard runtimes: every request goes through prepare(). Under @hono/node-server (`serve({
+ * fetch: assets.fetch })`) the second argument carries the Node request and response: a response
+ * queued on a pipelined connection opens nothing before its turn.
+ */
+async function fetchResponse(steps: Steps, request: Request, bindings?: unknown): Promise<Response> {
+  const turn = awaitBindingsTurn(bindings)
+  if (turn !== true && !(await turn)) return abandonedResponse()
   const info = toWebRequestInfo(request)
   const prepared = await prepare(steps, info)
   return toWebResponse(prepared ?? toPrepared(steps.planNotFound(info.method)))

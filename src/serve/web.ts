@@ -17,6 +17,11 @@ export function toWebRequestInfo(request: Request): RequestInfo {
   }
 }
 
+/** For a connection that closed before the response's turn: @hono/node-server writes nothing for it. */
+export function abandonedResponse(): Response {
+  return new Response(null, { headers: { 'x-hono-already-sent': 'true' } })
+}
+
 /** A Response with the prepared status, headers and body (file bodies as web streams). */
 export function toWebResponse(prepared: PreparedResponse): Response {
   const { body } = prepared

@@ -9,7 +9,7 @@ import { PUBLIC_ROOT, VITE_ROOT } from '../helpers/fixtures.js'
 import { request } from '../helpers/http.js'
 
 async function listenFetch(
-  fetch: (request: Request) => Response | Promise<Response>,
+  fetch: (request: Request, env: unknown) => Response | Promise<Response>,
 ): Promise<{ url: string }> {
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const started = serve({ fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(started))
@@ -36,11 +36,14 @@ describeAdapter('hono (@hono/node-server)', async (assets, options) => {
 // fetch() passes nothing on to an app, so there is no page to hint: the hint rows do not apply.
 describeAdapter(
   'assets.fetch (web-standard Request → Response)',
-  async (assets) =>
-    listenFetch(async (req) => {
-      const response = await assets.fetch(req)
+  async (assets) => {
+    // As `serve({ fetch: assets.fetch })` calls it: with @hono/node-server's bindings as the second argument.
+    const fetch: (request: Request, env: unknown) => Promise<Response> = assets.fetch
+    return listenFetch(async (req, env) => {
+      const response = await fetch(req, env)
       return response.status === 404 ? new Response('app 404', { status: 404 }) : response
-    }),
+    })
+  },
   { hints: 'none' },
 )
 

@@ -10,6 +10,7 @@ import {
   truncateSync,
   writeFileSync,
 } from 'node:fs'
+import http from 'node:http'
 import path from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -282,6 +283,152 @@ describe('a writer during re-reads (scanned)', () => {
         checkPromises(response, new URL(versioned, url).searchParams.get('v') ?? undefined)
       }),
       { numRuns: 10 },
+    )
+  })
+})
+
+// --- writers during responses ---
+
+/** Streamed in every mode (over memoryMaxFileSize), and far more than loopback buffers hold. */
+const STREAMED_BYTES = 6 * 1024 * 1024
+
+type Writer = 'in-place' | 'truncate-write' | 'append'
+
+interface DuringStep {
+  readonly writer: Writer
+  /** Body bytes received (KiB) before the writer runs. */
+  readonly afterKiB: number
+  readonly target: 'versioned' | 'plain' | 'range'
+  readonly tick: boolean
+}
+
+const duringStep: fc.Arbitrary<DuringStep> = fc.record({
+  writer: fc.constantFrom<Writer>('in-place', 'truncate-write', 'append'),
+  afterKiB: fc.integer({ min: 0, max: 512 }),
+  target: fc.constantFrom('versioned' as const, 'plain' as const, 'range' as const),
+  tick: fc.boolean(),
+})
+
+/** Every content the file has held, by the ETag of its bytes, so any response can be checked. */
+class Versions {
+  readonly #byEtag = new Map<string, Buffer>()
+  #fill = 0
+
+  /** New content of `size` bytes, unlike every earlier one, recorded. */
+  next(size: number): Buffer {
+    this.#fill = (this.#fill + 1) % 256
+    return this.record(Buffer.alloc(size, this.#fill))
+  }
+
+  record(bytes: Buffer): Buffer {
+    this.#byEtag.set(`"${sha256(bytes).slice(0, 32)}"`, bytes)
+    return bytes
+  }
+
+  get(etag: string | undefined): Buffer | undefined {
+    return etag === undefined ? undefined : this.#byEtag.get(etag)
+  }
+}
+
+/** Applies `writer` to `file`, whose content is `current`; returns the new content. */
+function write(file: string, writer: Writer, current: Buffer, versions: Versions): Buffer {
+  if (writer === 'append') {
+    const tail = versions.next(1024)
+    appendFileSync(file, tail)
+    return versions.record(Buffer.concat([current, tail]))
+  }
+  const next = versions.next(current.length)
+  if (writer === 'truncate-write') truncateSync(file, 0)
+  writeFileSync(file, next, { flag: 'r+' })
+  return next
+}
+
+/** How a streamed download ended: `complete` when every announced byte arrived and it ended normally. */
+interface Streamed {
+  readonly status: number
+  readonly headers: Record<string, string | string[] | undefined>
+  readonly complete: boolean
+  readonly body: Buffer
+}
+
+/** GETs `target`; once `afterBytes` of the body arrived (or at its end), calls `during` once. */
+function streamAcross(
+  url: string,
+  target: string,
+  headers: Record<string, string>,
+  afterBytes: number,
+  during: () => void,
+): Promise<Streamed> {
+  return new Promise((resolve, reject) => {
+    let responded = false
+    const req = http.get(new URL(target, url), { agent: false, headers }, (res) => {
+      responded = true
+      const chunks: Buffer[] = []
+      let received = 0
+      let done = false
+      res.on('data', (chunk: Buffer) => {
+        chunks.push(chunk)
+        received += chunk.length
+        if (!done && received >= afterBytes) {
+          done = true
+          during()
+        }
+      })
+      const end = () => {
+        if (!done) during()
+        done = true
+        const body = Buffer.concat(chunks)
+        const complete = res.complete && body.length === Number(res.headers['content-length'])
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, complete, body })
+      }
+      res.once('end', end)
+      res.once('aborted', end)
+      res.once('error', end)
+    })
+    req.on('error', (error) => (responded ? undefined : reject(error)))
+  })
+}
+
+/** The promise: a complete response carries exactly bytes of the content its ETag names. */
+function checkComplete(response: Streamed, versions: Versions, token: string | undefined): void {
+  expect([200, 206, 503]).toContain(response.status)
+  if (!response.complete || response.status === 503) return
+  const etag = response.headers.etag as string | undefined
+  if (response.status === 200) {
+    const hash = sha256(response.body)
+    expect(etag).toBe(`"${hash.slice(0, 32)}"`)
+    if (response.headers['cache-control'] === IMMUTABLE) expect(hash.slice(0, 16)).toBe(token)
+    return
+  }
+  // A range is checked against the content its ETag names: one the writers put on disk.
+  const content = versions.get(etag)
+  expect(content, `a complete 206 under ${etag}, a content never on disk`).toBeDefined()
+  if (content === undefined) return
+  const [, start, end] = /^bytes (\d+)-(\d+)\//.exec(String(response.headers['content-range'])) ?? []
+  expect(response.body.equals(content.subarray(Number(start), Number(end) + 1))).toBe(true)
+}
+
+describe.each<Mode>(['scanned', 'manifest', 'dev'])('writers during streamed responses (%s)', (mode) => {
+  it('never let a complete response differ from its ETag', { timeout: 120_000 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(duringStep, { minLength: 1, maxLength: 4 }), async (steps) => {
+        const versions = new Versions()
+        let content = versions.next(STREAMED_BYTES)
+        const root = useTempRoot({ 'big.bin': content })
+        const file = path.join(root, 'big.bin')
+        const { assets, url } = await start(mode, root)
+        for (const current of steps) {
+          if (current.tick) await nextSecond()
+          const versioned = current.target === 'versioned' ? assets.url('big.bin') : '/static/big.bin'
+          const headers: Record<string, string> =
+            current.target === 'range' ? { range: `bytes=100-${content.length - 100}` } : {}
+          const response = await streamAcross(url, versioned, headers, current.afterKiB * 1024, () => {
+            content = write(file, current.writer, content, versions)
+          })
+          checkComplete(response, versions, new URL(versioned, url).searchParams.get('v') ?? undefined)
+        }
+      }),
+      { numRuns: 6 },
     )
   })
 })

@@ -5,6 +5,7 @@ import { createStatic, type HintList, type StaticAssets, type StaticOptions } fr
 import { makeDeltaSite } from './delta-site.js'
 import { OUTSIDE_TEXT, PUBLIC_ROOT } from './fixtures.js'
 import { request as httpRequest, type RawResponse, withoutVolatile } from './http.js'
+import { describePipelining } from './pipelining-contract.js'
 import { describeTrust } from './trust-contract.js'
 
 /** Sends one request to a mounted app. */
@@ -48,6 +49,7 @@ export function describeAdapter(
 ): void {
   describeTrust(name, mount)
   describeHints(name, mount, traits)
+  describePipelining(name, mount)
   describe(`${name}: the shared behaviour table`, () => {
     async function setup() {
       const assets = await createStatic({ root: PUBLIC_ROOT })
