@@ -192,7 +192,7 @@ function cachePolicies(manifest: Manifest, files: readonly ReportFile[]): Report
     )
   const bundled = files.filter((file) => file.fingerprinted)
   const aliases = Object.entries(DEFAULT_ALIASES).filter(([, path]) => manifest.assets[path] !== undefined)
-  const kept = manifest.history.reduce((count, build) => count + Object.keys(build.files).length, 0)
+  const kept = keptVersions(manifest)
   const rows: ReportCachePolicy[] = [
     row(
       'versioned URLs (current token)',
@@ -210,9 +210,28 @@ function cachePolicies(manifest: Manifest, files: readonly ReportFile[]): Report
     ),
     row('a stale or unknown token', undefined, versioned.length, policies.stale.cacheControl),
     row('root aliases', aliases[0]?.[0], aliases.length, policies.plain.cacheControl),
+    // As for the prefix: an alias asked for with its file's current token is immutable.
+    row(
+      'root aliases with the current ?v=',
+      aliases[0] === undefined ? undefined : `${aliases[0][0]}?v=${manifest.assets[aliases[0][1]]?.token}`,
+      aliases.length,
+      policies.immutable.cacheControl,
+    ),
     row(`404 under ${manifest.options.prefix}`, undefined, 1, notFoundCacheControl(0)),
   ]
   return rows.filter((policy) => policy.count > 0)
+}
+
+/** The versions earlier builds kept that differ from the current one of their file. */
+function keptVersions(manifest: Manifest): number {
+  const versions = new Set<string>()
+  for (const build of manifest.history) {
+    for (const file of Object.values(build.files)) {
+      if (manifest.assets[file.logicalPath]?.token !== file.token)
+        versions.add(`${file.logicalPath}\0${file.token}`)
+    }
+  }
+  return versions.size
 }
 
 function row(

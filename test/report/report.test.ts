@@ -2,6 +2,7 @@ import { readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { createStatic } from '../../src/index.js'
 import { type Manifest, readManifest } from '../../src/manifest/format.js'
 import type { BuildReportData } from '../../src/report/data.js'
 import { HAS_BROWSER, launchBrowser } from '../helpers/browser.js'
@@ -37,7 +38,7 @@ async function buildTwice(
 
 describe('vstatic build --json', () => {
   it('carries the report: sizes, cache policies, graph, warnings and changes', async () => {
-    const { manifest, stdout } = await buildTwice(() => ['--json'])
+    const { manifest, stdout, work } = await buildTwice(() => ['--json'])
     const { report } = JSON.parse(stdout) as { report: BuildReportData }
     const entries = Object.entries(manifest.assets)
     expect(report.files.map((file) => [file.path, file.size, file.br, file.gzip])).toEqual(
@@ -76,8 +77,27 @@ describe('vstatic build --json', () => {
       ['plain URLs (no token)', 'no-cache'],
       ['a stale or unknown token', 'no-cache'],
       ['root aliases', 'no-cache'],
+      ['root aliases with the current ?v=', 'public, max-age=31536000, immutable'],
       ['404 under /static/', 'no-cache'],
     ])
+    // Kept versions: only those that differ from the current version of their file.
+    const keptFiles = Object.values(manifest.history[0]?.files ?? {})
+    const differing = keptFiles.filter((file) => manifest.assets[file.logicalPath]?.token !== file.token)
+    expect(differing.length).toBeGreaterThan(0)
+    expect(differing.length).toBeLessThan(keptFiles.length)
+    const policy = (urls: string) => report.cache.find((row) => row.urls === urls)
+    expect(policy('versions kept from earlier builds')?.count).toBe(differing.length)
+    // The alias rows say what vstatic's handler sends for those URLs.
+    const assets = await createStatic({
+      root: path.join(work, 'dist'),
+      manifest: path.join(work, 'static-manifest.json'),
+    })
+    for (const urls of ['root aliases', 'root aliases with the current ?v=']) {
+      const row = policy(urls)
+      const response = assets.respond({ method: 'GET', url: row?.example ?? '', header: () => undefined })
+      expect(response?.status, urls).toBe(200)
+      expect(response?.headers['cache-control'], urls).toBe(row?.cacheControl)
+    }
   })
 })
 
