@@ -330,11 +330,28 @@ export interface WarningContext {
 }
 
 /**
- * `unresolved-reference`: a stylesheet names a file that is not in the root (left as is).
- * `reference-cycle`: files that reference each other, which share one version.
- * `case-collision`: paths that differ only in case (`vstatic build`).
+ * What a warning is about, so that an `onWarning` can filter them:
+ * - `unresolved-reference`: a stylesheet names a file that is not in the root (left as is).
+ * - `reference-cycle`: files that reference each other, which share one version.
+ * - `case-collision`: paths that differ only in case (`vstatic build`).
+ * - `shadowed`: files a later root also has, whose copies there are not served (one warning for all
+ *   the files of a pair of roots, at startup or build).
+ * - `changed-on-disk`: a file of a scanned index changed after it was indexed.
+ * - `manifest-mismatch`: a file does not hold what the manifest records (edited after the build?).
+ * - `stale-variant`: a `.br`/`.gz`/`.zst` sibling that does not decompress to its file.
+ * - `missing-asset`: `url()` of a path not in the index, under `onMissing: 'warn'`.
+ * - `deltas-unsupported`: `--deltas` on a Node that cannot compress with a dictionary.
  */
-export type WarningKind = 'unresolved-reference' | 'reference-cycle' | 'case-collision'
+export type WarningKind =
+  | 'unresolved-reference'
+  | 'reference-cycle'
+  | 'case-collision'
+  | 'shadowed'
+  | 'changed-on-disk'
+  | 'manifest-mismatch'
+  | 'stale-variant'
+  | 'missing-asset'
+  | 'deltas-unsupported'
 
 /** Receives the warnings of an index or a build. */
 export type OnWarning = (message: string, context?: WarningContext) => void

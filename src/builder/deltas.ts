@@ -62,6 +62,7 @@ export function addDeltas(
   if (!support.dcz && !support.dcb) {
     context.report.warn(
       `--deltas: this Node (${process.version}) cannot compress with a dictionary; deltas need ${DELTA_NODE_VERSIONS}. The rest is built without them`,
+      { kind: 'deltas-unsupported', paths: [] },
     )
     return { assets: result, counts }
   }

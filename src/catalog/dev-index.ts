@@ -95,7 +95,7 @@ class LiveDisk {
       ...toGraphOptions(options),
       onWarning: (message, context) => this.warnOnce(message, context),
     }
-    this.locator = wrapLocator(createLocator(options, (message) => this.warnOnce(message)))
+    this.locator = wrapLocator(createLocator(options, (message, context) => this.warnOnce(message, context)))
   }
 
   /** The file a logical path names now, from the first root that has it, or undefined. */
@@ -111,7 +111,7 @@ class LiveDisk {
   scan(): RootedFile[] {
     const { originals, variants } = scanRoots({
       ...this.options,
-      onWarning: (message) => this.warnOnce(message),
+      onWarning: (message, context) => this.warnOnce(message, context),
     })
     const siblings = [...variants.values()].flatMap((list) => list.map((variant) => variant.file))
     return [...originals, ...siblings].sort(byLogicalPath)

@@ -13,6 +13,7 @@ import type { ResolvedRoot } from '../options/paths.js'
 import { isAllowedRealPath } from '../root/open-file.js'
 import { shadowedMessage } from '../root/roots.js'
 import { isAllowedPath, isIgnoredFile, logicalPathOf } from '../root/scan.js'
+import type { OnWarning } from '../types.js'
 
 /** A file dev mode may serve. */
 export interface LocatedFile {
@@ -56,7 +57,7 @@ export function isStillAbsent(probes: readonly DirectoryProbe[]): boolean {
 }
 
 /** A locator over the roots of `options`; `warn` hears once of each file a later root shadows. */
-export function createLocator(options: ResolvedOptions, warn: (message: string) => void): Locator {
+export function createLocator(options: ResolvedOptions, warn: OnWarning): Locator {
   const notIgnored = new Set<string>()
   const shadowChecked = new Set<string>()
 
@@ -82,7 +83,10 @@ export function createLocator(options: ResolvedOptions, warn: (message: string) 
     const served = options.roots[position] as ResolvedRoot
     for (const later of options.roots.slice(position + 1)) {
       if (lookIn(later, logicalPath)?.stats.isFile())
-        warn(shadowedMessage(logicalPath, served.root, later.root))
+        warn(shadowedMessage([logicalPath], served.root, later.root), {
+          kind: 'shadowed',
+          paths: [logicalPath],
+        })
     }
   }
 

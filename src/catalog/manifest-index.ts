@@ -129,6 +129,7 @@ function createEntryTracker(loaded: LoadedManifest) {
     onReplaced(_previous, next) {
       options.onWarning(
         `${next.logicalPath} does not match ${options.manifest} (edited after the build?); it is served without immutable caching until you rebuild with "vstatic build"`,
+        { kind: 'manifest-mismatch', paths: [next.logicalPath] },
       )
     },
   })
@@ -185,6 +186,7 @@ function rewriteEntry(
   if (!matches) {
     options.onWarning(
       `${logicalPath} does not match ${options.manifest} (edited after the build?); it is served without immutable caching until you rebuild with "vstatic build"`,
+      { kind: 'manifest-mismatch', paths: [logicalPath] },
     )
   }
   return createAsset({

@@ -39,6 +39,7 @@ export function createScannedIndex(options: ResolvedOptions): AssetIndex {
     onReplaced(previous, next) {
       options.onWarning(
         `${next.logicalPath} changed on disk after it was indexed; serving its new bytes (token ${next.token})`,
+        { kind: 'changed-on-disk', paths: [next.logicalPath] },
       )
       // Files that reference it name its old token: rewrite them with the new one.
       if (previous.token !== next.token) rereadReferrers(next.logicalPath)

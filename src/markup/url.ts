@@ -65,6 +65,7 @@ export function createUrl(options: ResolvedOptions, index: AssetIndex): UrlFunct
       const suggestions = formatSuggestions(error().suggestions)
       options.onWarning(
         `static asset ${JSON.stringify(path)} is not in ${where}; using an unversioned URL${suggestions}`,
+        { kind: 'missing-asset', paths: [logicalPath] },
       )
     }
     return formatAssetPath(options.prefix, logicalPath, undefined, options.versioning)

@@ -6,6 +6,7 @@
 import path from 'node:path'
 import { byLogicalPath } from '../logical-path.js'
 import type { ResolvedRoot, ResolvedRoots } from '../options/paths.js'
+import type { OnWarning } from '../types.js'
 import { isInside, type ScannedFile, scanRoot, splitVariants, type VariantFile } from './scan.js'
 
 /** A file found under one of the roots, with the root whose rules every open of it applies. */
@@ -28,8 +29,8 @@ export interface RootsScanOptions {
   readonly ignore: readonly string[]
   /** Absolute paths left out wherever they lie under a root (the manifest, an output directory). */
   readonly unlisted?: Iterable<string>
-  /** Hears once of each logical path that a later root also has. */
-  readonly onWarning: (message: string) => void
+  /** Hears once, for each pair of roots, of the logical paths a later root also has. */
+  readonly onWarning: OnWarning
 }
 
 /** Scans every root; a later root's file at a logical path an earlier root has is left out and reported. */
@@ -38,6 +39,8 @@ export function scanRoots(options: RootsScanOptions): RootsScan {
   const originals: RootedFile[] = []
   const variants = new Map<string, VariantFile<RootedFile>[]>()
   const owner = new Map<string, ResolvedRoot>()
+  /** Shadowed paths by the pair of roots, "served from\0shadowed". */
+  const shadowed = new Map<string, string[]>()
   for (const root of options.roots) {
     const files = scanRoot(root.realRoot, root, unlistedUnder(root, unlisted), options.ignore)
       .filter((file) => !unlisted.includes(file.absolutePath))
@@ -46,7 +49,8 @@ export function scanRoots(options: RootsScanOptions): RootsScan {
     for (const file of split.originals) {
       const first = owner.get(file.logicalPath)
       if (first !== undefined) {
-        options.onWarning(shadowedMessage(file.logicalPath, first.root, root.root))
+        const pair = `${first.root}\0${root.root}`
+        shadowed.set(pair, [...(shadowed.get(pair) ?? []), file.logicalPath])
         continue
       }
       owner.set(file.logicalPath, root)
@@ -55,14 +59,31 @@ export function scanRoots(options: RootsScanOptions): RootsScan {
       if (siblings !== undefined) variants.set(file.logicalPath, siblings)
     }
   }
+  for (const [pair, paths] of shadowed) {
+    const [servedFrom = '', later = ''] = pair.split('\0')
+    options.onWarning(shadowedMessage(paths, servedFrom, later), { kind: 'shadowed', paths })
+  }
   if (options.roots.length > 1) originals.sort(byLogicalPath)
   return { originals, variants }
 }
 
 /** The warning for a file that an earlier root shadows. */
-export function shadowedMessage(logicalPath: string, servedFrom: string, shadowed: string): string {
-  return `${logicalPath} is in ${servedFrom} and in ${shadowed}; the first root wins, so the copy in ${shadowed} is not served`
+export function shadowedMessage(
+  logicalPaths: readonly string[],
+  servedFrom: string,
+  shadowed: string,
+): string {
+  const [only] = logicalPaths
+  if (logicalPaths.length === 1 && only !== undefined) {
+    return `${only} is in ${servedFrom} and in ${shadowed}; the first root wins, so the copy in ${shadowed} is not served`
+  }
+  const named = logicalPaths.slice(0, SHADOWED_NAMED).join(', ')
+  const more = logicalPaths.length > SHADOWED_NAMED ? ` and ${logicalPaths.length - SHADOWED_NAMED} more` : ''
+  return `${logicalPaths.length} files are in ${servedFrom} and in ${shadowed}; the first root wins, so the copies in ${shadowed} are not served: ${named}${more}`
 }
+
+/** Shadowed paths a warning names before it counts the rest. */
+const SHADOWED_NAMED = 10
 
 /** The root a path of the index belongs to: the one named `root`, or the first. */
 export function rootNamed(roots: ResolvedRoots, root: string): ResolvedRoot {

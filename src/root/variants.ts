@@ -9,7 +9,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { hashContent, toEtag } from '../hash.js'
 import { DELTA_ENCODINGS } from '../http/dictionary.js'
 import { byPreference, ENCODINGS } from '../http/encoding.js'
-import type { DeltaEncoding, EncodedVariant, Encoding, ManifestVariant } from '../types.js'
+import type { DeltaEncoding, EncodedVariant, Encoding, ManifestVariant, OnWarning } from '../types.js'
 import { hashOpenFile } from './hash-file.js'
 import {
   identityOf,
@@ -36,7 +36,7 @@ export function checkVariants(
   candidates: readonly VariantFile[],
   served: { readonly hash: string; readonly size: number },
   rule: RootRule,
-  onWarning: (message: string) => void,
+  onWarning: OnWarning,
 ): Array<EncodedVariant & { readonly encoding: Encoding }> {
   const kept: Array<EncodedVariant & { readonly encoding: Encoding }> = []
   for (const { encoding, file } of candidates) {
@@ -49,6 +49,7 @@ export function checkVariants(
       if (plain === undefined || plain.length !== served.size || hashContent(plain) !== served.hash) {
         onWarning(
           `${file.logicalPath} does not decompress to the file it sits beside (stale or not ${encoding}); not served as ${encoding}`,
+          { kind: 'stale-variant', paths: [file.logicalPath] },
         )
         continue
       }

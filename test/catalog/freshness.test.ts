@@ -257,3 +257,26 @@ describe('scanned root: a referenced file that is deleted', () => {
     expect(css.headers['cache-control']).toBe(IMMUTABLE)
   })
 })
+
+describe('the warnings of a live root carry their kind and paths', () => {
+  it('changed-on-disk for a scanned index, manifest-mismatch for a manifest', async () => {
+    const root = useTempRoot({ 'a.txt': 'first', 'b.txt': 'b' })
+    const manifest = path.join(useTempRoot({}), 'm.json')
+    await buildManifest({ root, out: manifest, onWarning: () => {} })
+    const heard: Array<[string | undefined, readonly string[] | undefined]> = []
+    const onWarning = (_message: string, context?: { kind: string; paths: readonly string[] }) =>
+      heard.push([context?.kind, context?.paths])
+    const scanned = await createStatic({ root, onWarning })
+    const fromManifest = await createStatic({ root, manifest, onWarning })
+    await nextSecond()
+    writeFileSync(path.join(root, 'a.txt'), 'second, longer')
+    for (const assets of [scanned, fromManifest]) {
+      const { url } = await listen((req, res) => assets.handle(req, res))
+      expect((await request(url, '/static/a.txt')).body.toString()).toBe('second, longer')
+    }
+    expect(heard).toEqual([
+      ['changed-on-disk', ['a.txt']],
+      ['manifest-mismatch', ['a.txt']],
+    ])
+  })
+})

@@ -60,6 +60,29 @@ describe.each([
     ])
   })
 
+  // Dev mode finds shadowed files as they are asked for, one warning each (see above).
+  it.skipIf(dev)(
+    'sums up the files a later root shadows in one warning, with its kind and paths',
+    async () => {
+      const names = Array.from({ length: 12 }, (_, i) => `img/${String(i).padStart(2, '0')}.svg`)
+      const tree = Object.fromEntries(names.map((name) => [name, '<svg/>']))
+      const [app, theme] = [useTempRoot(tree), useTempRoot(tree)]
+      const heard: Array<{ message: string; kind?: string; paths?: readonly string[] }> = []
+      await createStatic({
+        root: [app, theme],
+        dev,
+        onWarning: (message, context) => heard.push({ message, kind: context?.kind, paths: context?.paths }),
+      })
+      expect(heard).toEqual([
+        {
+          message: `12 files are in ${app} and in ${theme}; the first root wins, so the copies in ${theme} are not served: ${names.slice(0, 10).join(', ')} and 2 more`,
+          kind: 'shadowed',
+          paths: names,
+        },
+      ])
+    },
+  )
+
   it('names every root when a file is in none', async () => {
     const { app, theme } = twoRoots()
     const { assets } = await serve({ root: [app, theme], dev })
