@@ -5,11 +5,12 @@
 import path from 'node:path'
 import cliProgress from 'cli-progress'
 import { type BuildProgress, type BuildSummary, buildManifest } from '../builder/build.js'
+import { StrictBuildError } from '../builder/strict.js'
 import { DOTFILES, INTEGRITY_ALGORITHMS, VERSIONINGS } from '../types.js'
 import { IGNORE_OPTION, parseChoice, parseCommand, parseOptionalWhole, rootPositionals } from './args.js'
 import type { CliIo } from './command.js'
 import { type Command, type OptionTable, UsageError } from './command.js'
-import { finishReport, startReport } from './report-file.js'
+import { finishReport, startReport, writeFailedReport } from './report-file.js'
 
 const OPTIONS = {
   out: { type: 'string', value: '<file>', help: 'Manifest to write (default static-manifest.json)' },
@@ -133,7 +134,16 @@ async function runBuild(args: readonly string[], io: CliIo): Promise<number> {
       if (echo) io.stderr(`vstatic: warning: ${message}\n`)
     },
     onProgress: (update) => progress.update(update),
-  }).finally(() => progress.stop())
+  })
+    .finally(() => progress.stop())
+    .catch((error: unknown) => {
+      // A strict build that fails still leaves its report: the CI artefact that explains why.
+      if (error instanceof StrictBuildError && values.report !== undefined) {
+        writeFailedReport(input, values.report, error.problems)
+        io.stderr(`Report: ${path.resolve(values.report)}\n`)
+      }
+      throw error
+    })
   const report =
     values.json || values.report !== undefined ? finishReport(input, manifestPath, values.report) : undefined
   if (values.json) {

@@ -5,9 +5,10 @@
  */
 import { existsSync } from 'node:fs'
 import path from 'node:path'
+import { readPackageVersion } from '../builder/package-version.js'
 import { type Manifest, readManifest, writeFileAtomic } from '../manifest/format.js'
 import { type BuildReportData, createBuildReport, type ReportWarning } from '../report/data.js'
-import { renderReportPage } from '../report/page.js'
+import { renderFailedReportPage, renderReportPage } from '../report/page.js'
 import type { WarningContext } from '../types.js'
 
 /** What is kept for the report while the build runs. */
@@ -45,4 +46,13 @@ export function finishReport(
   const report = createBuildReport(readManifest(manifestPath), input)
   if (htmlFile !== undefined) writeFileAtomic(path.resolve(htmlFile), renderReportPage(report))
   return report
+}
+
+/** The report of a build that `--strict` stopped: written to `htmlFile`, the build's problems and warnings. */
+export function writeFailedReport(input: ReportInput, htmlFile: string, problems: readonly string[]): void {
+  const generator = `vstatic ${readPackageVersion()}`
+  writeFileAtomic(
+    path.resolve(htmlFile),
+    renderFailedReportPage({ generator, problems, warnings: input.warnings }),
+  )
 }

@@ -4,7 +4,7 @@
  * page load nothing else. Every number on it carries its exact value in a data attribute.
  * @module
  */
-import type { BuildReportData, ReportFile } from './data.js'
+import type { BuildReportData, ReportFile, ReportWarning } from './data.js'
 import { CATEGORIES, escapeHtml, formatBytes, formatDelta, formatSaving } from './format.js'
 import { renderGraph } from './graph.js'
 import { cspHash, REPORT_SCRIPT, REPORT_STYLE } from './style.js'
@@ -45,6 +45,46 @@ ${section(`All files (${report.totals.files})`, `<details><summary>Show every fi
 </main>
 <footer>${escapeHtml(report.generator)} · this page loads nothing from the network</footer>
 <script>${REPORT_SCRIPT}</script>
+</body>
+</html>
+`
+}
+
+/** What a build that failed (`--strict`) leaves to report: its problems and every warning. */
+export interface FailedBuild {
+  readonly generator: string
+  readonly problems: readonly string[]
+  readonly warnings: readonly ReportWarning[]
+}
+
+/**
+ * The page of a build that `--strict` stopped before it wrote anything: the problems that stopped
+ * it and every warning, so that the CI artefact explains the failure.
+ */
+export function renderFailedReportPage(failure: FailedBuild): string {
+  const csp = [
+    "default-src 'none'",
+    `style-src ${cspHash(REPORT_STYLE)}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ')
+  const problems = failure.problems.map((problem) => `<li>${escapeHtml(problem)}</li>`).join('')
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>vstatic build failed</title>
+<style>${REPORT_STYLE}</style>
+</head>
+<body>
+<header><h1>Build failed (--strict)</h1><p data-problems="${failure.problems.length}">${failure.problems.length} ${failure.problems.length === 1 ? 'problem' : 'problems'}; nothing was written, and the previous build stays in force.</p></header>
+<main>
+${section('Problems', `<ul class="warnings">${problems}</ul>`, 'problems')}
+${section(`Warnings (${failure.warnings.length})`, warningList(failure.warnings), 'warnings')}
+</main>
+<footer>${escapeHtml(failure.generator)} · this page loads nothing from the network</footer>
 </body>
 </html>
 `
@@ -169,8 +209,12 @@ function graph(report: BuildReportData): string {
 }
 
 function warnings(report: BuildReportData): string {
-  if (report.warnings.length === 0) return '<p class="empty">None.</p>'
-  const items = report.warnings.map(
+  return warningList(report.warnings)
+}
+
+function warningList(list: readonly ReportWarning[]): string {
+  if (list.length === 0) return '<p class="empty">None.</p>'
+  const items = list.map(
     (warning) =>
       `<li data-kind="${escapeHtml(warning.kind ?? 'other')}">${escapeHtml(warning.message)}${warning.kind === undefined ? '' : `<span class="tag">${escapeHtml(warning.kind)}</span>`}</li>`,
   )

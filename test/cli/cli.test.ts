@@ -174,6 +174,21 @@ describe('vstatic build and verify', () => {
     })
   })
 
+  it('--strict that fails still writes --report, with the problems that stopped it', async () => {
+    const root = useTempRoot({ 'css/app.css': 'a { background: url(missing.png) }', 'img/a.png': 'png' })
+    const work = useTempRoot({})
+    const [out, page] = [path.join(work, 'm.json'), path.join(work, 'report.html')]
+    const failed = await run(['build', root, '--out', out, '--strict', '--quiet', '--report', page])
+    expect(failed.code).toBe(1)
+    expect(failed.stderr).toContain(`Report: ${page}\n`)
+    expect(existsSync(out)).toBe(false)
+    const html = readFileSync(page, 'utf8')
+    expect(html).toContain('<h1>Build failed (--strict)</h1>')
+    expect(html).toContain('data-problems="1"')
+    expect(html).toContain('css/app.css:1: reference &#34;missing.png&#34; left as is')
+    expect(html).not.toMatch(/(?:src|href)="(?:https?:)?\/\//)
+  })
+
   it('takes the bundler pattern from --fingerprinted', async () => {
     const root = useTempRoot({ 'dist/app.v42.js': 'x', 'assets/index-AbCd1234.js': 'y' })
     const out = path.join(useTempRoot({}), 'm.json')
