@@ -14,6 +14,7 @@ import type { TagAttributes } from '../types.js'
 import { createBundlerManifest, type EntryFiles, entryFiles } from './bundler-manifest.js'
 import type { TagTarget } from './tag-helpers.js'
 import { renderInlineScript, renderTag, type TagKind } from './tags.js'
+import { suggestPaths } from './url-input.js'
 
 /** Renders the tags of one entry, or of several sharing their chunks once. */
 export type EntryRenderer = (name: string | readonly string[], attributes?: TagAttributes) => string
@@ -68,10 +69,15 @@ export function createEntryFiles(options: ResolvedOptions): EntryFilesFunction {
     }
     const files = entryFiles(current, names)
     if ('missing' in files) {
+      // A typo in a template names an entry one edit away from a listed one, as url() says.
+      const suggestions = suggestPaths(files.missing, current.keys())
       throw new MissingAssetError(
         files.missing,
         options.root,
         `the bundler manifest ${JSON.stringify(vite.manifest)}`,
+        {
+          suggestions,
+        },
       )
     }
     return files

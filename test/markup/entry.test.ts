@@ -167,6 +167,26 @@ describe('entry(): the tags of a bundler entry', () => {
     )
   })
 
+  it('suggests the listed entries a mistyped name was probably meant to be, as url() does', async () => {
+    const root = viteOutput()
+    const assets = await createStatic({ root, vite: true })
+    const manifest = JSON.stringify(path.join(root, '.vite/manifest.json'))
+    const caught = (name: string | string[]) => {
+      try {
+        assets.entry(name)
+      } catch (error) {
+        return error as MissingAssetError
+      }
+      throw new Error(`entry(${name}) did not throw`)
+    }
+    expect(caught('src/mian.ts').message).toBe(
+      `static asset "src/mian.ts" is not in the bundler manifest ${manifest}; did you mean "src/main.ts"?`,
+    )
+    expect(caught('src/Admin.ts').suggestions).toEqual(['src/admin.ts'])
+    expect(caught(['src/main.ts', 'src/lazy.js']).suggestions).toEqual(['src/lazy.ts'])
+    expect(caught('src/unrelated.ts').suggestions).toEqual([])
+  })
+
   it('throws a StaticConfigError when the vite option is not set', async () => {
     const assets = await createStatic({ root: viteOutput() })
     expect(() => assets.entry('src/main.ts')).toThrow(StaticConfigError)
