@@ -19,6 +19,9 @@ export interface BundlerChunk {
   readonly imports: readonly string[]
 }
 
+/** The chunks of a manifest by key (the source name, for an entry or an asset): as read now. */
+export type BundlerChunks = () => ReadonlyMap<string, BundlerChunk>
+
 /** What a page needs for some entries, in the order the tags go into the page, each file once. */
 export interface EntryFiles {
   /** Stylesheets: those of imported chunks first, so the entry's own rules win in the cascade (as in Vite's own HTML). */
@@ -36,7 +39,7 @@ const MAX_MANIFEST_BYTES = 64 * 1024 * 1024
  * The manifest at `file`, read once, or (`live`, dev mode) read again whenever it changes on disk,
  * so a `vite build --watch` is followed. Every fault is a StaticConfigError naming the file.
  */
-export function createBundlerManifest(file: string, live: boolean): () => ReadonlyMap<string, BundlerChunk> {
+export function createBundlerManifest(file: string, live: boolean): BundlerChunks {
   let chunks = readBundlerManifest(file)
   let signature = live ? signatureOf(file) : ''
   return () => {

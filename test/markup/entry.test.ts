@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
@@ -264,6 +264,65 @@ describe('entry() with the dev server', () => {
     }
     writeFileSync(path.join(root, '.vite/manifest.json'), JSON.stringify(rebuilt, null, 1))
     expect(assets.entry('src/lazy.ts')).toContain('lazy-Nw00Nw00.js')
+  })
+})
+
+describe('url() of a source path of the bundler manifest (Laravel’s Vite::asset())', () => {
+  const LOGO = { file: 'assets/logo-Cx34Vb56.svg', src: 'src/images/logo.svg' }
+
+  function withLogo(tree: Record<string, string> = {}) {
+    const root = viteOutput()
+    const manifest = { ...VITE_MANIFEST, 'src/images/logo.svg': LOGO }
+    writeFileSync(path.join(root, '.vite/manifest.json'), JSON.stringify(manifest))
+    writeFileSync(path.join(root, LOGO.file), '<svg></svg>')
+    for (const [file, text] of Object.entries(tree)) {
+      mkdirSync(path.dirname(path.join(root, file)), { recursive: true })
+      writeFileSync(path.join(root, file), text)
+    }
+    return root
+  }
+
+  it('is the versioned URL of its built file, keeping a query, a fragment and the host asked for', async () => {
+    const assets = await createStatic({ root: withLogo(), vite: true })
+    const built = assets.url(LOGO.file)
+    expect(built).toMatch(/^\/static\/assets\/logo-Cx34Vb56\.svg/)
+    expect(assets.url('src/images/logo.svg')).toBe(built)
+    expect(assets.url('/src/images/logo.svg#icon')).toBe(`${built}#icon`)
+    expect(assets.url('src/images/logo.svg', { host: 'https://cdn.example.com' })).toBe(
+      `https://cdn.example.com${built}`,
+    )
+    expect(assets.url('src/main.ts')).toBe(assets.url('assets/main-BuQMaAmp.js'))
+  })
+
+  it('leaves a file of the root at that path as it is, and a path neither has missing', async () => {
+    const assets = await createStatic({
+      root: withLogo({ 'src/images/logo.svg': '<svg>raw</svg>' }),
+      vite: true,
+    })
+    expect(assets.url('src/images/logo.svg')).toMatch(/^\/static\/src\/images\/logo\.svg\?v=/)
+    expect(() => assets.url('src/images/logo.png')).toThrow(MissingAssetError)
+  })
+
+  it('is missing without the vite option', async () => {
+    const assets = await createStatic({ root: withLogo() })
+    expect(() => assets.url('src/images/logo.svg')).toThrow(MissingAssetError)
+  })
+
+  it('follows a rebuilt manifest in dev mode without a dev server', async () => {
+    const root = withLogo()
+    const assets = await createStatic({ root, dev: true, vite: true })
+    expect(assets.url('src/images/logo.svg')).toMatch(/^\/static\/assets\/logo-Cx34Vb56\.svg/)
+    writeFileSync(path.join(root, 'assets/logo-Nw00Nw00.svg'), '<svg>new</svg>')
+    const rebuilt = { ...VITE_MANIFEST, 'src/images/logo.svg': { file: 'assets/logo-Nw00Nw00.svg' } }
+    writeFileSync(path.join(root, '.vite/manifest.json'), JSON.stringify(rebuilt, null, 1))
+    expect(assets.url('src/images/logo.svg')).toMatch(/^\/static\/assets\/logo-Nw00Nw00\.svg/)
+  })
+
+  it('in dev mode with a dev server, is the dev server’s URL, while a file of the root is its own', async () => {
+    const root = useTempRoot({ 'images/local.svg': '<svg></svg>' })
+    const assets = await createStatic({ root, dev: true, vite: { devServer: 'http://localhost:5173/app/' } })
+    expect(assets.url('src/images/logo.svg#icon')).toBe('http://localhost:5173/app/src/images/logo.svg#icon')
+    expect(assets.url('images/local.svg')).toMatch(/^\/static\/images\/local\.svg\?v=/)
   })
 })
 
