@@ -12,7 +12,13 @@ import { toLogicalPath } from './logical-path.js'
 import { loadManifest } from './manifest/check.js'
 import type { Manifest } from './manifest/format.js'
 import { createHints } from './markup/early-hints.js'
-import { createEntry, createEntryFiles, createSourceLookup, readBundlerChunks } from './markup/entry-tags.js'
+import {
+  checkBundlerFiles,
+  createEntry,
+  createEntryFiles,
+  createSourceLookup,
+  readBundlerChunks,
+} from './markup/entry-tags.js'
 import { renderImportMap } from './markup/import-map.js'
 import { createTagHelpers } from './markup/tag-helpers.js'
 import { createUrl } from './markup/url.js'
@@ -65,6 +71,7 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
   const { bodies, pipeline } = createServing(options, index, manifest)
   // Read once, for entry() and for url() of a source path the index lacks.
   const bundlerChunks = readBundlerChunks(options)
+  checkBundlerFiles(options, bundlerChunks, (file) => index.get(file) !== undefined)
   const url = createUrl(options, index, createSourceLookup(options, bundlerChunks))
   const { integrity, target, tag } = createTagHelpers(options, index)
   const assets = () => index.assets()

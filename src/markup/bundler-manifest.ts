@@ -77,6 +77,20 @@ export function entryFiles(
   }
 }
 
+/**
+ * The first file the manifest names (a chunk's own file, then its stylesheets) that `has` lacks,
+ * with the key of the chunk that names it; undefined when every file is there.
+ */
+export function findMissingFile(
+  chunks: ReadonlyMap<string, BundlerChunk>,
+  has: (file: string) => boolean,
+): { readonly key: string; readonly file: string } | undefined {
+  for (const [key, chunk] of chunks) {
+    for (const file of [chunk.file, ...chunk.css]) if (!has(file)) return { key, file }
+  }
+  return undefined
+}
+
 // --- internal ---
 
 /** A list that keeps each item once, in the order first added. */

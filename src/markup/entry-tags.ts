@@ -11,7 +11,13 @@ import { toLogicalPath } from '../logical-path.js'
 import type { ResolvedOptions } from '../options/options.js'
 import type { ResolvedVite } from '../options/paths.js'
 import type { TagAttributes } from '../types.js'
-import { type BundlerChunks, createBundlerManifest, type EntryFiles, entryFiles } from './bundler-manifest.js'
+import {
+  type BundlerChunks,
+  createBundlerManifest,
+  type EntryFiles,
+  entryFiles,
+  findMissingFile,
+} from './bundler-manifest.js'
 import type { TagTarget } from './tag-helpers.js'
 import { renderInlineScript, renderTag, type TagKind } from './tags.js'
 import type { SourceLookup } from './url.js'
@@ -97,6 +103,27 @@ export function readBundlerChunks(options: ResolvedOptions): BundlerChunks | und
   const vite = options.vite
   if (vite === undefined || (options.dev && vite.devServer !== undefined)) return undefined
   return createBundlerManifest(vite.manifest, options.dev)
+}
+
+/**
+ * In production, throws a StaticConfigError now for a file that the manifest names and the root
+ * lacks (a partial deploy, a build into another folder), naming the entry or chunk, the file and the
+ * manifest, rather than at the first page that renders it. Dev mode follows a build in progress.
+ */
+export function checkBundlerFiles(
+  options: ResolvedOptions,
+  bundlerChunks: BundlerChunks | undefined,
+  has: (file: string) => boolean,
+): void {
+  if (options.dev || options.vite === undefined || bundlerChunks === undefined) return
+  const missing = findMissingFile(bundlerChunks(), has)
+  if (missing === undefined) return
+  const where = options.roots.map(({ root }) => JSON.stringify(root)).join(' or ')
+  throw new StaticConfigError(
+    'vite',
+    `manifest ${JSON.stringify(options.vite.manifest)} lists ${JSON.stringify(missing.key)} as ${JSON.stringify(missing.file)}, ` +
+      `which is not in ${where}; deploy the whole output of vite build, or build again`,
+  )
 }
 
 /**

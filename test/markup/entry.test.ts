@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
@@ -264,6 +264,40 @@ describe('entry() with the dev server', () => {
     }
     writeFileSync(path.join(root, '.vite/manifest.json'), JSON.stringify(rebuilt, null, 1))
     expect(assets.entry('src/lazy.ts')).toContain('lazy-Nw00Nw00.js')
+  })
+})
+
+describe('a manifest naming a file the root lacks', () => {
+  it.each([
+    { label: 'an entry’s script', file: 'assets/main-BuQMaAmp.js', key: 'src/main.ts' },
+    { label: 'a shared chunk', file: 'assets/shared-ChJ_j-JJ.js', key: '_shared-ChJ_j-JJ.js' },
+    { label: 'a chunk’s stylesheet', file: 'assets/main-DiwrgTda.css', key: 'src/main.ts' },
+    { label: 'a CSS entry', file: 'assets/print-Qw12Er34.css', key: 'src/print.css' },
+  ])('fails at startup naming the entry, the file and the manifest: $label', async ({ file, key }) => {
+    const root = viteOutput()
+    rmSync(path.join(root, file))
+    const error = await createStatic({ root, vite: true }).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(StaticConfigError)
+    expect((error as Error).message).toBe(
+      `option "vite" manifest ${JSON.stringify(path.join(root, '.vite/manifest.json'))} lists ${JSON.stringify(key)} as ${JSON.stringify(file)}, ` +
+        `which is not in ${JSON.stringify(root)}; deploy the whole output of vite build, or build again`,
+    )
+  })
+
+  it('is left to the first render in dev mode, where a build may be in progress', async () => {
+    const root = viteOutput()
+    rmSync(path.join(root, 'assets/admin-Ab12Cd34.js'))
+    const assets = await createStatic({ root, dev: true, vite: true })
+    expect(assets.entry('src/main.ts')).toContain('main-BuQMaAmp.js')
+    expect(() => assets.entry('src/admin.ts')).toThrow(MissingAssetError)
+  })
+
+  it('is found in any of several roots', async () => {
+    const root = viteOutput()
+    const other = useTempRoot({ 'assets/admin-Ab12Cd34.js': 'export {}' })
+    rmSync(path.join(root, 'assets/admin-Ab12Cd34.js'))
+    const assets = await createStatic({ root: [root, other], vite: true })
+    expect(assets.entry('src/admin.ts')).toContain('admin-Ab12Cd34.js')
   })
 })
 
