@@ -12,7 +12,13 @@ import { toLogicalPath } from './logical-path.js'
 import { loadManifest } from './manifest/check.js'
 import type { Manifest } from './manifest/format.js'
 import { createHints } from './markup/early-hints.js'
-import { createEntry, createEntryFiles } from './markup/entry-tags.js'
+import {
+  checkBundlerFiles,
+  createEntry,
+  createEntryFiles,
+  createSourceLookup,
+  readBundlerChunks,
+} from './markup/entry-tags.js'
 import { renderImportMap } from './markup/import-map.js'
 import { createTagHelpers } from './markup/tag-helpers.js'
 import { createUrl } from './markup/url.js'
@@ -63,10 +69,13 @@ export async function createStatic(options: StaticOptions): Promise<StaticAssets
 
 function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifest | undefined): StaticAssets {
   const { bodies, pipeline } = createServing(options, index, manifest)
-  const url = createUrl(options, index)
+  // Read once, for entry() and for url() of a source path the index lacks.
+  const bundlerChunks = readBundlerChunks(options)
+  checkBundlerFiles(options, bundlerChunks, (file) => index.get(file) !== undefined)
+  const url = createUrl(options, index, createSourceLookup(options, bundlerChunks))
   const { integrity, target, tag } = createTagHelpers(options, index)
   const assets = () => index.assets()
-  const entryFiles = createEntryFiles(options)
+  const entryFiles = createEntryFiles(options, bundlerChunks)
   const { earlyHints, linkHeader } = createHints({ options, url: (path) => url(path), entryFiles })
   return Object.freeze({
     root: options.root,

@@ -5,6 +5,9 @@ export default {
   // Vite's base is vstatic's prefix: the chunks import each other, and the CSS names its assets,
   // under the URLs vstatic serves them at.
   base: '/static/',
+  // The dev server's own origin: in dev mode the page comes from Express, and without this Vite
+  // writes what the entry imports (images, a CSS url()) as /static/… paths, which 404 there.
+  server: { origin: 'http://localhost:5173' },
   build: {
     outDir: 'build',
     manifest: true,

@@ -19,6 +19,9 @@ export interface BundlerChunk {
   readonly imports: readonly string[]
 }
 
+/** The chunks of a manifest by key (the source name, for an entry or an asset): as read now. */
+export type BundlerChunks = () => ReadonlyMap<string, BundlerChunk>
+
 /** What a page needs for some entries, in the order the tags go into the page, each file once. */
 export interface EntryFiles {
   /** Stylesheets: those of imported chunks first, so the entry's own rules win in the cascade (as in Vite's own HTML). */
@@ -36,7 +39,7 @@ const MAX_MANIFEST_BYTES = 64 * 1024 * 1024
  * The manifest at `file`, read once, or (`live`, dev mode) read again whenever it changes on disk,
  * so a `vite build --watch` is followed. Every fault is a StaticConfigError naming the file.
  */
-export function createBundlerManifest(file: string, live: boolean): () => ReadonlyMap<string, BundlerChunk> {
+export function createBundlerManifest(file: string, live: boolean): BundlerChunks {
   let chunks = readBundlerManifest(file)
   let signature = live ? signatureOf(file) : ''
   return () => {
@@ -72,6 +75,20 @@ export function entryFiles(
     preloads: files.preloads.items,
     entries: files.entries.items,
   }
+}
+
+/**
+ * The first file the manifest names (a chunk's own file, then its stylesheets) that `has` lacks,
+ * with the key of the chunk that names it; undefined when every file is there.
+ */
+export function findMissingFile(
+  chunks: ReadonlyMap<string, BundlerChunk>,
+  has: (file: string) => boolean,
+): { readonly key: string; readonly file: string } | undefined {
+  for (const [key, chunk] of chunks) {
+    for (const file of [chunk.file, ...chunk.css]) if (!has(file)) return { key, file }
+  }
+  return undefined
 }
 
 // --- internal ---

@@ -11,9 +11,17 @@ import { toLogicalPath } from '../logical-path.js'
 import type { ResolvedOptions } from '../options/options.js'
 import type { ResolvedVite } from '../options/paths.js'
 import type { TagAttributes } from '../types.js'
-import { createBundlerManifest, type EntryFiles, entryFiles } from './bundler-manifest.js'
+import {
+  type BundlerChunks,
+  createBundlerManifest,
+  type EntryFiles,
+  entryFiles,
+  findMissingFile,
+} from './bundler-manifest.js'
 import type { TagTarget } from './tag-helpers.js'
 import { renderInlineScript, renderTag, type TagKind } from './tags.js'
+import type { SourceLookup } from './url.js'
+import { suggestPaths } from './url-input.js'
 
 /** Renders the tags of one entry, or of several sharing their chunks once. */
 export type EntryRenderer = (name: string | readonly string[], attributes?: TagAttributes) => string
@@ -41,7 +49,10 @@ export type EntryFilesFunction = (name: string | readonly string[]) => EntryFile
  * mode): throws a StaticConfigError now when the manifest is needed and unusable, and a
  * MissingAssetError naming the manifest for an entry it does not list.
  */
-export function createEntryFiles(options: ResolvedOptions): EntryFilesFunction {
+export function createEntryFiles(
+  options: ResolvedOptions,
+  bundlerChunks = readBundlerChunks(options),
+): EntryFilesFunction {
   const vite = options.vite
   if (vite === undefined) {
     return () => {
@@ -57,7 +68,7 @@ export function createEntryFiles(options: ResolvedOptions): EntryFilesFunction {
       return undefined
     }
   }
-  const chunks = createBundlerManifest(vite.manifest, options.dev)
+  const chunks = bundlerChunks ?? createBundlerManifest(vite.manifest, options.dev)
   return (name) => {
     const names = toNames(name)
     const current = chunks()
@@ -68,13 +79,68 @@ export function createEntryFiles(options: ResolvedOptions): EntryFilesFunction {
     }
     const files = entryFiles(current, names)
     if ('missing' in files) {
+      // A typo in a template names an entry one edit away from a listed one, as url() says.
+      const suggestions = suggestPaths(files.missing, current.keys())
       throw new MissingAssetError(
         files.missing,
         options.root,
         `the bundler manifest ${JSON.stringify(vite.manifest)}`,
+        {
+          suggestions,
+        },
       )
     }
     return files
+  }
+}
+
+/**
+ * The chunks of the bundler manifest that `options.vite` names, read now (a StaticConfigError when
+ * it is unusable) and, in dev mode, again whenever it changes; undefined without `vite`, and in dev
+ * mode with a dev server, which serves the sources itself.
+ */
+export function readBundlerChunks(options: ResolvedOptions): BundlerChunks | undefined {
+  const vite = options.vite
+  if (vite === undefined || (options.dev && vite.devServer !== undefined)) return undefined
+  return createBundlerManifest(vite.manifest, options.dev)
+}
+
+/**
+ * In production, throws a StaticConfigError now for a file that the manifest names and the root
+ * lacks (a partial deploy, a build into another folder), naming the entry or chunk, the file and the
+ * manifest, rather than at the first page that renders it. Dev mode follows a build in progress.
+ */
+export function checkBundlerFiles(
+  options: ResolvedOptions,
+  bundlerChunks: BundlerChunks | undefined,
+  has: (file: string) => boolean,
+): void {
+  if (options.dev || options.vite === undefined || bundlerChunks === undefined) return
+  const missing = findMissingFile(bundlerChunks(), has)
+  if (missing === undefined) return
+  const where = options.roots.map(({ root }) => JSON.stringify(root)).join(' or ')
+  throw new StaticConfigError(
+    'vite',
+    `manifest ${JSON.stringify(options.vite.manifest)} lists ${JSON.stringify(missing.key)} as ${JSON.stringify(missing.file)}, ` +
+      `which is not in ${where}; deploy the whole output of vite build, or build again`,
+  )
+}
+
+/**
+ * Where url() looks for a path the index lacks, with `vite` on: a source path of the bundler
+ * manifest (`src/images/logo.svg`) is its built file; in dev mode with a dev server, the dev
+ * server's URL of the path. Undefined without `vite`.
+ */
+export function createSourceLookup(
+  options: ResolvedOptions,
+  bundlerChunks: BundlerChunks | undefined,
+): SourceLookup | undefined {
+  const devServer = options.dev ? options.vite?.devServer : undefined
+  if (devServer !== undefined) return (logicalPath) => ({ href: devServerUrl(devServer, logicalPath) })
+  if (bundlerChunks === undefined) return undefined
+  return (logicalPath) => {
+    const file = bundlerChunks().get(logicalPath)?.file
+    return file === undefined ? undefined : { file }
   }
 }
 
@@ -122,18 +188,15 @@ function devServerEntry(root: string, vite: ResolvedVite, devServer: string): En
     for (const entryName of names) {
       const logicalPath = toLogicalPath(entryName)
       if (logicalPath === undefined) throw new MissingAssetError(entryName, root, JSON.stringify(devServer))
-      tags.push(
-        renderTag(
-          'module',
-          fromServer(formatAssetPath('', logicalPath, undefined, 'query')),
-          undefined,
-          false,
-          attributes,
-        ),
-      )
+      tags.push(renderTag('module', devServerUrl(devServer, logicalPath), undefined, false, attributes))
     }
     return tags.join('\n')
   }
+}
+
+/** The dev server's URL of a source path, under the dev server's own base. */
+function devServerUrl(devServer: string, logicalPath: string): string {
+  return new URL(formatAssetPath('', logicalPath, undefined, 'query'), devServer).href
 }
 
 /** What @vitejs/plugin-react's Fast Refresh needs on the page before any module runs. */

@@ -4,12 +4,14 @@
  * versioned module loads a versioned, cache-safe URL, and bare specifiers name files of the root.
  * @module
  */
+import { MissingAssetError } from '../errors.js'
 import { formatAssetPath } from '../http/versioned-path.js'
 import { toLogicalPath } from '../logical-path.js'
 import type { ResolvedOptions } from '../options/options.js'
 import type { Asset, ImportMapOptions, UrlOptions } from '../types.js'
 import type { TagTarget } from './tag-helpers.js'
 import { renderInlineScript, renderTag } from './tags.js'
+import { suggestPaths } from './url-input.js'
 
 /** The import map document (the HTML standard's `imports`, `scopes` and `integrity`). */
 export interface ImportMap {
@@ -63,12 +65,16 @@ function buildImportMap(context: ImportMapContext, options: ImportMapOptions): I
     if (value !== undefined) integrity[href] = value
     return href
   }
+  const covered = new Set<string>()
   for (const asset of modules) {
-    if (!folders.some((folder) => isUnder(asset.logicalPath, folder))) continue
+    const folder = folders.find((candidate) => isUnder(asset.logicalPath, candidate))
+    if (folder === undefined) continue
+    covered.add(folder)
     const plain = context.url(asset.logicalPath, { version: false })
     const versioned = pin(asset.logicalPath)
     if (plain !== versioned) imports[plain] = versioned
   }
+  if (covered.size < folders.length) requireModulesUnder(context.options, folders, covered, modules)
   const specifiers = (given: unknown, where: string) => {
     const mapped: Record<string, string> = {}
     for (const [specifier, target] of entriesOf(given, where)) {
@@ -129,6 +135,39 @@ function toPreloads(
     urls.set(href, integrity)
   }
   return [...urls].map(([url, integrity]) => ({ url, integrity }))
+}
+
+/**
+ * Throws a MissingAssetError for the first of `folders` with no module under it: a typo or a moved
+ * folder would otherwise leave its modules out of the map without a word. `covered` folders hold one.
+ */
+function requireModulesUnder(
+  options: ResolvedOptions,
+  folders: readonly string[],
+  covered: ReadonlySet<string>,
+  modules: readonly Asset[],
+): void {
+  for (const folder of folders) {
+    if (covered.has(folder) || modules.some((asset) => isUnder(asset.logicalPath, folder))) continue
+    const where = options.roots.map(({ root }) => JSON.stringify(root)).join(' or ')
+    const suggestions = suggestPaths(folder, foldersOf(modules)).map((near) => `${near}/`)
+    throw new MissingAssetError(
+      `${folder}/`,
+      options.root,
+      `${where} as a folder of JavaScript modules (importMap() folders)`,
+      { suggestions },
+    )
+  }
+}
+
+/** Every folder that holds a module, at any depth: `js/deep/helper.mjs` → `js/deep`, `js`. */
+function foldersOf(modules: readonly Asset[]): Set<string> {
+  const folders = new Set<string>()
+  for (const { logicalPath } of modules) {
+    for (let at = logicalPath.lastIndexOf('/'); at > 0; at = logicalPath.lastIndexOf('/', at - 1))
+      folders.add(logicalPath.slice(0, at))
+  }
+  return folders
 }
 
 /** Folders given as logical paths (`js`, `/js/`), without their slashes. */

@@ -16,6 +16,15 @@ import { findAsset, missingAssetError } from './url-input.js'
 export type UrlFunction = (path: string, urlOptions?: UrlOptions) => string
 
 /**
+ * Where url() looks for a path that the index lacks (a source path of the bundler's manifest): the
+ * built file that stands for it, or a URL to use as it is (the dev server's); undefined when it
+ * knows the path no better than the index.
+ */
+export type SourceLookup = (
+  logicalPath: string,
+) => { readonly file: string } | { readonly href: string } | undefined
+
+/**
  * The URL of an asset found in the index, with a query or fragment given after its path (`suffix`)
  * and a host: versioned while the index says it is fresh, else the plain path. Versioned URLs with
  * no suffix and the default host are built once per asset object.
@@ -51,7 +60,7 @@ export function createAssetUrl(options: ResolvedOptions): AssetUrl {
  * stylesheet, what it references) at most once a second, and while a file found changed is being
  * re-read the URL is the plain path, which the handler answers with the new bytes and `no-cache`.
  */
-export function createUrl(options: ResolvedOptions, index: AssetIndex): UrlFunction {
+export function createUrl(options: ResolvedOptions, index: AssetIndex, sources?: SourceLookup): UrlFunction {
   const warned = new Set<string>()
   const assetUrl = createAssetUrl(options)
 
@@ -71,6 +80,21 @@ export function createUrl(options: ResolvedOptions, index: AssetIndex): UrlFunct
     return formatAssetPath(options.prefix, logicalPath, undefined, options.versioning)
   }
 
+  /** A path the index lacks: a source path of the bundler's manifest, else missing. */
+  function unindexed(
+    path: string,
+    logicalPath: string | undefined,
+    suffix: string,
+    host: string | undefined,
+    urlOptions: UrlOptions | undefined,
+  ): string {
+    const source = logicalPath === undefined ? undefined : sources?.(logicalPath)
+    if (source !== undefined && 'href' in source) return source.href + suffix
+    const built = source === undefined ? undefined : index.get(source.file)
+    if (built === undefined) return host + missing(path, logicalPath) + suffix
+    return assetUrl(built, urlOptions?.version !== false && index.isFresh(built), suffix, host)
+  }
+
   return function url(path: string, urlOptions?: UrlOptions): string {
     if (typeof path !== 'string') throw new TypeError(`url() expects a path string, got ${typeof path}`)
     // A query or fragment after the path (`sprite.svg#icon`) is kept; see findAsset.
@@ -81,7 +105,7 @@ export function createUrl(options: ResolvedOptions, index: AssetIndex): UrlFunct
         : urlOptions.host === false
           ? ''
           : resolveHost('host', urlOptions.host)
-    if (asset === undefined) return host + missing(path, logicalPath) + suffix
+    if (asset === undefined) return unindexed(path, logicalPath, suffix, host, urlOptions)
     const fresh = urlOptions?.version !== false && index.isFresh(asset)
     return assetUrl(asset, fresh, suffix, host)
   }

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
@@ -167,6 +167,26 @@ describe('entry(): the tags of a bundler entry', () => {
     )
   })
 
+  it('suggests the listed entries a mistyped name was probably meant to be, as url() does', async () => {
+    const root = viteOutput()
+    const assets = await createStatic({ root, vite: true })
+    const manifest = JSON.stringify(path.join(root, '.vite/manifest.json'))
+    const caught = (name: string | string[]) => {
+      try {
+        assets.entry(name)
+      } catch (error) {
+        return error as MissingAssetError
+      }
+      throw new Error(`entry(${name}) did not throw`)
+    }
+    expect(caught('src/mian.ts').message).toBe(
+      `static asset "src/mian.ts" is not in the bundler manifest ${manifest}; did you mean "src/main.ts"?`,
+    )
+    expect(caught('src/Admin.ts').suggestions).toEqual(['src/admin.ts'])
+    expect(caught(['src/main.ts', 'src/lazy.js']).suggestions).toEqual(['src/lazy.ts'])
+    expect(caught('src/unrelated.ts').suggestions).toEqual([])
+  })
+
   it('throws a StaticConfigError when the vite option is not set', async () => {
     const assets = await createStatic({ root: viteOutput() })
     expect(() => assets.entry('src/main.ts')).toThrow(StaticConfigError)
@@ -244,6 +264,99 @@ describe('entry() with the dev server', () => {
     }
     writeFileSync(path.join(root, '.vite/manifest.json'), JSON.stringify(rebuilt, null, 1))
     expect(assets.entry('src/lazy.ts')).toContain('lazy-Nw00Nw00.js')
+  })
+})
+
+describe('a manifest naming a file the root lacks', () => {
+  it.each([
+    { label: 'an entry’s script', file: 'assets/main-BuQMaAmp.js', key: 'src/main.ts' },
+    { label: 'a shared chunk', file: 'assets/shared-ChJ_j-JJ.js', key: '_shared-ChJ_j-JJ.js' },
+    { label: 'a chunk’s stylesheet', file: 'assets/main-DiwrgTda.css', key: 'src/main.ts' },
+    { label: 'a CSS entry', file: 'assets/print-Qw12Er34.css', key: 'src/print.css' },
+  ])('fails at startup naming the entry, the file and the manifest: $label', async ({ file, key }) => {
+    const root = viteOutput()
+    rmSync(path.join(root, file))
+    const error = await createStatic({ root, vite: true }).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(StaticConfigError)
+    expect((error as Error).message).toBe(
+      `option "vite" manifest ${JSON.stringify(path.join(root, '.vite/manifest.json'))} lists ${JSON.stringify(key)} as ${JSON.stringify(file)}, ` +
+        `which is not in ${JSON.stringify(root)}; deploy the whole output of vite build, or build again`,
+    )
+  })
+
+  it('is left to the first render in dev mode, where a build may be in progress', async () => {
+    const root = viteOutput()
+    rmSync(path.join(root, 'assets/admin-Ab12Cd34.js'))
+    const assets = await createStatic({ root, dev: true, vite: true })
+    expect(assets.entry('src/main.ts')).toContain('main-BuQMaAmp.js')
+    expect(() => assets.entry('src/admin.ts')).toThrow(MissingAssetError)
+  })
+
+  it('is found in any of several roots', async () => {
+    const root = viteOutput()
+    const other = useTempRoot({ 'assets/admin-Ab12Cd34.js': 'export {}' })
+    rmSync(path.join(root, 'assets/admin-Ab12Cd34.js'))
+    const assets = await createStatic({ root: [root, other], vite: true })
+    expect(assets.entry('src/admin.ts')).toContain('admin-Ab12Cd34.js')
+  })
+})
+
+describe('url() of a source path of the bundler manifest (Laravel’s Vite::asset())', () => {
+  const LOGO = { file: 'assets/logo-Cx34Vb56.svg', src: 'src/images/logo.svg' }
+
+  function withLogo(tree: Record<string, string> = {}) {
+    const root = viteOutput()
+    const manifest = { ...VITE_MANIFEST, 'src/images/logo.svg': LOGO }
+    writeFileSync(path.join(root, '.vite/manifest.json'), JSON.stringify(manifest))
+    writeFileSync(path.join(root, LOGO.file), '<svg></svg>')
+    for (const [file, text] of Object.entries(tree)) {
+      mkdirSync(path.dirname(path.join(root, file)), { recursive: true })
+      writeFileSync(path.join(root, file), text)
+    }
+    return root
+  }
+
+  it('is the versioned URL of its built file, keeping a query, a fragment and the host asked for', async () => {
+    const assets = await createStatic({ root: withLogo(), vite: true })
+    const built = assets.url(LOGO.file)
+    expect(built).toMatch(/^\/static\/assets\/logo-Cx34Vb56\.svg/)
+    expect(assets.url('src/images/logo.svg')).toBe(built)
+    expect(assets.url('/src/images/logo.svg#icon')).toBe(`${built}#icon`)
+    expect(assets.url('src/images/logo.svg', { host: 'https://cdn.example.com' })).toBe(
+      `https://cdn.example.com${built}`,
+    )
+    expect(assets.url('src/main.ts')).toBe(assets.url('assets/main-BuQMaAmp.js'))
+  })
+
+  it('leaves a file of the root at that path as it is, and a path neither has missing', async () => {
+    const assets = await createStatic({
+      root: withLogo({ 'src/images/logo.svg': '<svg>raw</svg>' }),
+      vite: true,
+    })
+    expect(assets.url('src/images/logo.svg')).toMatch(/^\/static\/src\/images\/logo\.svg\?v=/)
+    expect(() => assets.url('src/images/logo.png')).toThrow(MissingAssetError)
+  })
+
+  it('is missing without the vite option', async () => {
+    const assets = await createStatic({ root: withLogo() })
+    expect(() => assets.url('src/images/logo.svg')).toThrow(MissingAssetError)
+  })
+
+  it('follows a rebuilt manifest in dev mode without a dev server', async () => {
+    const root = withLogo()
+    const assets = await createStatic({ root, dev: true, vite: true })
+    expect(assets.url('src/images/logo.svg')).toMatch(/^\/static\/assets\/logo-Cx34Vb56\.svg/)
+    writeFileSync(path.join(root, 'assets/logo-Nw00Nw00.svg'), '<svg>new</svg>')
+    const rebuilt = { ...VITE_MANIFEST, 'src/images/logo.svg': { file: 'assets/logo-Nw00Nw00.svg' } }
+    writeFileSync(path.join(root, '.vite/manifest.json'), JSON.stringify(rebuilt, null, 1))
+    expect(assets.url('src/images/logo.svg')).toMatch(/^\/static\/assets\/logo-Nw00Nw00\.svg/)
+  })
+
+  it('in dev mode with a dev server, is the dev server’s URL, while a file of the root is its own', async () => {
+    const root = useTempRoot({ 'images/local.svg': '<svg></svg>' })
+    const assets = await createStatic({ root, dev: true, vite: { devServer: 'http://localhost:5173/app/' } })
+    expect(assets.url('src/images/logo.svg#icon')).toBe('http://localhost:5173/app/src/images/logo.svg#icon')
+    expect(assets.url('images/local.svg')).toMatch(/^\/static\/images\/local\.svg\?v=/)
   })
 })
 

@@ -70,6 +70,30 @@ describe('importMap(): plain module URLs to versioned ones', () => {
     ])
   })
 
+  it('throws a MissingAssetError naming a folder with no module under it, with the folders it was probably meant to be', async () => {
+    const root = useTempRoot(MODULES)
+    const assets = await createStatic({ root })
+    const caught = (folders: string[]) => {
+      try {
+        assets.importMap({ folders })
+      } catch (error) {
+        return error as MissingAssetError
+      }
+      throw new Error(`importMap({ folders: ${folders.join()} }) did not throw`)
+    }
+    const vendr = caught(['js', 'vendr'])
+    expect(vendr).toBeInstanceOf(MissingAssetError)
+    expect(vendr.message).toBe(
+      `static asset "vendr/" is not in ${JSON.stringify(root)} as a folder of JavaScript modules (importMap() folders); did you mean "vendor/"?`,
+    )
+    expect(caught(['/js/Deep/']).suggestions).toEqual(['js/deep/'])
+    // A folder of other files, or a module given as a folder, holds no module either.
+    expect(caught(['css']).assetPath).toBe('css/')
+    expect(caught(['js/app.js']).assetPath).toBe('js/app.js/')
+    // A folder nested in another given one is covered by its own modules.
+    expect(() => assets.importMap({ folders: ['js', 'js/deep', 'js'] })).not.toThrow()
+  })
+
   it('maps bare specifiers to files (versioned), folders (one entry per module) and URLs (as they are)', async () => {
     const { assets, map } = await mapOf(
       {},
