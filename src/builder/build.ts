@@ -12,13 +12,11 @@ import { performance } from 'node:perf_hooks'
 import { StaticConfigError } from '../errors.js'
 import { hashContent, TOKEN_LENGTH } from '../hash.js'
 import { relativeLogicalPath } from '../logical-path.js'
-import { checkManifest } from '../manifest/check.js'
 import {
   MANIFEST_VERSION,
   type Manifest,
   type ManifestBuild,
   type ManifestEntry,
-  readManifest,
   writeManifest,
 } from '../manifest/format.js'
 import { type ResolvedOptions, resolveOptions } from '../options/options.js'
