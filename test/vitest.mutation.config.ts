@@ -8,6 +8,7 @@ export default defineConfig({
   test: {
     include: [
       'test/http/conditional.test.ts',
+      'test/http/dictionary.test.ts',
       'test/http/encoding.test.ts',
       'test/http/http-date.test.ts',
       'test/http/plan.test.ts',
