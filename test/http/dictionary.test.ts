@@ -4,10 +4,14 @@ import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { createCachePolicies } from '../../src/http/cache-control.js'
 import {
+  deltaExtension,
   deltaHeader,
+  deltaHeaderLength,
   isDeltaType,
   parseAvailableDictionary,
+  selectDelta,
   useAsDictionary,
+  variantKey,
 } from '../../src/http/dictionary.js'
 import { type PlanContext, planResponse } from '../../src/http/plan.js'
 import type { Asset, CacheKind, EncodedVariant } from '../../src/types.js'
@@ -283,5 +287,56 @@ describe('the protocol pieces', () => {
       expect(isDeltaType(type), type).toBe(true)
     for (const type of ['image/png', 'font/woff2', 'application/octet-stream', 'application/wasm'])
       expect(isDeltaType(type), type).toBe(false)
+  })
+})
+
+describe('the dictionary codings, one by one', () => {
+  it('names each delta file by its coding, and its header by the magic and a SHA-256', () => {
+    expect([deltaExtension('dcb'), deltaExtension('dcz')]).toEqual(['.dcb', '.dcz'])
+    expect([deltaHeaderLength('dcb'), deltaHeaderLength('dcz')]).toEqual([36, 40])
+    for (const encoding of ['dcb', 'dcz'] as const) {
+      expect(deltaHeader(encoding, KEPT.toString('hex'))).toHaveLength(deltaHeaderLength(encoding))
+    }
+  })
+
+  it('keeps each variant under its own key: identity, a coding, or a coding and its dictionary', () => {
+    expect(variantKey(undefined)).toBe('identity')
+    expect(variantKey(makeVariant('br', 10))).toBe('br')
+    expect(variantKey(delta('dcz', KEPT, 10))).toBe(`dcz:${KEPT.toString('hex')}`)
+  })
+
+  it('picks the delta with the highest weight, then the smaller, then the first', () => {
+    const asset = makeAsset({
+      encodings: [delta('dcb', KEPT, 10), delta('dcz', KEPT, 20), makeVariant('br', 5)],
+    })
+    const pick = (accept: string) => selectDelta(asset, sf(KEPT), accept)?.encoding
+    expect(pick('dcb;q=0.5, dcz')).toBe('dcz')
+    expect(pick('dcz;q=0.5, dcb')).toBe('dcb')
+    expect(pick('dcz, dcb')).toBe('dcb')
+    const tied = makeAsset({ encodings: [delta('dcb', KEPT, 10), delta('dcz', KEPT, 10)] })
+    expect(selectDelta(tied, sf(KEPT), 'dcb, dcz')?.encoding).toBe('dcb')
+    const reversed = makeAsset({ encodings: [delta('dcz', KEPT, 30), delta('dcb', KEPT, 10)] })
+    expect(selectDelta(reversed, sf(KEPT), 'dcz, dcb')?.encoding).toBe('dcb')
+  })
+
+  it('sends no delta, and never another coding as one, for a malformed or missing dictionary', () => {
+    const asset = makeAsset({ encodings: [makeVariant('br', 5), delta('dcz', KEPT, 20)] })
+    expect(selectDelta(asset, ':not base64:', 'br, dcz')).toBeUndefined()
+    expect(selectDelta(asset, undefined, 'br, dcz')).toBeUndefined()
+    expect(selectDelta(asset, sf(KEPT), undefined)).toBeUndefined()
+  })
+
+  it('announces dictionaries for text types only, matched whole', () => {
+    for (const type of ['application/atom+xml', 'application/ld+json', 'application/xml; charset=utf-8']) {
+      expect(isDeltaType(type), type).toBe(true)
+    }
+    for (const type of [
+      'x/application/json',
+      'application/javascriptx',
+      'application/+xml',
+      'application/a b+xml',
+    ]) {
+      expect(isDeltaType(type), type).toBe(false)
+    }
   })
 })
