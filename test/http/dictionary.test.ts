@@ -340,3 +340,23 @@ describe('the dictionary codings, one by one', () => {
     }
   })
 })
+
+describe('responses kept for reuse within a second', () => {
+  it('never answers a request with the delta planned for another dictionary, or for none', () => {
+    const shared = context()
+    const against = (dictionary: Buffer | undefined) =>
+      plan(
+        dictionary === undefined
+          ? { 'accept-encoding': CHROME }
+          : { 'accept-encoding': CHROME, 'available-dictionary': sf(dictionary) },
+        { context: shared },
+      )
+    const first = against(KEPT)
+    const second = against(OTHER_KEPT)
+    const plain = against(undefined)
+    expect(first.headers.etag).toBe(`"dcb-${KEPT.toString('hex').slice(0, 4)}"`)
+    expect(second.headers.etag).toBe(`"dcz-${OTHER_KEPT.toString('hex').slice(0, 4)}"`)
+    expect(plain.headers['content-encoding']).toBe('br')
+    expect(against(KEPT).headers.etag).toBe(first.headers.etag)
+  })
+})
