@@ -21,6 +21,7 @@ import {
   type Versioning,
 } from '../types.js'
 import {
+  parseHttpUrl,
   type ResolvedRoots,
   type ResolvedVite,
   resolveIgnore,
@@ -218,19 +219,8 @@ function defaultWarning(message: string): void {
 /** An origin such as `https://cdn.example.com` (no path, no trailing slash), or undefined. */
 export function resolveHost(name: string, value: unknown): string | undefined {
   if (value === undefined) return undefined
-  let parsed: URL | undefined
-  try {
-    parsed = typeof value === 'string' ? new URL(value) : undefined
-  } catch {
-    parsed = undefined
-  }
-  if (
-    parsed === undefined ||
-    !['http:', 'https:'].includes(parsed.protocol) ||
-    parsed.pathname !== '/' ||
-    parsed.search !== '' ||
-    parsed.hash !== ''
-  ) {
+  const parsed = parseHttpUrl(value)
+  if (parsed === undefined || parsed.pathname !== '/' || parsed.search !== '' || parsed.hash !== '') {
     throw new StaticConfigError(
       name,
       `must be an origin such as "https://cdn.example.com", got ${show(value)}`,

@@ -172,20 +172,21 @@ function resolveViteManifest(value: unknown, roots: ResolvedRoots): string {
   return absolute
 }
 
+/** `value` parsed as an http: or https: URL; undefined for anything else. */
+export function parseHttpUrl(value: unknown): URL | undefined {
+  if (typeof value !== 'string') return undefined
+  try {
+    const parsed = new URL(value)
+    return ['http:', 'https:'].includes(parsed.protocol) ? parsed : undefined
+  } catch {
+    return undefined
+  }
+}
+
 function resolveDevServer(value: unknown): string | undefined {
   if (value === undefined) return undefined
-  let parsed: URL | undefined
-  try {
-    parsed = typeof value === 'string' ? new URL(value) : undefined
-  } catch {
-    parsed = undefined
-  }
-  if (
-    parsed === undefined ||
-    !['http:', 'https:'].includes(parsed.protocol) ||
-    parsed.search ||
-    parsed.hash
-  ) {
+  const parsed = parseHttpUrl(value)
+  if (parsed === undefined || parsed.search || parsed.hash) {
     throw new StaticConfigError(
       'vite',
       `"devServer" must be the dev server's URL such as "http://localhost:5173", got ${show(value)}`,

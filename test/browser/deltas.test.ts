@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process'
-import { createHash, createPublicKey } from 'node:crypto'
 import http2 from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it, onTestFinished } from 'vitest'
@@ -7,7 +6,7 @@ import { createStatic } from '../../src/index.js'
 import { readManifest } from '../../src/manifest/format.js'
 import { HAS_BROWSER, launchBrowser } from '../helpers/browser.js'
 import { makeDeltaSite } from '../helpers/delta-site.js'
-import { selfSignedCertificate } from '../helpers/tls.js'
+import { selfSignedCertificate, trustCertificateFlags } from '../helpers/tls.js'
 
 /** The test site's delta is written with Debian's zstd, so that this test runs on every Node. */
 const HAS_ZSTD = spawnSync('zstd', ['--version']).status === 0
@@ -65,13 +64,7 @@ describe.skipIf(!HAS_BROWSER || !HAS_ZSTD)('a real browser and dictionary deltas
     const origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`
 
     // Dictionaries are kept only for secure origins: the key's SPKI pin makes the certificate trusted.
-    const spki = createHash('sha256')
-      .update(createPublicKey(credentials.cert).export({ type: 'spki', format: 'der' }))
-      .digest('base64')
-    const browser = await launchBrowser([
-      '--ignore-certificate-errors',
-      `--ignore-certificate-errors-spki-list=${spki}`,
-    ])
+    const browser = await launchBrowser(trustCertificateFlags(credentials.cert))
     const tab = await (await browser.newContext()).newPage()
     const problems: string[] = []
     tab.on('pageerror', (error) => problems.push(error.message))

@@ -1,4 +1,3 @@
-import { createHash, createPublicKey } from 'node:crypto'
 import http2 from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -6,7 +5,7 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import { createStatic } from '../../src/index.js'
 import { HAS_BROWSER, launchBrowser } from '../helpers/browser.js'
 import { useTempRoot } from '../helpers/fixtures.js'
-import { selfSignedCertificate } from '../helpers/tls.js'
+import { selfSignedCertificate, trustCertificateFlags } from '../helpers/tls.js'
 
 /** A Vite build in miniature: an entry with its stylesheet, importing one chunk. */
 const VITE_TREE = {
@@ -77,13 +76,7 @@ describe.skipIf(!HAS_BROWSER)('a real browser and early hints (HTTP/2, TLS)', ()
 
     // --ignore-certificate-errors alone loads the page in a certificate-error state, where Chromium
     // does not act on early hints; the key's SPKI pin makes the self-signed certificate trusted.
-    const spki = createHash('sha256')
-      .update(createPublicKey(credentials.cert).export({ type: 'spki', format: 'der' }))
-      .digest('base64')
-    const browser = await launchBrowser([
-      '--ignore-certificate-errors',
-      `--ignore-certificate-errors-spki-list=${spki}`,
-    ])
+    const browser = await launchBrowser(trustCertificateFlags(credentials.cert))
     const tab = await (await browser.newContext()).newPage()
     const problems: string[] = []
     tab.on('console', (message) => {

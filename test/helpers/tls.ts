@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { createHash, createPublicKey } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { useTempRoot } from './fixtures.js'
@@ -30,4 +31,16 @@ export function selfSignedCertificate(): { key: Buffer; cert: Buffer } {
     { stdio: 'ignore' },
   )
   return { key: readFileSync(key), cert: readFileSync(cert) }
+}
+
+/**
+ * The Chromium flags that trust `cert` by its key's SPKI pin. With --ignore-certificate-errors
+ * alone a page loads in a certificate-error state, where Chromium neither acts on early hints nor
+ * keeps compression dictionaries.
+ */
+export function trustCertificateFlags(cert: Buffer): string[] {
+  const spki = createHash('sha256')
+    .update(createPublicKey(cert).export({ type: 'spki', format: 'der' }))
+    .digest('base64')
+  return ['--ignore-certificate-errors', `--ignore-certificate-errors-spki-list=${spki}`]
 }
