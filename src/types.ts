@@ -341,6 +341,8 @@ export interface WarningContext {
  * - `stale-variant`: a `.br`/`.gz`/`.zst` sibling that does not decompress to its file.
  * - `missing-asset`: `url()` of a path not in the index, under `onMissing: 'warn'`.
  * - `deltas-unsupported`: `--deltas` on a Node that cannot compress with a dictionary.
+ * - `dev-server-down`: in dev mode, the bundler's dev server (`vite.devServer`) does not answer (once
+ *   each time it stops answering).
  */
 export type WarningKind =
   | 'unresolved-reference'
@@ -352,6 +354,7 @@ export type WarningKind =
   | 'stale-variant'
   | 'missing-asset'
   | 'deltas-unsupported'
+  | 'dev-server-down'
 
 /** Receives the warnings of an index or a build. */
 export type OnWarning = (message: string, context?: WarningContext) => void
