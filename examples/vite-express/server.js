@@ -2,8 +2,9 @@
 // In development, run Vite's dev server (`npx vite` in this folder) and start this one with
 // NODE_ENV=development: the same template then loads the entry from the dev server. build/ need
 // not exist then (no `vite build` yet): its files are served once a build writes them. If the dev
-// server is not running, vstatic warns once (kind 'dev-server-down', through onWarning, by default
-// console.warn) naming its URL, instead of leaving a page of failing requests unexplained.
+// server is not running, vstatic says so once each time it stops answering (an onWarning of kind
+// 'dev-server-down', by default console.warn, naming its URL), rather than leaving a page of
+// failing requests unexplained.
 
 import { fileURLToPath } from 'node:url'
 import express from 'express'

@@ -164,18 +164,24 @@ describe('createStatic() in dev mode with a dev server', () => {
   it('starts before the first vite build: the root may not exist yet, and is served once it does', async () => {
     const live = await liveServer()
     const root = path.join(useTempRoot(), 'build')
-    const assets = await createStatic({ root, dev: true, vite: { devServer: live.url } })
+    // Dotfiles allowed: the bundler's manifest must stay unserved by its path alone.
+    const assets = await createStatic({ root, dev: true, dotfiles: 'allow', vite: { devServer: live.url } })
     onTestFinished(() => assets.close())
     expect(assets.entry('src/main.ts')).toContain(`${live.url}src/main.ts`)
     expect(assets.url('src/images/logo.svg')).toBe(`${live.url}src/images/logo.svg`)
     const app = await listen((req, res) => assets.handle(req, res))
     expect((await request(app.url, '/static/assets/main-Cf4nH2Ly.js')).status).toBe(404)
     expect(assets.assets()).toEqual([])
-    writeTree(root, { 'assets/main-Cf4nH2Ly.js': 'export {}', 'favicon.ico': 'icon' })
+    writeTree(root, {
+      'assets/main-Cf4nH2Ly.js': 'export {}',
+      'favicon.ico': 'icon',
+      '.vite/manifest.json': '{}',
+    })
     const built = await request(app.url, '/static/assets/main-Cf4nH2Ly.js')
     expect([built.status, built.body.toString()]).toEqual([200, 'export {}'])
     expect((await request(app.url, '/favicon.ico')).status).toBe(200)
     expect(assets.url('favicon.ico')).toMatch(/^\/static\/favicon\.ico\?v=/)
+    expect((await request(app.url, '/static/.vite/manifest.json')).status).toBe(404)
   })
 
   it.each([
