@@ -11,6 +11,7 @@ import { createCachePolicies, notFoundCacheControl } from './http/cache-control.
 import { toLogicalPath } from './logical-path.js'
 import { loadManifest } from './manifest/check.js'
 import type { Manifest } from './manifest/format.js'
+import { probeDevServer } from './markup/dev-server.js'
 import { createHints } from './markup/early-hints.js'
 import {
   checkBundlerFiles,
@@ -77,6 +78,7 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
   const assets = () => index.assets()
   const entryFiles = createEntryFiles(options, bundlerChunks)
   const { earlyHints, linkHeader } = createHints({ options, url: (path) => url(path), entryFiles })
+  const devServer = probeDevServer(options)
   return Object.freeze({
     root: options.root,
     roots: Object.freeze(options.roots.map(({ root }) => root)),
@@ -89,7 +91,7 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
     integrity,
     script: (path: string, attributes?: TagAttributes) => tag('script', path, attributes),
     stylesheet: (path: string, attributes?: TagAttributes) => tag('stylesheet', path, attributes),
-    entry: createEntry({ options, target, files: entryFiles }),
+    entry: createEntry({ options, target, files: entryFiles, devServer }),
     earlyHints,
     linkHeader,
     importMap: (importMapOptions?: ImportMapOptions) =>
@@ -109,6 +111,7 @@ function assemble(options: ResolvedOptions, index: AssetIndex, manifest: Manifes
     handle: pipeline.handle,
     fetch: pipeline.fetch,
     async close() {
+      devServer?.close()
       bodies.cache.clear()
     },
   })

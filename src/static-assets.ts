@@ -129,6 +129,6 @@ export interface StaticAssets {
   handle(req: IncomingMessage, res: ServerResponse, next?: NextFunction): void
   /** Figures for monitoring: indexed files, and bytes held by the in-memory body cache against its budget. */
   stats(): { readonly files: number; readonly cachedBodyBytes: number; readonly memoryBudget: number }
-  /** Releases what the assets hold (cached bodies). Safe to call more than once. */
+  /** Releases what the assets hold (cached bodies, a probe of the dev server in flight). Safe to call more than once. */
   close(): Promise<void>
 }

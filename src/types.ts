@@ -157,7 +157,8 @@ export interface StaticOptions {
   /**
    * The static directory (Tornado's `static_path`), or several: the first root that has a logical
    * path serves it (load paths, like Django's `STATICFILES_DIRS`); a file that a later root also
-   * has is reported once through `onWarning`.
+   * has is reported once through `onWarning`. Must exist, except in dev mode with
+   * `vite.devServer`, before the first `vite build`.
    */
   root: PathOption | readonly PathOption[]
   /**
@@ -287,7 +288,9 @@ export interface ViteOptions {
   manifest?: PathOption
   /**
    * The dev server's URL, with Vite's `base` if one is set (`'http://localhost:5173'`). In dev mode
-   * `entry()` then loads the entry and Vite's client from it; without dev mode, from the manifest.
+   * `entry()` then loads the entry and Vite's client from it, the root may not exist yet (no
+   * `vite build` has run), and a dev server that does not answer is reported through `onWarning`
+   * (`dev-server-down`); without dev mode, from the manifest.
    */
   devServer?: string
   /** In dev-server mode, also render the preamble @vitejs/plugin-react needs for Fast Refresh. @default false */
@@ -341,6 +344,8 @@ export interface WarningContext {
  * - `stale-variant`: a `.br`/`.gz`/`.zst` sibling that does not decompress to its file.
  * - `missing-asset`: `url()` of a path not in the index, under `onMissing: 'warn'`.
  * - `deltas-unsupported`: `--deltas` on a Node that cannot compress with a dictionary.
+ * - `dev-server-down`: in dev mode, the bundler's dev server (`vite.devServer`) does not answer (once
+ *   each time it stops answering).
  */
 export type WarningKind =
   | 'unresolved-reference'
@@ -352,6 +357,7 @@ export type WarningKind =
   | 'stale-variant'
   | 'missing-asset'
   | 'deltas-unsupported'
+  | 'dev-server-down'
 
 /** Receives the warnings of an index or a build. */
 export type OnWarning = (message: string, context?: WarningContext) => void

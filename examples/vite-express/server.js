@@ -1,6 +1,10 @@
 // Express rendering Vite entries: `node examples/vite-express/server.js`, then open http://127.0.0.1:3000/
 // In development, run Vite's dev server (`npx vite` in this folder) and start this one with
-// NODE_ENV=development: the same template then loads the entry from the dev server.
+// NODE_ENV=development: the same template then loads the entry from the dev server. build/ need
+// not exist then (no `vite build` yet): its files are served once a build writes them. If the dev
+// server is not running, vstatic says so once each time it stops answering (an onWarning of kind
+// 'dev-server-down', by default console.warn, naming its URL), rather than leaving a page of
+// failing requests unexplained.
 
 import { fileURLToPath } from 'node:url'
 import express from 'express'
@@ -9,7 +13,8 @@ import { serveStatic } from 'vstatic/express'
 
 export async function createApp({ dev = process.env.NODE_ENV === 'development' } = {}) {
   const assets = await createStatic({
-    // Vite's build.outDir; `.vite/manifest.json` in it is read, never served.
+    // Vite's build.outDir; `.vite/manifest.json` in it is read, never served. In dev mode with a dev
+    // server it may be missing.
     root: new URL('./build', import.meta.url),
     vite: { devServer: process.env.VITE_DEV_SERVER ?? 'http://localhost:5173/static/' },
     dev,

@@ -11,6 +11,9 @@ export default {
   build: {
     outDir: 'build',
     manifest: true,
+    // Every imported asset a file of its own (Vite inlines those under 4 KiB as data: URLs): the
+    // views show the logo the script imports, by its source name, staticUrl('src/images/logo.svg').
+    assetsInlineLimit: 0,
     rollupOptions: { input: ['src/main.js', 'src/admin.js'] },
   },
 }

@@ -18,6 +18,7 @@ import {
   entryFiles,
   findMissingFile,
 } from './bundler-manifest.js'
+import type { DevServerProbe } from './dev-server.js'
 import type { TagTarget } from './tag-helpers.js'
 import { renderInlineScript, renderTag, type TagKind } from './tags.js'
 import type { SourceLookup } from './url.js'
@@ -36,6 +37,8 @@ export interface EntryContext {
   readonly target: (path: string) => TagTarget
   /** The files of some entries, from {@link createEntryFiles}. */
   readonly files: EntryFilesFunction
+  /** In dev mode with a dev server: checked (in the background) on each render. */
+  readonly devServer?: DevServerProbe
 }
 
 /**
@@ -149,7 +152,7 @@ export function createEntry(context: EntryContext): EntryRenderer {
   const { options } = context
   const vite = options.vite
   if (vite !== undefined && options.dev && vite.devServer !== undefined)
-    return devServerEntry(options.root, vite, vite.devServer)
+    return devServerEntry(options.root, vite, vite.devServer, context.devServer)
   return (name, attributes) => builtEntry(context, context.files(name) as EntryFiles, attributes)
 }
 
@@ -176,9 +179,16 @@ function builtEntry(context: EntryContext, files: EntryFiles, attributes: TagAtt
 }
 
 /** Dev mode with a dev server: its client, then each entry from it (React's preamble first, when asked for). */
-function devServerEntry(root: string, vite: ResolvedVite, devServer: string): EntryRenderer {
+function devServerEntry(
+  root: string,
+  vite: ResolvedVite,
+  devServer: string,
+  probe: DevServerProbe | undefined,
+): EntryRenderer {
   return (name, attributes) => {
     const names = toNames(name)
+    // In the background: a stopped dev server is reported once, the page renders as it is.
+    probe?.check()
     const shared = sharedAttributes(attributes)
     const fromServer = (path: string) => new URL(path, devServer).href
     const tags: string[] = []

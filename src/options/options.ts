@@ -19,6 +19,7 @@ import {
   type StaticOptions,
   VERSIONINGS,
   type Versioning,
+  type ViteOptions,
 } from '../types.js'
 import {
   parseHttpUrl,
@@ -131,7 +132,13 @@ export function resolveOptions(options: StaticOptions): ResolvedOptions {
     false,
   )
   const ignore = resolveIgnore(options.ignore)
-  const roots = resolveRoots(options.root, { dotfiles, followSymlinksOutsideRoot, ignore })
+  const dev = optionalBoolean('dev', options.dev, false)
+  // With a dev server, dev mode needs no build yet: the root appears when `vite build` first runs.
+  const roots = resolveRoots(
+    options.root,
+    { dotfiles, followSymlinksOutsideRoot, ignore },
+    dev && hasDevServer(options.vite),
+  )
   const fingerprinted = resolveFingerprinted(options.fingerprinted)
   const vite = resolveVite(options.vite, roots)
   return Object.freeze({
@@ -152,7 +159,7 @@ export function resolveOptions(options: StaticOptions): ResolvedOptions {
     cors: resolveCors(options.cors),
     prefix: resolvePrefix(options.prefix),
     aliases: resolveAliases(options.aliases),
-    dev: optionalBoolean('dev', options.dev, false),
+    dev,
     indexFile: resolveIndexFile(options),
     dotfiles,
     followSymlinksOutsideRoot,
@@ -246,6 +253,11 @@ function resolveManifestPath(value: unknown): string | undefined {
     )
   }
   return manifest
+}
+
+/** True when `vite` names a dev server (checked in full by resolveVite). */
+function hasDevServer(vite: unknown): boolean {
+  return typeof vite === 'object' && vite !== null && (vite as ViteOptions).devServer !== undefined
 }
 
 /** The bundler's manifest under both its spellings, so that neither a path nor a symlink to it is served. */

@@ -37,13 +37,19 @@ interface RootPolicy {
   readonly ignore: readonly string[]
 }
 
-/** Validates `root`: one directory or a non-empty list of distinct ones, in the order they are searched. */
 /** One root or more, in lookup order: the first is never missing. */
 export type ResolvedRoots = readonly [ResolvedRoot, ...ResolvedRoot[]]
 
-export function resolveRoots(value: unknown, policy: RootPolicy): ResolvedRoots {
+/**
+ * Validates `root`: one directory or a non-empty list of distinct ones, in the order they are searched.
+ * With `mayBeMissing` (dev mode with a bundler's dev server, before the first `vite build`), a root
+ * that does not exist yet is accepted: its files are looked for on each request, as dev mode does.
+ */
+export function resolveRoots(value: unknown, policy: RootPolicy, mayBeMissing = false): ResolvedRoots {
   const given: unknown[] = Array.isArray(value) ? value : [value]
-  const [first, ...rest] = given.map((item: unknown) => Object.freeze({ ...resolveRoot(item), ...policy }))
+  const [first, ...rest] = given.map((item: unknown) =>
+    Object.freeze({ ...resolveRoot(item, mayBeMissing), ...policy }),
+  )
   if (first === undefined) {
     throw new StaticConfigError('root', 'must be a directory or a non-empty list of directories, got []')
   }
@@ -134,7 +140,7 @@ export function show(value: unknown): string {
 
 const VITE_MANIFEST = '.vite/manifest.json'
 
-function resolveRoot(value: unknown): { root: string; realRoot: string } {
+function resolveRoot(value: unknown, mayBeMissing: boolean): { root: string; realRoot: string } {
   const root = toAbsolutePath(value)
   if (root === undefined) {
     throw new StaticConfigError('root', `must be the path of an existing directory, got ${show(value)}`)
@@ -143,6 +149,9 @@ function resolveRoot(value: unknown): { root: string; realRoot: string } {
   try {
     isDirectory = statSync(root).isDirectory()
   } catch (error) {
+    if (mayBeMissing && (error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return { root, realRoot: realPathOfMissing(root) }
+    }
     throw new StaticConfigError('root', `must be an existing directory, got ${show(value)} (${root})`, {
       cause: error,
     })
@@ -151,6 +160,23 @@ function resolveRoot(value: unknown): { root: string; realRoot: string } {
     throw new StaticConfigError('root', `must be a directory, got ${show(value)}, which is a file`)
   }
   return { root, realRoot: realpathSync(root) }
+}
+
+/**
+ * The real path a directory that does not exist yet will have once it is created: its nearest
+ * existing ancestor's real path, joined with the rest. Created as a symlink instead, its files fall
+ * outside this path and are refused, as any link out of a root is.
+ */
+function realPathOfMissing(directory: string): string {
+  const rest: string[] = []
+  let existing = directory
+  while (!existsSync(existing)) {
+    const parent = path.dirname(existing)
+    if (parent === existing) break
+    rest.unshift(path.basename(existing))
+    existing = parent
+  }
+  return path.join(realpathSync(existing), ...rest)
 }
 
 function resolveViteManifest(value: unknown, roots: ResolvedRoots): string {

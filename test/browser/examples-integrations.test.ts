@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
@@ -54,12 +55,25 @@ describe('examples/vite-express', () => {
     ] as const) {
       const page = (await request(base, path)).body.toString()
       const urls = await expectEveryUrlServed(base, page)
+      // The entry's tags, then the logo the view names by its source path.
       expect(urls.filter((url) => url.startsWith('/static/'))).toEqual(
-        expected.map((file) => `/static/assets/${file}`),
+        [...expected, 'logo-Cx34Vb56.svg'].map((file) => `/static/assets/${file}`),
       )
       expect(page.match(/integrity="sha384-[A-Za-z0-9+/]+={0,2}"/g)).toHaveLength(expected.length)
     }
     expect((await request(base, '/static/.vite/manifest.json')).status).toBe(404)
+  })
+
+  it('shows url() of a source asset: the file Vite built from src/images/logo.svg, with its bytes', async () => {
+    const base = await startViteExpress({ dev: false })
+    const page = (await request(base, '/')).body.toString()
+    expect(page).toContain('<img src="/static/assets/logo-Cx34Vb56.svg" alt=""')
+    const logo = await getAndHead(base, '/static/assets/logo-Cx34Vb56.svg')
+    expect(logo.status).toBe(200)
+    expect(logo.headers['content-type']).toBe('image/svg+xml')
+    expect(logo.headers['cache-control']).toBe('public, max-age=31536000, immutable')
+    const source = await readFile(new URL('../../examples/vite-express/src/images/logo.svg', import.meta.url))
+    expect(logo.body.equals(source)).toBe(true)
   })
 
   it('loads the entry from Vite’s dev server in dev mode, with the same template', async () => {
@@ -67,6 +81,7 @@ describe('examples/vite-express', () => {
     const page = (await request(base, '/')).body.toString()
     expect(page).toContain('<script type="module" src="http://localhost:5173/static/@vite/client"></script>')
     expect(page).toContain('<script type="module" src="http://localhost:5173/static/src/main.js"></script>')
+    expect(page).toContain('<img src="http://localhost:5173/static/src/images/logo.svg" alt=""')
     expect(page).not.toContain('/static/assets/')
   })
 

@@ -1,1 +1,1 @@
-import{g as e}from"./shared-C8bX1Gw2.js";document.querySelector("#note").textContent=e("main.js");
+import{g as e}from"./shared-C8bX1Gw2.js";const o="/static/assets/logo-Cx34Vb56.svg",t=document.querySelector("#note");t.textContent=e("main.js");t.prepend(Object.assign(document.createElement("img"),{src:o,alt:"",width:16}));
