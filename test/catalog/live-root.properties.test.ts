@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest'
 import { buildManifest } from '../../src/builder/build.js'
 import { createStatic, type StaticAssets } from '../../src/index.js'
 import { OUTSIDE_FILE, OUTSIDE_TEXT, useTempRoot } from '../helpers/fixtures.js'
-import { listen, type RawResponse, request } from '../helpers/http.js'
+import { listen, type RawResponse, request as rawRequest } from '../helpers/http.js'
 import { IMMUTABLE, nextSecond } from '../helpers/trust-contract.js'
 
 /**
@@ -27,6 +27,21 @@ import { IMMUTABLE, nextSecond } from '../helpers/trust-contract.js'
  */
 
 const NAMES = ['a.txt', 'b.css', 'big.bin', 'sub/c.txt'] as const
+
+/**
+ * In CI a failing case is reported at once, with its seed and path to replay it, rather than shrunk
+ * past the test's timeout; locally fast-check shrinks it to the smallest case.
+ */
+const REPORT_AT_ONCE = { endOnFailure: process.env.CI !== undefined }
+
+/** A request that fails, naming its URL, when no answer comes: a hang is a failed case, not a timeout. */
+function request(base: string, target: string): Promise<RawResponse> {
+  let timer: NodeJS.Timeout | undefined
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer to GET ${target} within 20 s`)), 20_000)
+  })
+  return Promise.race([rawRequest(base, target), hung]).finally(() => clearTimeout(timer))
+}
 const SECRET = 'DOTFILE SECRET'
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex')
 
@@ -192,7 +207,7 @@ describe.each<Mode>(['scanned', 'manifest', 'dev'])('a writer into the live root
           await requestAll(assets, url, oldUrls)
         }
       }),
-      { numRuns: 12 },
+      { numRuns: 12, ...REPORT_AT_ONCE },
     )
   })
 })
@@ -282,7 +297,7 @@ describe('a writer during re-reads (scanned)', () => {
         expect(response.headers['cache-control']).toBe(IMMUTABLE)
         checkPromises(response, new URL(versioned, url).searchParams.get('v') ?? undefined)
       }),
-      { numRuns: 10 },
+      { numRuns: 10, ...REPORT_AT_ONCE },
     )
   })
 })
@@ -428,7 +443,7 @@ describe.each<Mode>(['scanned', 'manifest', 'dev'])('writers during streamed res
           checkComplete(response, versions, new URL(versioned, url).searchParams.get('v') ?? undefined)
         }
       }),
-      { numRuns: 6 },
+      { numRuns: 6, ...REPORT_AT_ONCE },
     )
   })
 })
