@@ -3,12 +3,15 @@
  * an asset is made on first use from what the manifest says, and its file is read once before its
  * first byte is served. URLs always carry the manifest's tokens, so every process agrees on them; a
  * file whose bytes no longer match its entry (edited after the build) is served with its real
- * validators and never as `immutable` until the manifest is rebuilt.
+ * validators and never as `immutable` until the manifest is rebuilt. Where the manifest's paths were
+ * not looked up on disk at startup, an entry's are when it is first looked up, before its asset is
+ * made: one whose real path the root's rules refuse is reported and never served.
  * @module
  */
 import { statSync } from 'node:fs'
 import path from 'node:path'
 import { byLogicalPath } from '../logical-path.js'
+import type { EntryCheck } from '../manifest/check.js'
 import type { Manifest, ManifestEntry, RetainedFile } from '../manifest/format.js'
 import type { ResolvedOptions } from '../options/options.js'
 import type { ResolvedRoot } from '../options/paths.js'
@@ -23,8 +26,16 @@ import { type AssetIndex, addDirectories } from './asset-index.js'
 import { rereadAsset } from './refresh.js'
 import { createTracker } from './tracker.js'
 
-/** The index a manifest describes, for files under `options.roots` (each entry under the root it names). */
-export function createManifestIndex(options: ResolvedOptions, manifest: Manifest): AssetIndex {
+/**
+ * The index a manifest describes, for files under `options.roots` (each entry under the root it
+ * names). `check`, for a manifest whose paths were not looked up on disk at startup, looks up each
+ * entry's (and each kept file's) when it is first used.
+ */
+export function createManifestIndex(
+  options: ResolvedOptions,
+  manifest: Manifest,
+  check?: EntryCheck,
+): AssetIndex {
   const builtAtMs = Date.parse(manifest.builtAt)
   const entries = listedEntries(options, manifest)
   const directories = new Set<string>()
@@ -34,6 +45,7 @@ export function createManifestIndex(options: ResolvedOptions, manifest: Manifest
     entries,
     builtAtMs,
     sourceLayout: manifest.options.layout === 'source',
+    admits: createAdmission(options, (logicalPath) => check?.entry(logicalPath)),
   }
   const tracker = createEntryTracker(loaded)
   // Kept files of earlier builds exist only in out-dir builds, whose one root is the output directory.
@@ -41,7 +53,7 @@ export function createManifestIndex(options: ResolvedOptions, manifest: Manifest
     options,
     manifest,
     rereadRules(loaded, false, rootOf(options, {})),
-    mtimeOf,
+    createAdmission(options, (file) => check?.history(file)),
     builtAtMs,
   )
   return {
@@ -68,6 +80,31 @@ interface LoadedManifest {
   readonly builtAtMs: number
   /** The build left the root as it was (no --out-dir): rewritten files are rewritten at load. */
   readonly sourceLayout: boolean
+  /** False for an entry whose paths the root's rules refuse (reported once). */
+  readonly admits: (logicalPath: string) => boolean
+}
+
+/**
+ * Whether a path the manifest names may be served: `faultOf` (its look at the disk) runs once per
+ * path, on first use; a fault is reported once and keeps the path out until the next start.
+ */
+function createAdmission(
+  options: ResolvedOptions,
+  faultOf: (key: string) => string | undefined,
+): (key: string) => boolean {
+  const decided = new Map<string, boolean>()
+  return (key) => {
+    let admitted = decided.get(key)
+    if (admitted === undefined) {
+      const fault = faultOf(key)
+      admitted = fault === undefined
+      decided.set(key, admitted)
+      if (fault !== undefined) {
+        options.onWarning(`${fault}; it is not served`, { kind: 'manifest-mismatch', paths: [key] })
+      }
+    }
+    return admitted
+  }
 }
 
 /** The manifest's entries, less any that name a file the options say is read and never served. */
@@ -107,7 +144,7 @@ function createEntryTracker(loaded: LoadedManifest) {
   return createTracker({
     load(logicalPath) {
       const entry = entries.get(logicalPath)
-      if (entry === undefined) return undefined
+      if (entry === undefined || !loaded.admits(logicalPath)) return undefined
       // Over the sources, a rewritten file's bytes exist only once rewritten: do it now, as the
       // scan would, so its body, hash and integrity are those served from the first lookup on.
       const rewritten =
@@ -218,7 +255,7 @@ function createRetained(
   options: ResolvedOptions,
   manifest: Manifest,
   rules: RereadRules,
-  mtimeOf: (absolutePath: string, fallbackMs: number) => number,
+  admits: (file: string) => boolean,
   builtAtMs: number,
 ) {
   const files = new Map<string, { file: string; old: RetainedFile; builtAt: string }>()
@@ -239,7 +276,7 @@ function createRetained(
     keyOf: (asset) => `${asset.logicalPath}\0${asset.token}`,
     load(key) {
       const found = dropped.has(key) ? undefined : files.get(key)
-      if (found === undefined) return undefined
+      if (found === undefined || !admits(found.file)) return undefined
       const retainedAtMs = Date.parse(found.builtAt)
       const absolutePath = path.join(options.root, found.file)
       return remember(
