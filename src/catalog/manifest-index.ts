@@ -38,8 +38,15 @@ export function createManifestIndex(
 ): AssetIndex {
   const builtAtMs = Date.parse(manifest.builtAt)
   const entries = listedEntries(options, manifest)
-  const directories = new Set<string>()
-  for (const logicalPath of entries.keys()) addDirectories(directories, logicalPath)
+  // The folders above the entries, listed when a request first asks whether a path is one.
+  let directories: Set<string> | undefined
+  const directoriesOf = (): Set<string> => {
+    if (directories === undefined) {
+      directories = new Set<string>()
+      for (const logicalPath of entries.keys()) addDirectories(directories, logicalPath)
+    }
+    return directories
+  }
   const loaded: LoadedManifest = {
     options,
     entries,
@@ -59,7 +66,7 @@ export function createManifestIndex(
   return {
     get: (logicalPath) => tracker.get(logicalPath),
     getRetained: (logicalPath, token) => retained.tracker.get(`${logicalPath}\0${token}`),
-    isDirectory: (logicalPath) => directories.has(logicalPath),
+    isDirectory: (logicalPath) => directoriesOf().has(logicalPath),
     verify: (asset) => (retained.owns(asset) ? retained.tracker.verify(asset) : tracker.verify(asset)),
     refresh: (logicalPath) => tracker.refresh(logicalPath),
     isFresh: (asset) => tracker.isFresh(asset),
@@ -76,7 +83,7 @@ export function createManifestIndex(
 interface LoadedManifest {
   readonly options: ResolvedOptions
   /** The entries that may be served, by logical path. */
-  readonly entries: ReadonlyMap<string, ManifestEntry>
+  readonly entries: Entries
   readonly builtAtMs: number
   /** The build left the root as it was (no --out-dir): rewritten files are rewritten at load. */
   readonly sourceLayout: boolean
@@ -107,13 +114,33 @@ function createAdmission(
   }
 }
 
-/** The manifest's entries, less any that name a file the options say is read and never served. */
-function listedEntries(options: ResolvedOptions, manifest: Manifest): Map<string, ManifestEntry> {
-  const listed = Object.entries(manifest.assets)
-  if (options.unlisted.size === 0) return new Map(listed)
+/** The entries of a manifest by logical path: what the index reads of a Map. */
+interface Entries {
+  get(logicalPath: string): ManifestEntry | undefined
+  keys(): Iterable<string>
+  readonly size: number
+}
+
+/**
+ * The manifest's entries, less any that name a file the options say is read and never served.
+ * Without such files, the manifest's own object is read in place: no copy of every entry at startup.
+ */
+function listedEntries(options: ResolvedOptions, manifest: Manifest): Entries {
+  const assets = manifest.assets
+  if (options.unlisted.size === 0) {
+    let size: number | undefined
+    return {
+      get: (logicalPath) => (Object.hasOwn(assets, logicalPath) ? assets[logicalPath] : undefined),
+      keys: () => Object.keys(assets),
+      get size() {
+        size ??= Object.keys(assets).length
+        return size
+      },
+    }
+  }
   // The bundler's manifest is read, never served, even when a build listed it.
   return new Map(
-    listed.filter(
+    Object.entries(assets).filter(
       ([logicalPath, entry]) => !options.unlisted.has(path.join(rootOf(options, entry).root, logicalPath)),
     ),
   )
@@ -175,7 +202,7 @@ function createEntryTracker(loaded: LoadedManifest) {
 /** The asset a manifest entry describes, not read yet: every claim is checked when the file is first read. */
 function loadEntry(
   options: ResolvedOptions,
-  entries: ReadonlyMap<string, ManifestEntry>,
+  entries: Entries,
   logicalPath: string,
   mtimeOf: (absolutePath: string, fallbackMs: number) => number,
   builtAtMs: number,
@@ -204,11 +231,7 @@ function loadEntry(
  * The asset of a rewritten entry over the source layout, read (identity-checked) and rewritten with
  * the manifest's tokens; undefined when the file cannot be read now (the first request tries again).
  */
-function rewriteEntry(
-  options: ResolvedOptions,
-  entries: ReadonlyMap<string, ManifestEntry>,
-  logicalPath: string,
-): Asset | undefined {
+function rewriteEntry(options: ResolvedOptions, entries: Entries, logicalPath: string): Asset | undefined {
   const entry = entries.get(logicalPath)
   if (entry === undefined) return undefined
   const root = rootOf(options, entry)

@@ -215,15 +215,24 @@ function checkEntries(
   rulesOf: (root: number | undefined) => PathRules,
   fail: Fail,
 ): FoundFiles {
-  const assets = Object.entries(manifest.assets)
-  const cycleMembers = new Set(assets.filter(([, entry]) => entry.cycle === true).map(([key]) => key))
+  const assets = manifest.assets
+  // The members of reference cycles, listed when the first entry marked "cycle" is checked.
+  let cycleMembers: Set<string> | undefined
+  const cyclesOf = () => {
+    cycleMembers ??= new Set(Object.keys(assets).filter((key) => assets[key]?.cycle === true))
+    return cycleMembers
+  }
   const missing: string[] = []
   const sourceLooking: string[] = []
+  let entries = 0
   let withFile = 0
-  for (const [logicalPath, entry] of assets) {
+  // One pass without an array per entry: startup from a large manifest is mostly this loop.
+  for (const logicalPath in assets) {
+    const entry = assets[logicalPath] as ManifestEntry
+    entries++
     const rules = rulesOf(entry.root)
     const fault =
-      checkPath('', logicalPath, rules) ?? checkRecord(entry, rules) ?? checkEntry(entry, rules, cycleMembers)
+      checkPath('', logicalPath, rules) ?? checkRecord(entry, rules) ?? checkEntry(entry, rules, cyclesOf)
     if (fault !== undefined) fail(`entry ${JSON.stringify(logicalPath)}`, fault)
     if (rules.disk === undefined) continue
     const { opened, plain, fault: diskFault } = inspectEntry(logicalPath, entry, rules)
@@ -234,7 +243,7 @@ function checkEntries(
       if (entry.file !== undefined && plain === 'file') sourceLooking.push(entry.file)
     }
   }
-  return { entries: assets.length, missing, withFile, sourceLooking }
+  return { entries, missing, withFile, sourceLooking }
 }
 
 /**
@@ -397,7 +406,7 @@ function checkRecord(record: FileRecord, rules: PathRules): string | undefined {
 function checkEntry(
   entry: ManifestEntry,
   rules: PathRules,
-  cycleMembers: ReadonlySet<string>,
+  cycleMembers: () => ReadonlySet<string>,
 ): string | undefined {
   if (
     typeof entry.integrity !== 'string' ||
@@ -412,7 +421,7 @@ function checkEntry(
   ) {
     return 'has malformed "references" (expected a list of paths)'
   }
-  if (entry.cycle === true && !(entry.references ?? []).some((item) => cycleMembers.has(item))) {
+  if (entry.cycle === true && !(entry.references ?? []).some((item) => cycleMembers().has(item))) {
     return 'is marked "cycle" but references no other member of a reference cycle'
   }
   return (

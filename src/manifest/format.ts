@@ -175,8 +175,9 @@ export function parseManifest(text: string, source: string): Manifest {
     return fail('has no valid "builtAt"')
   if (!isRecord(data.assets)) return fail('has no "assets" object')
   const roots = (options.roots as number | undefined) ?? 1
-  for (const [logicalPath, entry] of Object.entries(data.assets)) {
-    const problem = checkEntry(logicalPath, entry, roots)
+  const assets = data.assets
+  for (const logicalPath in assets) {
+    const problem = checkEntry(logicalPath, assets[logicalPath], roots)
     if (problem !== undefined) fail(`entry ${JSON.stringify(logicalPath)}: ${problem}`)
   }
   const history = data.history ?? []
