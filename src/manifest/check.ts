@@ -232,7 +232,9 @@ function checkEntries(
     entries++
     const rules = rulesOf(entry.root)
     const fault =
-      checkPath('', logicalPath, rules) ?? checkRecord(entry, rules) ?? checkEntry(entry, rules, cyclesOf)
+      checkPath('', logicalPath, rules) ??
+      checkRecord(entry, rules, true) ??
+      checkEntry(entry, rules, cyclesOf)
     if (fault !== undefined) fail(`entry ${JSON.stringify(logicalPath)}`, fault)
     if (rules.disk === undefined) continue
     const { opened, plain, fault: diskFault } = inspectEntry(logicalPath, entry, rules)
@@ -375,19 +377,25 @@ interface FileRecord {
   readonly encodings?: unknown
 }
 
-/** The fault of one entry's own fields and variants (not its real path), or undefined. */
-function checkRecord(record: FileRecord, rules: PathRules): string | undefined {
-  if (!isSize(record.size))
+/**
+ * The fault of one entry's own fields and variants (not its real path), or undefined. `parsed`: the
+ * record is an asset entry whose size and hash `parseManifest` already checked.
+ */
+function checkRecord(record: FileRecord, rules: PathRules, parsed = false): string | undefined {
+  if (!parsed && !isSize(record.size))
     return `has an invalid "size" ${JSON.stringify(record.size)} (expected a whole number of bytes)`
-  if (typeof record.hash !== 'string' || !HASH.test(record.hash)) {
+  if (!parsed && (typeof record.hash !== 'string' || !HASH.test(record.hash))) {
     return `has an invalid "hash" ${JSON.stringify(record.hash)} (expected 64 lowercase hex characters of SHA-256)`
   }
-  if (typeof record.token !== 'string' || !TOKEN.test(record.token)) {
+  const hash = record.hash as string
+  // A token equal to its hash's is well-formed: the pattern is matched only for the others.
+  const ownToken = record.token === toToken(hash)
+  if (!ownToken && (typeof record.token !== 'string' || !TOKEN.test(record.token))) {
     return `has an invalid "token" ${JSON.stringify(record.token)} (expected ${TOKEN_LENGTH} lowercase hex characters)`
   }
   // A reference cycle shares one version derived from all its members; every other token is its hash's.
-  if (record.cycle !== true && record.token !== toToken(record.hash)) {
-    return `has token ${JSON.stringify(record.token)}, but its hash gives ${JSON.stringify(toToken(record.hash))} (edited by hand?); rebuild it with "vstatic build"`
+  if (record.cycle !== true && !ownToken) {
+    return `has token ${JSON.stringify(record.token)}, but its hash gives ${JSON.stringify(toToken(hash))} (edited by hand?); rebuild it with "vstatic build"`
   }
   if (!isValidContentType(record.contentType)) {
     return `has an invalid "contentType" ${JSON.stringify(record.contentType)} (expected type/subtype and parameters, without control characters)`
