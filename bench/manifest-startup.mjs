@@ -5,6 +5,7 @@
 // Run it as a whole process from outside (e.g. `/usr/bin/time -v`) to include Node's own startup.
 // On a busy machine, wall times swell with other processes; startCpuMs is disturbed much less.
 import http from 'node:http'
+import net from 'node:net'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 
@@ -22,17 +23,20 @@ const createdMs = performance.now()
 const server = http.createServer((req, res) => assets.handle(req, res))
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
 const { port } = server.address()
-// node:http's client, not fetch(): fetch loads undici on first use, which would be timed here.
+// A raw socket as the client: fetch() would load undici and node:http's client its agent, both
+// timed here though a real client runs elsewhere.
 const { status, bytes } = await new Promise((resolve, reject) => {
-  http
-    .get({ host: '127.0.0.1', port, path: assets.url('small.txt') }, (response) => {
-      let received = 0
-      response.on('data', (chunk) => {
-        received += chunk.length
-      })
-      response.on('end', () => resolve({ status: response.statusCode, bytes: received }))
-    })
-    .on('error', reject)
+  const chunks = []
+  const socket = net.connect(port, '127.0.0.1', () => {
+    socket.write(`GET ${assets.url('small.txt')} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`)
+  })
+  socket.on('data', (chunk) => chunks.push(chunk))
+  socket.on('end', () => {
+    const response = Buffer.concat(chunks)
+    const headEnd = response.indexOf('\r\n\r\n')
+    resolve({ status: Number(response.subarray(9, 12).toString()), bytes: response.length - headEnd - 4 })
+  })
+  socket.on('error', reject)
 })
 const servedMs = performance.now()
 const cpu = process.cpuUsage(cpuBefore)
