@@ -17,7 +17,13 @@ import { isAllowedRealPath, isIgnoredRealPath } from '../root/open-file.js'
 import { isAllowedPath, isInside, type ScanPolicy } from '../root/scan.js'
 import { type Dotfiles, INTEGRITY_ALGORITHMS } from '../types.js'
 import { type Disk, openDisk, openPathDisk } from './disk.js'
-import { type Manifest, type ManifestEntry, type ManifestVariant, readManifest } from './format.js'
+import {
+  entryShapeFault,
+  type Manifest,
+  type ManifestEntry,
+  type ManifestVariant,
+  readManifest,
+} from './format.js'
 
 /** The root a manifest is loaded against, and the scan rules its paths must pass. */
 export interface ManifestTarget {
@@ -61,7 +67,8 @@ export interface EntryCheck {
 
 /** Reads a manifest and checks it against the root it will be served from. */
 export function loadManifest(file: string, target: ManifestTarget, options?: ManifestCheckOptions): Manifest {
-  const manifest = readManifest(file)
+  // checkManifest() checks each entry's shape in its own pass over the entries.
+  const manifest = readManifest(file, { entries: false })
   checkManifest(manifest, file, target, options)
   return manifest
 }
@@ -226,10 +233,13 @@ function checkEntries(
   const sourceLooking: string[] = []
   let entries = 0
   let withFile = 0
+  const roots = manifest.options.roots ?? 1
   // One pass without an array per entry: startup from a large manifest is mostly this loop.
   for (const logicalPath in assets) {
     const entry = assets[logicalPath] as ManifestEntry
     entries++
+    const shapeFault = entryShapeFault(logicalPath, entry, roots)
+    if (shapeFault !== undefined) fail(`entry ${JSON.stringify(logicalPath)}`, shapeFault)
     const rules = rulesOf(entry.root)
     const fault =
       checkPath('', logicalPath, rules) ??
@@ -379,7 +389,7 @@ interface FileRecord {
 
 /**
  * The fault of one entry's own fields and variants (not its real path), or undefined. `parsed`: the
- * record is an asset entry whose size and hash `parseManifest` already checked.
+ * record is an asset entry whose size and hash {@link entryShapeFault} already checked.
  */
 function checkRecord(record: FileRecord, rules: PathRules, parsed = false): string | undefined {
   if (!parsed && !isSize(record.size))
