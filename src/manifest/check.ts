@@ -450,7 +450,8 @@ function checkEntry(
 
 /** The fault of an entry's deltas: each a variant like the others, against a dictionary the history keeps. */
 function checkDeltaFiles(entry: ManifestEntry, rules: PathRules): string | undefined {
-  for (const [dictionary, byCoding] of Object.entries(entry.deltas ?? {})) {
+  if (entry.deltas === undefined) return undefined
+  for (const [dictionary, byCoding] of Object.entries(entry.deltas)) {
     if (dictionary === entry.hash) return 'has a delta against itself'
     for (const [encoding, variant] of Object.entries(byCoding)) {
       const fault = checkVariant(variant as Partial<ManifestVariant> | null, rules)
