@@ -105,7 +105,7 @@ function indexChecks(metrics) {
     { label: 'site index, CPU time ≥ 0.8× cat', ratios: site.cpuRatiosToCat, goal: 0.8 },
     { label: 'site index RSS ≤ 2× (bare node + index)', ratios: [site.rssRatio], goal: 2, atMost: true },
     {
-      label: 'startup from 10,000-entry manifest < 100 ms',
+      label: 'startup from 10,000-entry manifest to the first response ≤ 100 ms',
       ratios: [100 / Math.max(metrics.manifestStartupMs, 0.001)],
       goal: 1,
     },
@@ -147,9 +147,16 @@ function printIndexFigures(m) {
       `Site index, baseline: ${site.baseline.wallMs} ms (CPU ${site.baseline.cpuMs} ms), RSS ${site.baseline.rssMiB} MiB; CPU time baseline ÷ this: ${formatRatio(site.baseline.cpuRatios)}`,
     )
   }
+  const start = m.manifestStartup
   console.log(
-    `Startup from a 10,000-entry manifest: ${m.manifestStartupMs} ms in the process (reading and parsing its JSON alone: ${m.manifestParseMs} ms)`,
+    `Startup from a 10,000-entry manifest, medians of ${start.rounds} fresh processes: createStatic() + first request ${start.startMs} ms (createStatic ${start.createStaticMs} ms, first request ${start.firstRequestMs} ms, CPU ${start.startCpuMs} ms); module load ${start.importMs} ms after Node's start, first response ${start.totalMs} ms after it; reading and parsing the JSON alone: ${m.manifestParseMs} ms`,
   )
+  if (start.baseline !== undefined) {
+    const base = start.baseline
+    console.log(
+      `Startup from the manifest, baseline: createStatic() + first request ${base.startMs} ms (CPU ${base.startCpuMs} ms), first response ${base.totalMs} ms after Node's start`,
+    )
+  }
   console.log(`url(): ${(m.urlCallsPerSecond / 1e6).toFixed(1)} M calls/s`)
   console.log(
     `Index memory: ${Math.round(m.bytesPerIndexedFile)} bytes per file (heap, no cached bodies); body cache stayed within its budget: ${m.bodyCacheWithinBudget}`,

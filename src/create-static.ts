@@ -9,7 +9,7 @@ import { createScannedIndex } from './catalog/scanned-index.js'
 import { StaticConfigError } from './errors.js'
 import { createCachePolicies, notFoundCacheControl } from './http/cache-control.js'
 import { toLogicalPath } from './logical-path.js'
-import { loadManifest } from './manifest/check.js'
+import { createEntryCheck, type EntryCheck, loadManifest } from './manifest/check.js'
 import type { Manifest } from './manifest/format.js'
 import { probeDevServer } from './markup/dev-server.js'
 import { createHints } from './markup/early-hints.js'
@@ -46,6 +46,7 @@ const STREAM_CHUNK_BYTES = 256 * 1024
 export async function createStatic(options: StaticOptions): Promise<StaticAssets> {
   let resolved = resolveOptions(options)
   let manifest: Manifest | undefined
+  let entryCheck: EntryCheck | undefined
   if (resolved.manifest !== undefined) {
     if (resolved.dev) {
       throw new StaticConfigError(
@@ -53,13 +54,17 @@ export async function createStatic(options: StaticOptions): Promise<StaticAssets
         'cannot be used with dev: true (dev mode hashes files as they change)',
       )
     }
-    manifest = loadManifest(resolved.manifest, { ...resolved, root: resolved.roots.map(({ root }) => root) })
+    const target = { ...resolved, root: resolved.roots.map(({ root }) => root) }
+    // Startup checks the manifest's form and that it matches the root; each entry's real paths are
+    // looked up when it is first used (and every open checks them again on the handle).
+    manifest = loadManifest(resolved.manifest, target, { disk: 'on-first-use' })
+    entryCheck = createEntryCheck(manifest, resolved.manifest, target)
     resolved = withBuiltOptions(resolved, options, manifest.options, resolved.manifest)
   }
   // The index kind is chosen once, here: a manifest, dev mode's live view of the disk, or a scan.
   const index: AssetIndex =
     manifest !== undefined
-      ? createManifestIndex(resolved, manifest)
+      ? createManifestIndex(resolved, manifest, entryCheck)
       : resolved.dev
         ? createLiveIndex(resolved)
         : createScannedIndex(resolved)

@@ -340,7 +340,8 @@ export interface WarningContext {
  * - `shadowed`: files a later root also has, whose copies there are not served (one warning for all
  *   the files of a pair of roots, at startup or build).
  * - `changed-on-disk`: a file of a scanned index changed after it was indexed.
- * - `manifest-mismatch`: a file does not hold what the manifest records (edited after the build?).
+ * - `manifest-mismatch`: a file does not hold what the manifest records (edited after the build?), or
+ *   a manifest entry's real path is one the root's rules refuse (found on first use; not served).
  * - `stale-variant`: a `.br`/`.gz`/`.zst` sibling that does not decompress to its file.
  * - `missing-asset`: `url()` of a path not in the index, under `onMissing: 'warn'`.
  * - `deltas-unsupported`: `--deltas` on a Node that cannot compress with a dictionary.

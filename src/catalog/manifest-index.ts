@@ -3,12 +3,15 @@
  * an asset is made on first use from what the manifest says, and its file is read once before its
  * first byte is served. URLs always carry the manifest's tokens, so every process agrees on them; a
  * file whose bytes no longer match its entry (edited after the build) is served with its real
- * validators and never as `immutable` until the manifest is rebuilt.
+ * validators and never as `immutable` until the manifest is rebuilt. Where the manifest's paths were
+ * not looked up on disk at startup, an entry's are when it is first looked up, before its asset is
+ * made: one whose real path the root's rules refuse is reported and never served.
  * @module
  */
 import { statSync } from 'node:fs'
 import path from 'node:path'
 import { byLogicalPath } from '../logical-path.js'
+import type { EntryCheck } from '../manifest/check.js'
 import type { Manifest, ManifestEntry, RetainedFile } from '../manifest/format.js'
 import type { ResolvedOptions } from '../options/options.js'
 import type { ResolvedRoot } from '../options/paths.js'
@@ -23,17 +26,33 @@ import { type AssetIndex, addDirectories } from './asset-index.js'
 import { rereadAsset } from './refresh.js'
 import { createTracker } from './tracker.js'
 
-/** The index a manifest describes, for files under `options.roots` (each entry under the root it names). */
-export function createManifestIndex(options: ResolvedOptions, manifest: Manifest): AssetIndex {
+/**
+ * The index a manifest describes, for files under `options.roots` (each entry under the root it
+ * names). `check`, for a manifest whose paths were not looked up on disk at startup, looks up each
+ * entry's (and each kept file's) when it is first used.
+ */
+export function createManifestIndex(
+  options: ResolvedOptions,
+  manifest: Manifest,
+  check?: EntryCheck,
+): AssetIndex {
   const builtAtMs = Date.parse(manifest.builtAt)
   const entries = listedEntries(options, manifest)
-  const directories = new Set<string>()
-  for (const logicalPath of entries.keys()) addDirectories(directories, logicalPath)
+  // The folders above the entries, listed when a request first asks whether a path is one.
+  let directories: Set<string> | undefined
+  const directoriesOf = (): Set<string> => {
+    if (directories === undefined) {
+      directories = new Set<string>()
+      for (const logicalPath of entries.keys()) addDirectories(directories, logicalPath)
+    }
+    return directories
+  }
   const loaded: LoadedManifest = {
     options,
     entries,
     builtAtMs,
     sourceLayout: manifest.options.layout === 'source',
+    admits: createAdmission(options, (logicalPath) => check?.entry(logicalPath)),
   }
   const tracker = createEntryTracker(loaded)
   // Kept files of earlier builds exist only in out-dir builds, whose one root is the output directory.
@@ -41,13 +60,13 @@ export function createManifestIndex(options: ResolvedOptions, manifest: Manifest
     options,
     manifest,
     rereadRules(loaded, false, rootOf(options, {})),
-    mtimeOf,
+    createAdmission(options, (file) => check?.history(file)),
     builtAtMs,
   )
   return {
     get: (logicalPath) => tracker.get(logicalPath),
     getRetained: (logicalPath, token) => retained.tracker.get(`${logicalPath}\0${token}`),
-    isDirectory: (logicalPath) => directories.has(logicalPath),
+    isDirectory: (logicalPath) => directoriesOf().has(logicalPath),
     verify: (asset) => (retained.owns(asset) ? retained.tracker.verify(asset) : tracker.verify(asset)),
     refresh: (logicalPath) => tracker.refresh(logicalPath),
     isFresh: (asset) => tracker.isFresh(asset),
@@ -64,19 +83,64 @@ export function createManifestIndex(options: ResolvedOptions, manifest: Manifest
 interface LoadedManifest {
   readonly options: ResolvedOptions
   /** The entries that may be served, by logical path. */
-  readonly entries: ReadonlyMap<string, ManifestEntry>
+  readonly entries: Entries
   readonly builtAtMs: number
   /** The build left the root as it was (no --out-dir): rewritten files are rewritten at load. */
   readonly sourceLayout: boolean
+  /** False for an entry whose paths the root's rules refuse (reported once). */
+  readonly admits: (logicalPath: string) => boolean
 }
 
-/** The manifest's entries, less any that name a file the options say is read and never served. */
-function listedEntries(options: ResolvedOptions, manifest: Manifest): Map<string, ManifestEntry> {
-  const listed = Object.entries(manifest.assets)
-  if (options.unlisted.size === 0) return new Map(listed)
+/**
+ * Whether a path the manifest names may be served: `faultOf` (its look at the disk) runs once per
+ * path, on first use; a fault is reported once and keeps the path out until the next start.
+ */
+function createAdmission(
+  options: ResolvedOptions,
+  faultOf: (key: string) => string | undefined,
+): (key: string) => boolean {
+  const decided = new Map<string, boolean>()
+  return (key) => {
+    let admitted = decided.get(key)
+    if (admitted === undefined) {
+      const fault = faultOf(key)
+      admitted = fault === undefined
+      decided.set(key, admitted)
+      if (fault !== undefined) {
+        options.onWarning(`${fault}; it is not served`, { kind: 'manifest-mismatch', paths: [key] })
+      }
+    }
+    return admitted
+  }
+}
+
+/** The entries of a manifest by logical path: what the index reads of a Map. */
+interface Entries {
+  get(logicalPath: string): ManifestEntry | undefined
+  keys(): Iterable<string>
+  readonly size: number
+}
+
+/**
+ * The manifest's entries, less any that name a file the options say is read and never served.
+ * Without such files, the manifest's own object is read in place: no copy of every entry at startup.
+ */
+function listedEntries(options: ResolvedOptions, manifest: Manifest): Entries {
+  const assets = manifest.assets
+  if (options.unlisted.size === 0) {
+    let size: number | undefined
+    return {
+      get: (logicalPath) => (Object.hasOwn(assets, logicalPath) ? assets[logicalPath] : undefined),
+      keys: () => Object.keys(assets),
+      get size() {
+        size ??= Object.keys(assets).length
+        return size
+      },
+    }
+  }
   // The bundler's manifest is read, never served, even when a build listed it.
   return new Map(
-    listed.filter(
+    Object.entries(assets).filter(
       ([logicalPath, entry]) => !options.unlisted.has(path.join(rootOf(options, entry).root, logicalPath)),
     ),
   )
@@ -107,7 +171,7 @@ function createEntryTracker(loaded: LoadedManifest) {
   return createTracker({
     load(logicalPath) {
       const entry = entries.get(logicalPath)
-      if (entry === undefined) return undefined
+      if (entry === undefined || !loaded.admits(logicalPath)) return undefined
       // Over the sources, a rewritten file's bytes exist only once rewritten: do it now, as the
       // scan would, so its body, hash and integrity are those served from the first lookup on.
       const rewritten =
@@ -138,7 +202,7 @@ function createEntryTracker(loaded: LoadedManifest) {
 /** The asset a manifest entry describes, not read yet: every claim is checked when the file is first read. */
 function loadEntry(
   options: ResolvedOptions,
-  entries: ReadonlyMap<string, ManifestEntry>,
+  entries: Entries,
   logicalPath: string,
   mtimeOf: (absolutePath: string, fallbackMs: number) => number,
   builtAtMs: number,
@@ -167,11 +231,7 @@ function loadEntry(
  * The asset of a rewritten entry over the source layout, read (identity-checked) and rewritten with
  * the manifest's tokens; undefined when the file cannot be read now (the first request tries again).
  */
-function rewriteEntry(
-  options: ResolvedOptions,
-  entries: ReadonlyMap<string, ManifestEntry>,
-  logicalPath: string,
-): Asset | undefined {
+function rewriteEntry(options: ResolvedOptions, entries: Entries, logicalPath: string): Asset | undefined {
   const entry = entries.get(logicalPath)
   if (entry === undefined) return undefined
   const root = rootOf(options, entry)
@@ -218,7 +278,7 @@ function createRetained(
   options: ResolvedOptions,
   manifest: Manifest,
   rules: RereadRules,
-  mtimeOf: (absolutePath: string, fallbackMs: number) => number,
+  admits: (file: string) => boolean,
   builtAtMs: number,
 ) {
   const files = new Map<string, { file: string; old: RetainedFile; builtAt: string }>()
@@ -239,7 +299,7 @@ function createRetained(
     keyOf: (asset) => `${asset.logicalPath}\0${asset.token}`,
     load(key) {
       const found = dropped.has(key) ? undefined : files.get(key)
-      if (found === undefined) return undefined
+      if (found === undefined || !admits(found.file)) return undefined
       const retainedAtMs = Date.parse(found.builtAt)
       const absolutePath = path.join(options.root, found.file)
       return remember(

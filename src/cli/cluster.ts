@@ -154,7 +154,12 @@ class Primary {
     const given = this.settings.options.manifest
     if (given !== undefined) {
       const file = path.resolve(given)
-      const { buildId } = loadManifest(file, { ...this.settings.options, root: this.settings.root })
+      // As createStatic() loads it in each worker: the entries' real paths are looked up on first use.
+      const { buildId } = loadManifest(
+        file,
+        { ...this.settings.options, root: this.settings.root },
+        { disk: 'on-first-use' },
+      )
       return { file, buildId }
     }
     const out = path.join(tmpdir(), `vstatic-${process.pid}-${this.generation}.json`)

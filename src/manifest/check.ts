@@ -2,9 +2,12 @@
  * checkManifest(): what a loaded manifest may name. Every entry, `file`, variant and history file
  * must be a path the scan would index, its real path must stay inside the root and pass the dotfile
  * rule and the build's ignore patterns, tokens must follow from hashes and content types must be valid
- * header values; a manifest that does not match its root fails with the likely fix.
+ * header values; a manifest that does not match its root fails with the likely fix. At startup the
+ * disk can be left to first use: {@link createEntryCheck} then looks at one entry's paths when the
+ * entry is first looked up.
  * @module
  */
+import { statSync } from 'node:fs'
 import path from 'node:path'
 import { StaticConfigError } from '../errors.js'
 import { TOKEN_LENGTH, toToken } from '../hash.js'
@@ -13,8 +16,14 @@ import { toLogicalPath } from '../logical-path.js'
 import { isAllowedRealPath, isIgnoredRealPath } from '../root/open-file.js'
 import { isAllowedPath, isInside, type ScanPolicy } from '../root/scan.js'
 import { type Dotfiles, INTEGRITY_ALGORITHMS } from '../types.js'
-import { type Disk, openDisk } from './disk.js'
-import { type Manifest, type ManifestEntry, type ManifestVariant, readManifest } from './format.js'
+import { type Disk, openDisk, openPathDisk } from './disk.js'
+import {
+  entryShapeFault,
+  type Manifest,
+  type ManifestEntry,
+  type ManifestVariant,
+  readManifest,
+} from './format.js'
 
 /** The root a manifest is loaded against, and the scan rules its paths must pass. */
 export interface ManifestTarget {
@@ -37,11 +46,29 @@ export interface ManifestCheckOptions {
    * @default true
    */
   readonly matchRoot?: boolean
+  /**
+   * When the disk is looked at. `'now'`: every entry, `file`, variant and history file is looked up
+   * under its root before this returns. `'on-first-use'`: only the spelling and the fields are
+   * checked now, a root that lacks most of the files (or is the source of an out-dir build) is told
+   * from a sample of the entries, and each entry's real paths are left to {@link createEntryCheck},
+   * run when the entry is first looked up (every open checks them again on the handle).
+   * @default 'now'
+   */
+  readonly disk?: 'now' | 'on-first-use'
+}
+
+/** The disk side of {@link checkManifest}, one entry at a time: the fault to report, or undefined. */
+export interface EntryCheck {
+  /** An asset entry: its file, the plain copy beside a `file`, its variants and deltas. */
+  entry(logicalPath: string): string | undefined
+  /** A file of the history (an earlier build kept in the output directory), with its variants. */
+  history(file: string): string | undefined
 }
 
 /** Reads a manifest and checks it against the root it will be served from. */
 export function loadManifest(file: string, target: ManifestTarget, options?: ManifestCheckOptions): Manifest {
-  const manifest = readManifest(file)
+  // checkManifest() checks each entry's shape in its own pass over the entries.
+  const manifest = readManifest(file, { entries: false })
   checkManifest(manifest, file, target, options)
   return manifest
 }
@@ -59,6 +86,65 @@ export function checkManifest(
   const fail: Fail = (where, fault) => {
     throw new StaticConfigError('manifest', `${JSON.stringify(source)} ${where}: ${fault}`)
   }
+  const { roots, policy, ignore } = targetRules(manifest, target, fail)
+  const now = options.disk !== 'on-first-use'
+  // One view of the disk per root; each entry is looked up under the root it names.
+  const disks = roots.map((root) => (now ? openDisk(root, { ...policy, ignore }) : undefined))
+  // One rule set per root, shared by its entries.
+  const rules: readonly PathRules[] = disks.map((disk) => ({ ...policy, disk }))
+  const rulesOf = (root: number | undefined): PathRules => rules[root ?? 0] as PathRules
+  const found = checkEntries(manifest, rulesOf, fail)
+  checkHistory(manifest, rulesOf(0), fail)
+  if (options.matchRoot === false) return
+  if (!now) {
+    // A sample that looks like another root is settled by the whole check, which names the files.
+    if (isSampleMismatch(manifest, roots)) checkManifest(manifest, source, target, { disk: 'now' })
+    return
+  }
+  if (disks.every((disk) => disk === undefined)) return
+  checkRootMatch(manifest, source, roots, found)
+}
+
+/**
+ * The disk side of {@link checkManifest} for a manifest checked with `disk: 'on-first-use'`: each
+ * call looks up one entry's paths (a `realpath` and a `stat` each) under the rules of its root.
+ */
+export function createEntryCheck(manifest: Manifest, source: string, target: ManifestTarget): EntryCheck {
+  const fail: Fail = (where, fault) => {
+    throw new StaticConfigError('manifest', `${JSON.stringify(source)} ${where}: ${fault}`)
+  }
+  const { roots, policy, ignore } = targetRules(manifest, target, fail)
+  const rules: readonly PathRules[] = roots.map((root) => ({
+    ...policy,
+    disk: openPathDisk(root, { ...policy, ignore }),
+  }))
+  const rulesOf = (root: number | undefined): PathRules => rules[root ?? 0] as PathRules
+  const retained = new Map<string, { readonly record: FileRecord; readonly buildId: string }>()
+  for (const build of manifest.history) {
+    for (const [file, record] of Object.entries(build.files)) {
+      if (!retained.has(file)) retained.set(file, { record, buildId: build.buildId })
+    }
+  }
+  const where = (subject: string, fault: string | undefined) =>
+    fault === undefined ? undefined : `${JSON.stringify(source)} ${subject}: ${fault}`
+  return {
+    entry(logicalPath) {
+      const entry = Object.hasOwn(manifest.assets, logicalPath) ? manifest.assets[logicalPath] : undefined
+      if (entry === undefined) return undefined
+      const fault = inspectEntry(logicalPath, entry, rulesOf(entry.root)).fault
+      return where(`entry ${JSON.stringify(logicalPath)}`, fault)
+    },
+    history(file) {
+      const found = retained.get(file)
+      if (found === undefined) return undefined
+      const fault = inspectFault('', file, rulesOf(0)) ?? inspectVariants(found.record, rulesOf(0))
+      return where(`history file ${JSON.stringify(file)} (build ${JSON.stringify(found.buildId)})`, fault)
+    },
+  }
+}
+
+/** The roots of `target`, checked against the number the manifest was built from, and the scan's rules. */
+function targetRules(manifest: Manifest, target: ManifestTarget, fail: Fail) {
   if (manifest.options.tokenLength !== TOKEN_LENGTH) {
     fail(
       '"options"',
@@ -79,15 +165,7 @@ export function checkManifest(
       `was built from ${built} root(s), but ${roots.length} are given (${roots.map((root) => JSON.stringify(root)).join(', ')}); pass the roots it was built from, in the same order`,
     )
   }
-  // One view of the disk per root; each entry is looked up under the root it names.
-  const disks = roots.map((root) => openDisk(root, { ...policy, ignore }))
-  // One rule set per root, shared by its entries.
-  const rules: readonly PathRules[] = disks.map((disk) => ({ ...policy, disk }))
-  const rulesOf = (root: number | undefined): PathRules => rules[root ?? 0] as PathRules
-  const found = checkEntries(manifest, rulesOf, fail)
-  checkHistory(manifest, rulesOf(0), fail)
-  if (options.matchRoot === false || disks.every((disk) => disk === undefined)) return
-  checkRootMatch(manifest, source, roots, found)
+  return { roots, policy, ignore }
 }
 
 /** True when `value` can be sent as a Content-Type: `type/subtype` and parameters, no control characters. */
@@ -113,6 +191,8 @@ const VALID_CONTENT_TYPES = new Set<string>()
 const INTEGRITY = new RegExp(`^(?:${INTEGRITY_ALGORITHMS.join('|')})-[A-Za-z0-9+/]`)
 const HASH = /^[0-9a-f]{64}$/
 const TOKEN = new RegExp(`^[0-9a-f]{${TOKEN_LENGTH}}$`)
+/** How many entries, spread over the manifest, tell at startup whether it matches its root. */
+const ROOT_SAMPLE_SIZE = 64
 
 interface PathRules extends ScanPolicy {
   /** The root on disk; undefined when it is not on this machine. */
@@ -142,30 +222,113 @@ function checkEntries(
   rulesOf: (root: number | undefined) => PathRules,
   fail: Fail,
 ): FoundFiles {
-  const assets = Object.entries(manifest.assets)
-  const cycleMembers = new Set(assets.filter(([, entry]) => entry.cycle === true).map(([key]) => key))
+  const assets = manifest.assets
+  // The members of reference cycles, listed when the first entry marked "cycle" is checked.
+  let cycleMembers: Set<string> | undefined
+  const cyclesOf = () => {
+    cycleMembers ??= new Set(Object.keys(assets).filter((key) => assets[key]?.cycle === true))
+    return cycleMembers
+  }
   const missing: string[] = []
   const sourceLooking: string[] = []
+  let entries = 0
   let withFile = 0
-  for (const [logicalPath, entry] of assets) {
+  const roots = manifest.options.roots ?? 1
+  // One pass without an array per entry: startup from a large manifest is mostly this loop.
+  for (const logicalPath in assets) {
+    const entry = assets[logicalPath] as ManifestEntry
+    entries++
+    const shapeFault = entryShapeFault(logicalPath, entry, roots)
+    if (shapeFault !== undefined) fail(`entry ${JSON.stringify(logicalPath)}`, shapeFault)
     const rules = rulesOf(entry.root)
     const fault =
-      checkPath('', logicalPath, rules) ?? checkRecord(entry, rules) ?? checkEntry(entry, rules, cycleMembers)
+      checkPath('', logicalPath, rules) ??
+      checkRecord(entry, rules, true) ??
+      checkEntry(entry, rules, cyclesOf)
     if (fault !== undefined) fail(`entry ${JSON.stringify(logicalPath)}`, fault)
-    // What the runtime opens, and, for an out-dir build, the plain copy beside it (nginx serves it).
-    const opened =
-      entry.file === undefined ? inspect('', logicalPath, rules) : inspect('"file"', entry.file, rules)
-    const plain = entry.file === undefined ? opened : inspect('', logicalPath, rules)
-    const diskFault = opened !== 'missing' && opened !== 'file' ? opened : plain
-    if (diskFault !== 'missing' && diskFault !== 'file')
-      fail(`entry ${JSON.stringify(logicalPath)}`, diskFault)
+    if (rules.disk === undefined) continue
+    const { opened, plain, fault: diskFault } = inspectEntry(logicalPath, entry, rules)
+    if (diskFault !== undefined) fail(`entry ${JSON.stringify(logicalPath)}`, diskFault)
     if (entry.file !== undefined) withFile++
     if (opened === 'missing') {
       missing.push(logicalPath)
       if (entry.file !== undefined && plain === 'file') sourceLooking.push(entry.file)
     }
   }
-  return { entries: assets.length, missing, withFile, sourceLooking }
+  return { entries, missing, withFile, sourceLooking }
+}
+
+/**
+ * What an entry's paths lead to on disk: the file the runtime opens, the plain copy beside an
+ * out-dir build's `file` (nginx serves it), and the first fault among them and its variants and deltas.
+ */
+function inspectEntry(
+  logicalPath: string,
+  entry: ManifestEntry,
+  rules: PathRules,
+): { readonly opened: string; readonly plain: string; readonly fault: string | undefined } {
+  const opened =
+    entry.file === undefined ? inspect('', logicalPath, rules) : inspect('"file"', entry.file, rules)
+  const plain = entry.file === undefined ? opened : inspect('', logicalPath, rules)
+  const fault =
+    inspectVariants(entry, rules) ??
+    inspectDeltas(entry, rules) ??
+    [opened, plain].find((found) => found !== 'missing' && found !== 'file')
+  return { opened, plain, fault }
+}
+
+/** The first fault on disk among a record's precompressed variants, or undefined. */
+function inspectVariants(record: FileRecord, rules: PathRules): string | undefined {
+  if (rules.disk === undefined) return undefined
+  for (const [encoding, variant] of Object.entries(
+    (record.encodings ?? {}) as Record<string, ManifestVariant>,
+  )) {
+    const fault = inspectFault('"file"', variant.file, rules)
+    if (fault !== undefined) return `${encoding} variant: ${fault}`
+  }
+  return undefined
+}
+
+/** The first fault on disk among an entry's deltas, or undefined. */
+function inspectDeltas(entry: ManifestEntry, rules: PathRules): string | undefined {
+  if (rules.disk === undefined) return undefined
+  for (const [dictionary, byCoding] of Object.entries(entry.deltas ?? {})) {
+    for (const [encoding, variant] of Object.entries(byCoding)) {
+      const fault = inspectFault('"file"', (variant as ManifestVariant).file, rules)
+      if (fault !== undefined) return `${encoding} delta against ${dictionary.slice(0, 12)}…: ${fault}`
+    }
+  }
+  return undefined
+}
+
+/** True when the entries of a sample spread over the manifest are mostly missing under their roots. */
+function isSampleMismatch(manifest: Manifest, roots: readonly string[]): boolean {
+  const keys = Object.keys(manifest.assets)
+  const step = Math.max(1, keys.length / ROOT_SAMPLE_SIZE)
+  let entries = 0
+  let missing = 0
+  let withFile = 0
+  let sourceLooking = 0
+  for (let place = 0; place < keys.length; place += step) {
+    const logicalPath = keys[Math.floor(place)] as string
+    const entry = manifest.assets[logicalPath] as ManifestEntry
+    const root = roots[entry.root ?? 0] ?? (roots[0] as string)
+    entries++
+    if (entry.file !== undefined) withFile++
+    if (exists(root, entry.file ?? logicalPath)) continue
+    missing++
+    if (entry.file !== undefined && exists(root, logicalPath)) sourceLooking++
+  }
+  return (withFile > 0 && sourceLooking * 2 > withFile) || missing * 2 > entries
+}
+
+/** True when something is at `relativePath` under `root` (a link is followed). */
+function exists(root: string, relativePath: string): boolean {
+  try {
+    return statSync(path.join(root, relativePath), { throwIfNoEntry: false }) !== undefined
+  } catch {
+    return false
+  }
 }
 
 /** Checks each file of the retained builds: its paths, its fields and what it leads to on disk. */
@@ -176,7 +339,8 @@ function checkHistory(manifest: Manifest, rules: PathRules, fail: Fail): void {
         checkPath('', file, rules) ??
         checkPath('"logicalPath"', retained.logicalPath, rules) ??
         checkRecord(retained, rules) ??
-        inspectFault('', file, rules)
+        inspectFault('', file, rules) ??
+        inspectVariants(retained, rules)
       if (fault !== undefined) {
         fail(`history file ${JSON.stringify(file)} (build ${JSON.stringify(build.buildId)})`, fault)
       }
@@ -223,19 +387,25 @@ interface FileRecord {
   readonly encodings?: unknown
 }
 
-/** The fault of one entry's own fields and variants (not its real path), or undefined. */
-function checkRecord(record: FileRecord, rules: PathRules): string | undefined {
-  if (!isSize(record.size))
+/**
+ * The fault of one entry's own fields and variants (not its real path), or undefined. `parsed`: the
+ * record is an asset entry whose size and hash {@link entryShapeFault} already checked.
+ */
+function checkRecord(record: FileRecord, rules: PathRules, parsed = false): string | undefined {
+  if (!parsed && !isSize(record.size))
     return `has an invalid "size" ${JSON.stringify(record.size)} (expected a whole number of bytes)`
-  if (typeof record.hash !== 'string' || !HASH.test(record.hash)) {
+  if (!parsed && (typeof record.hash !== 'string' || !HASH.test(record.hash))) {
     return `has an invalid "hash" ${JSON.stringify(record.hash)} (expected 64 lowercase hex characters of SHA-256)`
   }
-  if (typeof record.token !== 'string' || !TOKEN.test(record.token)) {
+  const hash = record.hash as string
+  // A token equal to its hash's is well-formed: the pattern is matched only for the others.
+  const ownToken = record.token === toToken(hash)
+  if (!ownToken && (typeof record.token !== 'string' || !TOKEN.test(record.token))) {
     return `has an invalid "token" ${JSON.stringify(record.token)} (expected ${TOKEN_LENGTH} lowercase hex characters)`
   }
   // A reference cycle shares one version derived from all its members; every other token is its hash's.
-  if (record.cycle !== true && record.token !== toToken(record.hash)) {
-    return `has token ${JSON.stringify(record.token)}, but its hash gives ${JSON.stringify(toToken(record.hash))} (edited by hand?); rebuild it with "vstatic build"`
+  if (record.cycle !== true && !ownToken) {
+    return `has token ${JSON.stringify(record.token)}, but its hash gives ${JSON.stringify(toToken(hash))} (edited by hand?); rebuild it with "vstatic build"`
   }
   if (!isValidContentType(record.contentType)) {
     return `has an invalid "contentType" ${JSON.stringify(record.contentType)} (expected type/subtype and parameters, without control characters)`
@@ -254,7 +424,7 @@ function checkRecord(record: FileRecord, rules: PathRules): string | undefined {
 function checkEntry(
   entry: ManifestEntry,
   rules: PathRules,
-  cycleMembers: ReadonlySet<string>,
+  cycleMembers: () => ReadonlySet<string>,
 ): string | undefined {
   if (
     typeof entry.integrity !== 'string' ||
@@ -269,7 +439,7 @@ function checkEntry(
   ) {
     return 'has malformed "references" (expected a list of paths)'
   }
-  if (entry.cycle === true && !(entry.references ?? []).some((item) => cycleMembers.has(item))) {
+  if (entry.cycle === true && !(entry.references ?? []).some((item) => cycleMembers().has(item))) {
     return 'is marked "cycle" but references no other member of a reference cycle'
   }
   return (
@@ -280,7 +450,8 @@ function checkEntry(
 
 /** The fault of an entry's deltas: each a variant like the others, against a dictionary the history keeps. */
 function checkDeltaFiles(entry: ManifestEntry, rules: PathRules): string | undefined {
-  for (const [dictionary, byCoding] of Object.entries(entry.deltas ?? {})) {
+  if (entry.deltas === undefined) return undefined
+  for (const [dictionary, byCoding] of Object.entries(entry.deltas)) {
     if (dictionary === entry.hash) return 'has a delta against itself'
     for (const [encoding, variant] of Object.entries(byCoding)) {
       const fault = checkVariant(variant as Partial<ManifestVariant> | null, rules)
@@ -296,7 +467,7 @@ function checkVariant(variant: Partial<ManifestVariant> | null, rules: PathRules
   if (typeof variant.hash !== 'string' || !HASH.test(variant.hash)) {
     return `has an invalid "hash" ${JSON.stringify(variant.hash)}`
   }
-  return checkPath('"file"', variant.file, rules) ?? inspectFault('"file"', variant.file as string, rules)
+  return checkPath('"file"', variant.file, rules)
 }
 
 /** The fault of a path the manifest names, by its spelling: the scan's rules. `label` names a field ('' for the key). */

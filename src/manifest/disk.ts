@@ -1,6 +1,7 @@
 /**
  * The root as a manifest check sees it: read one directory at a time, so checking every entry of a
- * large manifest costs a `readdir` per directory rather than a `realpath` and a `stat` per file.
+ * large manifest costs a `readdir` per directory rather than a `realpath` and a `stat` per file; or
+ * one path at a time, for the check of each entry when it is first used.
  * @module
  */
 import { type Dirent, readdirSync, realpathSync, statSync } from 'node:fs'
@@ -76,6 +77,33 @@ export function openDisk(root: string, policy: Omit<RootRule, 'realRoot' | 'root
         return { realPath, viaLink: true, isFile: statSync(realPath).isFile() }
       } catch {
         return undefined // a dangling link
+      }
+    },
+  }
+}
+
+/**
+ * The root on disk, one path at a time: a `realpath` and a `stat` per path looked up, nothing kept.
+ * For checks spread over the life of a server (each entry when first used), where reading every
+ * directory up front would cost more than the few paths asked for.
+ */
+export function openPathDisk(root: string, policy: Omit<RootRule, 'realRoot' | 'root'>): Disk | undefined {
+  let realRoot: string
+  try {
+    realRoot = realpathSync.native(path.resolve(root))
+  } catch {
+    return undefined
+  }
+  return {
+    rule: { ...policy, realRoot },
+    find(relativePath) {
+      const nominal = path.join(realRoot, relativePath)
+      try {
+        const realPath = realpathSync.native(nominal)
+        // A link on the way is the only way the real path can differ from the path named.
+        return { realPath, viaLink: realPath !== nominal, isFile: statSync(realPath).isFile() }
+      } catch {
+        return undefined // missing, or a dangling link
       }
     },
   }

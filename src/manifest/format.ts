@@ -120,12 +120,22 @@ export interface Manifest {
  */
 export const MAX_MANIFEST_BYTES = 256 * 1024 * 1024
 
+/** Options of {@link readManifest} and {@link parseManifest}. */
+export interface ParseOptions {
+  /**
+   * Check the shape of every asset entry ({@link entryShapeFault}). Off only for a caller that checks
+   * each entry itself next (`checkManifest()` does), so that startup passes over the entries once.
+   * @default true
+   */
+  readonly entries?: boolean
+}
+
 /**
  * Reads and validates a manifest. Every fault is a StaticConfigError naming the file. Only a regular
  * file of at most {@link MAX_MANIFEST_BYTES} is read: a FIFO, a device or a directory is refused at
  * once rather than hanging startup or reading without end.
  */
-export function readManifest(file: string): Manifest {
+export function readManifest(file: string, options?: ParseOptions): Manifest {
   let text: string
   try {
     text = readConfigFileSync(file, MAX_MANIFEST_BYTES).toString('utf8')
@@ -139,11 +149,11 @@ export function readManifest(file: string): Manifest {
           : `cannot be read (${code ?? String(error)}); run "vstatic build" to create it`
     throw new StaticConfigError('manifest', `${JSON.stringify(file)} ${why}`, { cause: error })
   }
-  return parseManifest(text, file)
+  return parseManifest(text, file, options)
 }
 
 /** Parses and validates a manifest's text; `source` names it in errors. */
-export function parseManifest(text: string, source: string): Manifest {
+export function parseManifest(text: string, source: string, parse: ParseOptions = {}): Manifest {
   let data: unknown
   try {
     data = JSON.parse(text)
@@ -175,9 +185,12 @@ export function parseManifest(text: string, source: string): Manifest {
     return fail('has no valid "builtAt"')
   if (!isRecord(data.assets)) return fail('has no "assets" object')
   const roots = (options.roots as number | undefined) ?? 1
-  for (const [logicalPath, entry] of Object.entries(data.assets)) {
-    const problem = checkEntry(logicalPath, entry, roots)
-    if (problem !== undefined) fail(`entry ${JSON.stringify(logicalPath)}: ${problem}`)
+  if (parse.entries !== false) {
+    const assets = data.assets
+    for (const logicalPath in assets) {
+      const problem = entryShapeFault(logicalPath, assets[logicalPath], roots)
+      if (problem !== undefined) fail(`entry ${JSON.stringify(logicalPath)}: ${problem}`)
+    }
   }
   const history = data.history ?? []
   if (!Array.isArray(history)) return fail('has a malformed "history"')
@@ -239,7 +252,11 @@ function isMalformedOptions(options: unknown): boolean {
   )
 }
 
-function checkEntry(logicalPath: string, entry: unknown, roots: number): string | undefined {
+/**
+ * The fault of an asset entry's shape (its path's spelling, field types, `root` within the `roots`
+ * the build read, the spelling of its variant and delta files), or undefined.
+ */
+export function entryShapeFault(logicalPath: string, entry: unknown, roots: number): string | undefined {
   if (toLogicalPath(logicalPath) !== logicalPath) return 'is not a valid path inside the root'
   if (!isRecord(entry)) return 'is not an object'
   if (

@@ -3,8 +3,9 @@
  * @module
  */
 import { existsSync, realpathSync, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
-import fg from 'fast-glob'
+import type FastGlob from 'fast-glob'
 import { ENCODINGS, encodingExtension } from '../http/encoding.js'
 import { byLogicalPath } from '../logical-path.js'
 import type { Dotfiles, Encoding } from '../types.js'
@@ -21,6 +22,16 @@ export interface ScannedFile {
 export interface ScanPolicy {
   readonly dotfiles: Dotfiles
   readonly followSymlinksOutsideRoot: boolean
+}
+
+/**
+ * fast-glob, loaded when first used: a server started from a manifest never walks the root, and
+ * loading it would be a fifth of such a start.
+ */
+let loadedGlob: typeof FastGlob | undefined
+function fastGlob(): typeof FastGlob {
+  loadedGlob ??= createRequire(import.meta.url)('fast-glob') as typeof FastGlob
+  return loadedGlob
 }
 
 /** The one dot-directory served under the `ignore` policy (RFC 8615 well-known URIs). */
@@ -41,7 +52,7 @@ export function scanRoot(
   const allowDotfiles = policy.dotfiles === 'allow'
   // .well-known needs its own pattern under the ignore policy; only pay for it when it exists.
   const wellKnown = !allowDotfiles && existsSync(path.join(realRoot, WELL_KNOWN))
-  const entries = fg.sync(wellKnown ? ['**', `${WELL_KNOWN}/**`] : ['**'], {
+  const entries = fastGlob().sync(wellKnown ? ['**', `${WELL_KNOWN}/**`] : ['**'], {
     cwd: realRoot,
     ignore: toIgnore(ignore, patterns),
     dot: allowDotfiles,
@@ -165,7 +176,7 @@ export function splitVariants<File extends ScannedFile>(
  */
 function toIgnore(paths: readonly string[], patterns: readonly string[]): string[] {
   return [
-    ...paths.map((item) => fg.escapePath(item)).flatMap((item) => [item, `${item}/**`]),
+    ...paths.map((item) => fastGlob().escapePath(item)).flatMap((item) => [item, `${item}/**`]),
     ...patterns.flatMap((pattern) => [
       pattern,
       `${pattern}/**`,
@@ -207,8 +218,8 @@ function keptByIgnore(
   ignore: readonly string[],
   policy: ScanPolicy,
 ): Set<string> {
-  const found = fg.sync(
-    logicalPaths.map((item) => fg.escapePath(item)),
+  const found = fastGlob().sync(
+    logicalPaths.map((item) => fastGlob().escapePath(item)),
     {
       cwd: realRoot,
       ignore: [...ignore],

@@ -82,91 +82,6 @@ describe('a hand-edited manifest fails at startup, naming the file, the entry an
     await expect(createStatic({ root, manifest: out, dotfiles: 'allow' })).resolves.toBeDefined()
   })
 
-  it('an entry whose path runs through a symlinked directory out of the root', async () => {
-    const { root, out } = await buildSite(SITE)
-    const outside = useTempRoot({ 'secret.txt': 'outside' })
-    symlinkSync(outside, path.join(root, 'linkdir'))
-    edit(out, (manifest) => {
-      manifest.assets['linkdir/secret.txt'] = entryFor('outside')
-    })
-    const error = await startupError({ root, manifest: out })
-    expect(error.message).toMatch(
-      /entry "linkdir\/secret\.txt": leads outside the root \(to ".*secret\.txt"\)$/,
-    )
-    await expect(
-      createStatic({ root, manifest: out, followSymlinksOutsideRoot: true }),
-    ).resolves.toBeDefined()
-    // Outside the root too, a link to a dotfile is refused.
-    writeFileSync(path.join(outside, '.hidden'), 'outside and hidden')
-    symlinkSync(path.join(outside, '.hidden'), path.join(root, 'hidden.txt'))
-    edit(out, (manifest) => {
-      manifest.assets['hidden.txt'] = entryFor('outside and hidden')
-    })
-    expect((await startupError({ root, manifest: out, followSymlinksOutsideRoot: true })).message).toMatch(
-      /entry "hidden\.txt": leads to a dotfile outside the root \(to ".*\.hidden"\)$/,
-    )
-  })
-
-  it('an entry that is a symlink to .env inside the root', async () => {
-    const { root, out } = await buildSite(SITE)
-    symlinkSync('.env', path.join(root, 'config.txt'))
-    edit(out, (manifest) => {
-      manifest.assets['config.txt'] = entryFor('SECRET=hunter2')
-    })
-    expect((await startupError({ root, manifest: out })).message).toMatch(
-      /entry "config\.txt": leads to "\.env", a dotfile path$/,
-    )
-  })
-
-  it('a "file" field pointing at .env, by name or through a symlink', async () => {
-    const { served, out } = await buildSite(SITE, { outDir: true })
-    writeFileSync(path.join(served, '.env'), 'SECRET=hunter2')
-    edit(out, (manifest) => {
-      const entry = manifest.assets['a.txt'] as Record<string, unknown>
-      entry.file = '.env'
-    })
-    expect((await startupError({ root: served, manifest: out })).message).toMatch(
-      /entry "a\.txt": "file" "\.env" is a dotfile path/,
-    )
-    edit(out, (manifest) => {
-      const entry = manifest.assets['a.txt'] as Record<string, unknown>
-      entry.file = 'a.0123456789abcdef.txt'
-    })
-    symlinkSync('.env', path.join(served, 'a.0123456789abcdef.txt'))
-    expect((await startupError({ root: served, manifest: out })).message).toMatch(
-      /entry "a\.txt": "file" "a\.0123456789abcdef\.txt" leads to "\.env", a dotfile path$/,
-    )
-  })
-
-  it('a history entry pointing at .env', async () => {
-    const { root, work, out, served } = await buildSite(SITE, { outDir: true })
-    writeFileSync(path.join(root, 'a.txt'), 'alpha, version two')
-    await buildManifest({ root, out, outDir: path.join(work, 'dist'), keep: 2 })
-    writeFileSync(path.join(served, '.env'), 'SECRET=hunter2')
-    const build = readManifest(out).history[0]
-    expect(build).toBeDefined()
-    const [oldFile = ''] = Object.keys(build?.files ?? {}).filter((file) => file.startsWith('a.'))
-    edit(out, (manifest) => {
-      const files = manifest.history[0]?.files ?? {}
-      files['.env'] = files[oldFile] as Record<string, unknown>
-      delete files[oldFile]
-    })
-    expect((await startupError({ root: served, manifest: out })).message).toMatch(
-      new RegExp(`history file "\\.env" \\(build "${build?.buildId}"\\): is a dotfile path`),
-    )
-    // The same retained file left in place but replaced by a link to .env.
-    edit(out, (manifest) => {
-      const files = manifest.history[0]?.files ?? {}
-      files[oldFile] = files['.env'] as Record<string, unknown>
-      delete files['.env']
-    })
-    rmSync(path.join(served, oldFile))
-    symlinkSync('.env', path.join(served, oldFile))
-    expect((await startupError({ root: served, manifest: out })).message).toMatch(
-      /history file "a\.[0-9a-f]{16}\.txt" \(build "[0-9a-f]+"\): leads to "\.env", a dotfile path$/,
-    )
-  })
-
   it('a wrong token, or a hash that no longer gives the token', async () => {
     const { root, out } = await buildSite(SITE)
     const original = readManifest(out).assets['a.txt']
@@ -221,6 +136,157 @@ describe('a hand-edited manifest fails at startup, naming the file, the entry an
     expect((await startupError({ root, manifest: out })).message).toMatch(message)
   })
 
+  it('a "file" field named .env', async () => {
+    const { out, served } = await buildSite(SITE, { outDir: true })
+    writeFileSync(path.join(served, '.env'), 'SECRET=hunter2')
+    edit(out, (manifest) => {
+      const entry = manifest.assets['a.txt'] as Record<string, unknown>
+      entry.file = '.env'
+    })
+    expect((await startupError({ root: served, manifest: out })).message).toMatch(
+      /entry "a\.txt": "file" "\.env" is a dotfile path/,
+    )
+  })
+
+  it('a history file named .env', async () => {
+    const { root, work, out, served } = await buildSite(SITE, { outDir: true })
+    writeFileSync(path.join(root, 'a.txt'), 'alpha, version two')
+    await buildManifest({ root, out, outDir: path.join(work, 'dist'), keep: 2 })
+    writeFileSync(path.join(served, '.env'), 'SECRET=hunter2')
+    const build = readManifest(out).history[0]
+    const [oldFile = ''] = Object.keys(build?.files ?? {}).filter((file) => file.startsWith('a.'))
+    edit(out, (manifest) => {
+      const files = manifest.history[0]?.files ?? {}
+      files['.env'] = files[oldFile] as Record<string, unknown>
+      delete files[oldFile]
+    })
+    expect((await startupError({ root: served, manifest: out })).message).toMatch(
+      new RegExp(`history file "\\.env" \\(build "${build?.buildId}"\\): is a dotfile path`),
+    )
+  })
+})
+
+/**
+ * Loads a manifest as createStatic() does and asks for `requestPath` twice over a socket: startup
+ * reports nothing, the first use reports `fault` once (as a `manifest-mismatch` warning naming the
+ * manifest and the entry) and nothing of the refused file is sent. The whole check, which `vstatic
+ * verify` and `nginx` run, still refuses the manifest at once with the same fault.
+ */
+async function refusedOnFirstUse(
+  options: StaticOptions & { manifest: string },
+  requestPath: string,
+  fault: RegExp,
+) {
+  const warnings: Array<{ message: string; kind: string | undefined }> = []
+  const assets = await createStatic({
+    ...options,
+    onWarning: (message, context) => warnings.push({ message, kind: context?.kind }),
+  })
+  expect(warnings).toEqual([])
+  const { url } = await listen((req, res) => assets.handle(req, res))
+  const responses = [await request(url, requestPath), await request(url, requestPath)]
+  for (const response of responses) expect(response.body.toString()).not.toMatch(/SECRET|outside/)
+  expect(warnings).toHaveLength(1)
+  expect(warnings[0]?.kind).toBe('manifest-mismatch')
+  expect(warnings[0]?.message).toMatch(
+    new RegExp(`^${escapeRegex(JSON.stringify(options.manifest))} .*${fault.source}; it is not served$`),
+  )
+  const { root, manifest, dotfiles, followSymlinksOutsideRoot } = options
+  expect(() =>
+    checkManifest(readManifest(manifest), manifest, {
+      root: root as string,
+      dotfiles,
+      followSymlinksOutsideRoot,
+    }),
+  ).toThrow(new RegExp(`${fault.source}$`))
+  return responses
+}
+
+describe('an entry whose real path the root refuses starts, is reported on first use and is never served', () => {
+  it('an entry whose path runs through a symlinked directory out of the root', async () => {
+    const { root, out } = await buildSite(SITE)
+    const outside = useTempRoot({ 'secret.txt': 'outside' })
+    symlinkSync(outside, path.join(root, 'linkdir'))
+    edit(out, (manifest) => {
+      manifest.assets['linkdir/secret.txt'] = entryFor('outside')
+    })
+    const responses = await refusedOnFirstUse(
+      { root, manifest: out },
+      '/static/linkdir/secret.txt',
+      /entry "linkdir\/secret\.txt": leads outside the root \(to ".*secret\.txt"\)/,
+    )
+    expect(responses.map((response) => response.status)).toEqual([404, 404])
+    const following = await createStatic({ root, manifest: out, followSymlinksOutsideRoot: true })
+    expect(following.get('linkdir/secret.txt')).toBeDefined()
+    // Outside the root too, a link to a dotfile is refused.
+    writeFileSync(path.join(outside, '.hidden'), 'outside and hidden')
+    symlinkSync(path.join(outside, '.hidden'), path.join(root, 'hidden.txt'))
+    edit(out, (manifest) => {
+      manifest.assets['hidden.txt'] = entryFor('outside and hidden')
+    })
+    await refusedOnFirstUse(
+      { root, manifest: out, followSymlinksOutsideRoot: true },
+      '/static/hidden.txt',
+      /entry "hidden\.txt": leads to a dotfile outside the root \(to ".*\.hidden"\)/,
+    )
+  })
+
+  it('an entry that is a symlink to .env inside the root; url() then finds no such file', async () => {
+    const { root, out } = await buildSite(SITE)
+    symlinkSync('.env', path.join(root, 'config.txt'))
+    edit(out, (manifest) => {
+      manifest.assets['config.txt'] = entryFor('SECRET=hunter2')
+    })
+    const responses = await refusedOnFirstUse(
+      { root, manifest: out },
+      '/static/config.txt',
+      /entry "config\.txt": leads to "\.env", a dotfile path/,
+    )
+    expect(responses.map((response) => response.status)).toEqual([404, 404])
+    const assets = await createStatic({ root, manifest: out, onWarning() {} })
+    expect(() => assets.url('config.txt')).toThrow(/config\.txt/)
+    expect(assets.assets().map((asset) => asset.logicalPath)).not.toContain('config.txt')
+  })
+
+  it('a "file" field that is a symlink to .env', async () => {
+    const { served, out } = await buildSite(SITE, { outDir: true })
+    writeFileSync(path.join(served, '.env'), 'SECRET=hunter2')
+    edit(out, (manifest) => {
+      const entry = manifest.assets['a.txt'] as Record<string, unknown>
+      entry.file = 'a.0123456789abcdef.txt'
+    })
+    symlinkSync('.env', path.join(served, 'a.0123456789abcdef.txt'))
+    const responses = await refusedOnFirstUse(
+      { root: served, manifest: out },
+      '/static/a.txt',
+      /entry "a\.txt": "file" "a\.0123456789abcdef\.txt" leads to "\.env", a dotfile path/,
+    )
+    expect(responses.map((response) => response.status)).toEqual([404, 404])
+  })
+
+  it('a history file replaced by a link to .env: its old token gets the current file', async () => {
+    const { root, work, out, served } = await buildSite(SITE, { outDir: true })
+    writeFileSync(path.join(root, 'a.txt'), 'alpha, version two')
+    await buildManifest({ root, out, outDir: path.join(work, 'dist'), keep: 2 })
+    writeFileSync(path.join(served, '.env'), 'SECRET=hunter2')
+    const build = readManifest(out).history[0]
+    const [oldFile = ''] = Object.keys(build?.files ?? {}).filter((file) => file.startsWith('a.'))
+    const oldToken = build?.files[oldFile]?.token
+    rmSync(path.join(served, oldFile))
+    symlinkSync('.env', path.join(served, oldFile))
+    const responses = await refusedOnFirstUse(
+      { root: served, manifest: out },
+      `/static/a.txt?v=${oldToken}`,
+      new RegExp(
+        `history file "a\\.[0-9a-f]{16}\\.txt" \\(build "${build?.buildId}"\\): leads to "\\.env", a dotfile path`,
+      ),
+    )
+    for (const response of responses) {
+      expect([response.status, response.body.toString()]).toEqual([200, 'alpha, version two'])
+      expect(response.headers['cache-control']).not.toContain('immutable')
+    }
+  })
+
   it.each([
     ['a directory', (file: string) => mkdirSync(file)],
     ['a FIFO', (file: string) => spawnSync('mkfifo', [file])],
@@ -230,9 +296,12 @@ describe('a hand-edited manifest fails at startup, naming the file, the entry an
     edit(out, (manifest) => {
       manifest.assets['other.txt'] = entryFor('x')
     })
-    expect((await startupError({ root, manifest: out })).message).toMatch(
-      /entry "other\.txt": is not a regular file$/,
+    const responses = await refusedOnFirstUse(
+      { root, manifest: out },
+      '/static/other.txt',
+      /entry "other\.txt": is not a regular file/,
     )
+    expect(responses.map((response) => response.status)).toEqual([404, 404])
   })
 })
 
@@ -259,6 +328,30 @@ describe('a manifest that does not match its root fails at startup with the like
         '3 of 4 files it lists are missing there ("a.txt", "b.txt", "css/app.css"); ' +
         'pass the root it was built from, or rebuild it with "vstatic build"',
     )
+  })
+
+  it('tells another root by a sample at startup, and names the files from the whole list', async () => {
+    // More entries than the sample: 150 of 200 files gone, spread over the list.
+    const tree: Tree = {}
+    for (let file = 0; file < 200; file++) tree[`f/${String(file).padStart(3, '0')}.txt`] = `file ${file}`
+    const { root, out } = await buildSite(tree)
+    for (let file = 0; file < 200; file++) {
+      if (file % 4 !== 0) rmSync(path.join(root, `f/${String(file).padStart(3, '0')}.txt`))
+    }
+    expect((await startupError({ root, manifest: out })).message).toBe(
+      `option "manifest" ${JSON.stringify(out)} does not match root ${JSON.stringify(root)}: ` +
+        '150 of 200 files it lists are missing there (e.g. "f/001.txt", "f/002.txt", "f/003.txt"); ' +
+        'pass the root it was built from, or rebuild it with "vstatic build"',
+    )
+    // 67 of 200 gone is a root that lost some files: it starts, and they answer 404.
+    for (let file = 0; file < 200; file++) {
+      const name = path.join(root, `f/${String(file).padStart(3, '0')}.txt`)
+      if (file % 4 !== 0 && file >= 90) writeFileSync(name, `file ${file}`)
+    }
+    const assets = await createStatic({ root, manifest: out })
+    const { url } = await listen((req, res) => assets.handle(req, res))
+    expect((await request(url, assets.url('f/001.txt'))).status).toBe(404)
+    expect((await request(url, assets.url('f/199.txt'))).status).toBe(200)
   })
 
   it('still starts when some files are gone (they answer 404)', async () => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { buildManifest } from '../../src/builder/build.js'
 import { verifyManifest } from '../../src/builder/verify.js'
 import { createStatic, MissingAssetError, StaticConfigError, type StaticOptions } from '../../src/index.js'
+import { checkManifest } from '../../src/manifest/check.js'
 import { readManifest } from '../../src/manifest/format.js'
 import { useTempRoot, writeTree } from '../helpers/fixtures.js'
 import { listen, request } from '../helpers/http.js'
@@ -142,16 +143,31 @@ describe('ignore patterns and the dotfile rule judged on the real path of a link
     expect(existsSync(path.join(work, 'dist/notes.txt'))).toBe(false)
   })
 
-  it('refuses a manifest whose entry now leads to an ignored file, naming the entry and the patterns', async () => {
+  it('refuses, on first use, a manifest entry that now leads to an ignored file, naming the entry and the patterns', async () => {
     const root = useTempRoot({ 'public.txt': 'public', 'css/app.css': 'body {}', 'css/app.scss': SECRET })
     const out = path.join(useTempRoot({}), 'static-manifest.json')
     await buildManifest({ root, out, ignore: ['**/*.scss'] })
     rmSync(path.join(root, 'public.txt'))
     symlinkSync(path.join(root, 'css/app.scss'), path.join(root, 'public.txt'))
-    const error = await createStatic({ root, manifest: out }).catch((caught: unknown) => caught)
+    const fault = `entry "public.txt": leads to "css/app.scss", which the build's ignore patterns ["**/*.scss"] leave out`
+    // Startup reads the manifest's form; the entry's real path is looked up when it is first used.
+    const warnings: string[] = []
+    const assets = await createStatic({ root, manifest: out, onWarning: (message) => warnings.push(message) })
+    expect(warnings).toEqual([])
+    const { url } = await listen((req, res) => assets.handle(req, res))
+    const response = await request(url, '/static/public.txt')
+    expect([response.status, response.body.toString()]).not.toContain(SECRET)
+    expect(response.status).toBe(404)
+    expect(warnings).toEqual([`${JSON.stringify(out)} ${fault}; it is not served`])
+    // The whole check, as vstatic verify and nginx run it, refuses the manifest at once.
+    const error = (() => {
+      try {
+        checkManifest(readManifest(out), out, { root })
+      } catch (caught) {
+        return caught
+      }
+    })()
     expect(error).toBeInstanceOf(StaticConfigError)
-    expect((error as Error).message).toContain(
-      `entry "public.txt": leads to "css/app.scss", which the build's ignore patterns ["**/*.scss"] leave out`,
-    )
+    expect((error as Error).message).toContain(fault)
   })
 })
