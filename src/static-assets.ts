@@ -107,7 +107,8 @@ export interface StaticAssets {
   assets(): Asset[]
   /**
    * Resolves and plans a request without doing any I/O. Returns undefined when the request is not
-   * for us (outside the prefix and aliases, or a missing file when `fallthrough` is on).
+   * for us (outside the prefix and aliases, or a missing file when `fallthrough` is on). A planned
+   * `FileBody` may name bytes not yet checked against the token: send bytes through `prepare()`.
    */
   respond(request: RequestInfo): StaticResponse | undefined
   /**
