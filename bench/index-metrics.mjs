@@ -105,6 +105,9 @@ function measureSiteIndex(rounds, baselineDist) {
     rssMiB: Number((rss / 2 ** 20).toFixed(1)),
     bareRssMiB: Number((bareRss / 2 ** 20).toFixed(1)),
     indexMiB: Number((index.heapBytes / 2 ** 20).toFixed(1)),
+    /** Bytes of the index's own heap per entry, and of the rewritten bodies it holds (all entries). */
+    entryHeapBytes: Math.round((index.heapBytes - index.externalBytes) / index.files),
+    bodiesMiB: Number((index.externalBytes / 2 ** 20).toFixed(1)),
     rssRatio: rss / (bareRss + index.heapBytes),
     baseline:
       baseline.length === 0
@@ -114,6 +117,7 @@ function measureSiteIndex(rounds, baselineDist) {
             cpuMs: Math.round(medianOf(baseline.map((run) => run.cpuMs))),
             rssMiB: Number((medianOf(baseline.map((run) => run.rss)) / 2 ** 20).toFixed(1)),
             cpuRatios: vstatic.map((run, round) => baseline[round].cpuMs / run.cpuMs),
+            ratiosToCat: baseline.map((run, round) => cat[round].wallMs / run.wallMs),
           },
   }
 }
@@ -136,7 +140,8 @@ const INDEX_SIZE_CHILD = (root) => `
   globalThis.gc(); globalThis.gc()
   const after = process.memoryUsage()
   const heapBytes = after.heapUsed - before.heapUsed + after.external - before.external
-  console.log(JSON.stringify({ heapBytes, files: assets.stats().files }))
+  const externalBytes = after.external - before.external
+  console.log(JSON.stringify({ heapBytes, externalBytes, files: assets.stats().files }))
 `
 
 /** Wall and CPU milliseconds of a shell command and its children (the shell's own times builtin). */
@@ -152,6 +157,9 @@ function timeWithChildren(command) {
   )
   return { wallMs, cpuMs }
 }
+
+/** Exported for a standalone run: `node bench/index-metrics.mjs --rounds 9 --baseline ../old`. */
+export { measureSiteIndex }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
@@ -240,3 +248,37 @@ export async function runIndexMetrics({ quick = false, baselineDist } = {}) {
     bodyCacheMaxBytes: memory.maxCached,
   }
 }
+
+/** `node bench/index-metrics.mjs [--rounds N] [--baseline DIR]`: the site-tree figures alone. */
+async function main() {
+  const { parseArgs } = await import('node:util')
+  const { pathToFileURL } = await import('node:url')
+  const { ensureFixture } = await import('./fixture.mjs')
+  const { values } = parseArgs({ options: { rounds: { type: 'string' }, baseline: { type: 'string' } } })
+  ensureFixture({ huge: false, quick: true })
+  const baselineDist = values.baseline
+    ? pathToFileURL(path.resolve(values.baseline, 'dist', 'index.js')).href
+    : undefined
+  const site = measureSiteIndex(Number(values.rounds ?? 5), baselineDist)
+  const range = (ratios) =>
+    `${median(ratios).toFixed(2)} (rounds ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`
+  console.log(
+    `site tree: ${site.files} files, ${(site.bytes / 1e6).toFixed(0)} MB, ${site.rounds} interleaved rounds`,
+  )
+  console.log(`cat:     ${site.catMs} ms wall, ${site.catCpuMs} ms CPU`)
+  console.log(`vstatic: ${site.vstaticMs} ms wall, ${site.vstaticCpuMs} ms CPU`)
+  if (site.baseline) {
+    const { wallMs, cpuMs, rssMiB, cpuRatios, ratiosToCat } = site.baseline
+    console.log(
+      `baseline: ${wallMs} ms wall, ${cpuMs} ms CPU, ${rssMiB} MiB resident; CPU ratio ${range(cpuRatios)}`,
+    )
+    console.log(`baseline throughput against cat: ${range(ratiosToCat)}`)
+  }
+  console.log(`throughput against cat: ${range(site.ratiosToCat)}; in CPU time ${range(site.cpuRatiosToCat)}`)
+  console.log(
+    `resident after indexing: ${site.rssMiB} MiB against bare Node ${site.bareRssMiB} MiB + index ${site.indexMiB} MiB = ${site.rssRatio.toFixed(2)}×`,
+  )
+  console.log(`an entry: ${site.entryHeapBytes} bytes of heap; rewritten bodies ${site.bodiesMiB} MiB in all`)
+}
+
+if (process.argv[1] === new URL(import.meta.url).pathname) await main()

@@ -26,6 +26,8 @@ export interface SourceFile {
   readonly text: string | undefined
   /** What the file resolved to already (see {@link resolveAhead}); the graph takes it as it is. */
   readonly resolved?: ResolvedFile
+  /** The references of `text`, when the reader found them already: they are then not searched for again. */
+  readonly found?: readonly FoundReference[]
 }
 
 /** What the graph decides for one file. */
@@ -127,12 +129,13 @@ export function resolveAhead(
 ): ResolvedFile | undefined {
   if (file.text === undefined || options.isFingerprinted(file.logicalPath))
     return { token: toToken(file.hash), hash: file.hash, body: undefined, references: [] }
-  for (const reference of findReferences(file.logicalPath, file.text)) {
+  const found = referencesOf(file, file.text)
+  for (const reference of found) {
     const target = resolveReference(file.logicalPath, reference.value, options.prefix)
     if (target.kind === 'file' && tokenOf(target.logicalPath) === undefined && pending(target.logicalPath))
       return undefined
   }
-  const edges = findEdges(file, (path) => tokenOf(path) !== undefined, options)
+  const edges = findEdges({ ...file, found }, (path) => tokenOf(path) !== undefined, options)
   return rewrite(file, edges, tokenOf, options)
 }
 
@@ -148,7 +151,7 @@ export function findEdges(
   if (file.text === undefined || options.isFingerprinted(file.logicalPath)) return []
   const found: Edge[] = []
   const warned = new Set<string>()
-  for (const reference of findReferences(file.logicalPath, file.text)) {
+  for (const reference of referencesOf(file, file.text)) {
     const target = resolveReference(file.logicalPath, reference.value, options.prefix)
     if (target.kind === 'external') continue
     if (target.kind === 'file' && exists(target.logicalPath)) {
@@ -197,6 +200,11 @@ export function rewrite(
 export { hasReferences }
 
 // --- internal ---
+
+/** The references of a file's text: the ones its reader found, or found now. */
+function referencesOf(file: SourceFile, text: string): readonly FoundReference[] {
+  return file.found ?? findReferences(file.logicalPath, text)
+}
 
 function targetsOf(edges: ReadonlyMap<string, Edge[]>, node: string): string[] {
   return (edges.get(node) ?? []).map((edge) => edge.target).filter((target) => edges.has(target))

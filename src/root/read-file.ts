@@ -113,10 +113,15 @@ function readText(
   if (bytes === undefined) return undefined
   // Only valid UTF-8 is rewritten, so rewriting cannot alter bytes it does not replace.
   const valid = isUtf8(bytes)
-  let text = valid && mayHaveReferences(logicalPath, bytes) ? bytes.toString('utf8') : undefined
-  // The text is kept until every file is read and the graph resolved: keep only texts that need it.
-  if (text !== undefined && findReferences(logicalPath, text).length === 0) text = undefined
-  return { source: { logicalPath, hash: hashContent(bytes), text }, utf8: valid || isUtf8Text(bytes) }
+  const text = valid && mayHaveReferences(logicalPath, bytes) ? bytes.toString('utf8') : undefined
+  const found = text === undefined ? undefined : findReferences(logicalPath, text)
+  const hash = hashContent(bytes)
+  const utf8 = valid || isUtf8Text(bytes)
+  // The text is kept until every file is read and the graph resolved: keep only texts that need it,
+  // with the references found in them, which the graph then takes instead of searching again.
+  if (found === undefined || found.length === 0)
+    return { source: { logicalPath, hash, text: undefined }, utf8 }
+  return { source: { logicalPath, hash, text, found }, utf8 }
 }
 
 /** Any other file, hashed in chunks; text types are checked for UTF-8 on the way. */

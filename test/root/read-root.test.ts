@@ -67,3 +67,24 @@ describe('readRoot resolves files as they are read', () => {
     )
   })
 })
+
+describe('readRoot rewrites the source-map comment of a script that is not ASCII', () => {
+  it.each([
+    ['non-ASCII text', 'say("café € 😀")\n//# sourceMappingURL=d.js.map\n'],
+    ['a byte order mark', '\ufeffsay("é")\n//# sourceMappingURL=d.js.map'],
+    [
+      "multi-byte text longer than the comment's window",
+      `say("${'€😀'.repeat(3000)}")\n//@ sourceMappingURL=./d.js.map \n`,
+    ],
+  ])('keeps every other byte of a script with %s', (_with, script) => {
+    const root = useTempRoot({ 'd.js': script, 'd.js.map': '{}' })
+    const { files } = readRoot(resolveOptions({ root }))
+    const map = files.find(({ file }) => file.logicalPath === 'd.js.map')?.resolved.token
+    const body = files.find(({ file }) => file.logicalPath === 'd.js')?.resolved.body
+    const url = /sourceMappingURL=(\S+)/.exec(script)?.[1] ?? ''
+    expect(body?.toString('hex')).toEqual(
+      Buffer.from(script.replace(`=${url}`, `=${url}?v=${map}`)).toString('hex'),
+    )
+    expect(files.find(({ file }) => file.logicalPath === 'd.js')?.read.utf8).toBe(true)
+  })
+})
