@@ -3,8 +3,9 @@
  * @module
  */
 import { existsSync, realpathSync, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
-import fg from 'fast-glob'
+import type FastGlob from 'fast-glob'
 import { ENCODINGS, encodingExtension } from '../http/encoding.js'
 import { byLogicalPath } from '../logical-path.js'
 import type { Dotfiles, Encoding } from '../types.js'
@@ -41,7 +42,7 @@ export function scanRoot(
   const allowDotfiles = policy.dotfiles === 'allow'
   // .well-known needs its own pattern under the ignore policy; only pay for it when it exists.
   const wellKnown = !allowDotfiles && existsSync(path.join(realRoot, WELL_KNOWN))
-  const entries = fg.sync(wellKnown ? ['**', `${WELL_KNOWN}/**`] : ['**'], {
+  const entries = fastGlob().sync(wellKnown ? ['**', `${WELL_KNOWN}/**`] : ['**'], {
     cwd: realRoot,
     ignore: toIgnore(ignore, patterns),
     dot: allowDotfiles,
@@ -165,7 +166,7 @@ export function splitVariants<File extends ScannedFile>(
  */
 function toIgnore(paths: readonly string[], patterns: readonly string[]): string[] {
   return [
-    ...paths.map((item) => fg.escapePath(item)).flatMap((item) => [item, `${item}/**`]),
+    ...paths.map((item) => fastGlob().escapePath(item)).flatMap((item) => [item, `${item}/**`]),
     ...patterns.flatMap((pattern) => [
       pattern,
       `${pattern}/**`,
@@ -207,8 +208,8 @@ function keptByIgnore(
   ignore: readonly string[],
   policy: ScanPolicy,
 ): Set<string> {
-  const found = fg.sync(
-    logicalPaths.map((item) => fg.escapePath(item)),
+  const found = fastGlob().sync(
+    logicalPaths.map((item) => fastGlob().escapePath(item)),
     {
       cwd: realRoot,
       ignore: [...ignore],
@@ -230,3 +231,14 @@ function resolveLink(absolutePath: string, realRoot: string, allowOutside: boole
     return undefined // dangling link
   }
 }
+
+/**
+ * fast-glob, loaded on the first walk: a process that loads its index from a manifest (each worker of
+ * `serve --workers`) never walks, and fast-glob with its matchers costs about 7 MiB of memory.
+ */
+function fastGlob(): typeof FastGlob {
+  loadedFastGlob ??= createRequire(import.meta.url)('fast-glob') as typeof FastGlob
+  return loadedFastGlob
+}
+
+let loadedFastGlob: typeof FastGlob | undefined
