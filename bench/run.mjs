@@ -122,6 +122,8 @@ const runWorkers = () =>
     connections: CONNECTIONS,
     node: flags['workers-node'],
     baseline: flags.baseline,
+    // With --workers-scenario, --targets picks among this scenario's targets.
+    only: flags['workers-scenario'] ? flags.targets?.split(',') : undefined,
   })
 
 /** `--workers-scenario`: that scenario alone. */

@@ -7,24 +7,26 @@
 // on a 10,000-file site tree.
 //
 //   npm run bench -- --workers-scenario [--rounds 5] [--duration 4] [--workers-node <node binary>]
-//                                       [--baseline <checkout with dist/>]
+//                                       [--baseline <checkout with dist/>] [--targets <name,name>]
 import { execFileSync, spawn } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { QUICK_BUILD_ROOT, SITE_ROOT, SMALL_ROOT, sitePublic } from './fixture.mjs'
 import { httpGet, load, median, processTree, residentMiB, spread, treeCpuMicroseconds } from './load.mjs'
-import { NGINX, startNginx } from './nginx.mjs'
+import { freePort, NGINX, startNginx } from './nginx.mjs'
 import { roundRatios } from './report.mjs'
 
 const HERE = fileURLToPath(new URL('.', import.meta.url))
 const CLI = path.join(HERE, '..', 'dist', 'cli', 'main.js')
-const NGINX_2 = 'nginx, 2 workers'
+const NGINX_2 = 'nginx worker_processes 2'
 
 const SCENARIOS = [
   { name: '1 KiB GET', path: '/static/small.txt', status: 200 },
   { name: '1 MiB GET', path: '/static/large.bin', status: 200, megabytes: 1 },
   { name: '304 revalidation', path: '/static/small.txt', status: 304, conditional: true },
+  // Where the primary's round robin costs: every request opens a connection.
+  { name: '1 KiB GET, a connection each', path: '/static/small.txt', status: 200, close: true },
 ]
 
 /** The targets of this scenario: name and how to start it on a root. */
@@ -42,6 +44,11 @@ function targetsFor({ quick, node, baseline }) {
     const cliOf = path.resolve(baseline, 'dist', 'cli', 'main.js')
     targets.push(cli('vstatic serve --workers 2 (baseline)', ['--workers', '2'], { cli: cliOf }))
   }
+  // Node's ceiling on two cores: two bare node:http processes (answers from memory, fixed headers)
+  // sharing the port with SO_REUSEPORT, where this Node has it.
+  const [major, minor] = process.versions.node.split('.').map(Number)
+  if (process.platform === 'linux' && (major > 22 || (major === 22 && minor >= 12)))
+    targets.push({ name: 'node:http bare ×2 (reusePort)', start: startBarePair, serveOnly: true })
   if (NGINX) {
     // The header vstatic sends for a plain URL, so both answer with the same headers but the server's.
     const cacheControl = 'public, max-age=0, must-revalidate'
@@ -50,11 +57,39 @@ function targetsFor({ quick, node, baseline }) {
       start: (root) => startNginx(root, { workers: 2, name: NGINX_2, cacheControl }),
     })
     if (!quick) {
-      const name = 'nginx, 1 worker'
+      const name = 'nginx worker_processes 1'
       targets.push({ name, start: (root) => startNginx(root, { workers: 1, name, cacheControl }) })
     }
   }
   return targets
+}
+
+/** Two bench/target.mjs 'node:http bare' processes on one port: { name, url, pid: [both], stop }. */
+async function startBarePair(root) {
+  const port = await freePort()
+  const children = [0, 1].map(() =>
+    spawn(process.execPath, [path.join(HERE, 'target.mjs'), 'node:http bare', root], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, BENCH_REUSE_PORT: String(port) },
+    }),
+  )
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise((resolve, reject) => {
+          child.stdout.on('data', (chunk) => /PORT/.test(String(chunk)) && resolve())
+          child.once('exit', (code) => reject(new Error(`node:http bare exited (${code})`)))
+        }),
+    ),
+  )
+  return {
+    name: 'node:http bare ×2 (reusePort)',
+    url: `http://127.0.0.1:${port}`,
+    pid: children.map((child) => child.pid),
+    stop: () => {
+      for (const child of children) child.kill()
+    },
+  }
 }
 
 /** Runs `vstatic serve <root>` from the CLI on a free port: { name, url, pid, stop }. */
@@ -95,16 +130,20 @@ export async function runWorkersScenario({
   connections = 50,
   node,
   baseline,
+  only,
 } = {}) {
-  const targets = targetsFor({ quick, node, baseline })
+  const targets = targetsFor({ quick, node, baseline }).filter(
+    (target) => only === undefined || only.includes(target.name),
+  )
   const failures = []
   const notes = []
   const running = []
   try {
     for (const target of targets) running.push(await describe(await target.start(SMALL_ROOT)))
     failures.push(...(await checkStatuses(running)))
-    // Not timed: every process compiles its hot path before the first round.
-    for (const target of running)
+    // Not timed: every process compiles its hot path before the first round (not in the smoke run,
+    // whose figures are not read).
+    for (const target of quick ? [] : running)
       load(`${target.url}/static/small.txt`, {}, { seconds: 1, connections, pin: false, threads: 2 })
     const samples = {}
     for (let round = 1; round <= rounds; round++) {
@@ -120,9 +159,12 @@ export async function runWorkersScenario({
     const rows = toRows(samples, failures, notes)
     const memoryRoot = quick ? sitePublic(QUICK_BUILD_ROOT) : sitePublic(SITE_ROOT)
     const memory = []
-    for (const target of targets) memory.push(await startupAndMemory(target, memoryRoot, quick ? 300 : 1000))
+    printRequests({ rounds, seconds, connections, rows, samples })
+    // The bare servers answer four fixed files only: no site tree.
+    for (const target of targets.filter((candidate) => !candidate.serveOnly))
+      memory.push(await startupAndMemory(target, memoryRoot, quick ? 300 : 1000))
     const result = { rounds, seconds, connections, rows, samples, memory, memoryRoot, failures, notes }
-    printWorkers(result)
+    printMemory(result)
     return result
   } finally {
     for (const target of running) target.stop()
@@ -148,23 +190,37 @@ async function checkStatuses(targets) {
   return failures
 }
 
-const headersOf = (scenario, target) => (scenario.conditional ? { 'If-None-Match': target.etag } : {})
+const headersOf = (scenario, target) => ({
+  ...(scenario.conditional ? { 'If-None-Match': target.etag } : {}),
+  ...(scenario.close ? { Connection: 'close' } : {}),
+})
 
 /** One load run, unpinned, with the CPU time of all the target's processes per request. */
 function measureOnce(target, scenario, { seconds, connections }) {
-  const before = treeCpuMicroseconds(target.pid)
+  const before = cpuOf(target)
   const sample = load(target.url + scenario.path, headersOf(scenario, target), {
     seconds,
     connections,
     pin: false,
     threads: 2,
   })
-  const after = treeCpuMicroseconds(target.pid)
+  const after = cpuOf(target)
   const cpuUsPerRequest =
     before === undefined || after === undefined || sample.requests === 0
       ? undefined
       : (after - before) / sample.requests
   return { ...sample, cpuUsPerRequest }
+}
+
+/** CPU time of every process of a target (one process tree, or several). */
+function cpuOf(target) {
+  let total = 0
+  for (const pid of [target.pid].flat()) {
+    const used = treeCpuMicroseconds(pid)
+    if (used === undefined) return undefined
+    total += used
+  }
+  return total
 }
 
 function toRows(samples, failures, notes) {
@@ -203,10 +259,13 @@ async function startupAndMemory(target, root, idleMs) {
     }
     const startupMs = Math.round(performance.now() - started)
     await new Promise((resolve) => setTimeout(resolve, idleMs))
-    const processes = processTree(running.pid).map((pid) => ({
-      pid,
-      rssMiB: Math.round(residentMiB(pid) ?? 0),
-    }))
+    const processes = [running.pid]
+      .flat()
+      .flatMap(processTree)
+      .map((pid) => ({
+        pid,
+        rssMiB: Math.round(residentMiB(pid) ?? 0),
+      }))
     const totalMiB = processes.reduce((sum, { rssMiB }) => sum + rssMiB, 0)
     return { target: target.name, startupMs, processes, totalMiB }
   } finally {
@@ -238,23 +297,26 @@ const ratio = (ratios) => {
     : `${median(ratios).toFixed(2)} (${low.toFixed(2)}–${high.toFixed(2)})`
 }
 
-function printWorkers(result) {
+function printRequests(result) {
   console.log(
     `\nserve --workers against nginx: unpinned, wrk -t2, ${result.connections} connections, ${result.seconds}s × ${result.rounds} interleaved rounds`,
   )
   for (const scenario of SCENARIOS) {
     console.log(scenario.name)
     console.log(
-      `  ${'target'.padEnd(46)}${(scenario.megabytes ? 'MB/s' : 'req/s').padStart(9)}${'CPU µs/req'.padStart(12)}${`× ${NGINX_2}`.padStart(26)}${'× nginx-2 (CPU)'.padStart(24)}`,
+      `  ${'target'.padEnd(46)}${(scenario.megabytes ? 'MB/s' : 'req/s').padStart(9)}${'CPU µs/req'.padStart(12)}${'× nginx-2'.padStart(22)}${'× nginx-2 (CPU)'.padStart(22)}`,
     )
     for (const row of result.rows.filter((candidate) => candidate.scenario === scenario.name)) {
       const throughput = roundRatios(result, scenario.name, row.target, NGINX_2)
       const cpu = roundRatios(result, scenario.name, row.target, NGINX_2, true)
       console.log(
-        `  ${row.target.padEnd(46)}${String(row.megabytesPerSecond ?? row.requestsPerSecond).padStart(9)}${String(row.cpuUsPerRequest ?? '–').padStart(12)}${ratio(throughput).padStart(26)}${ratio(cpu).padStart(24)}`,
+        `  ${row.target.padEnd(46)}${String(row.megabytesPerSecond ?? row.requestsPerSecond).padStart(9)}${String(row.cpuUsPerRequest ?? '–').padStart(12)}${ratio(throughput).padStart(22)}${ratio(cpu).padStart(22)}`,
       )
     }
   }
+}
+
+function printMemory(result) {
   console.log(`\nStartup (spawn to first served request) and idle memory on ${result.memoryRoot}`)
   for (const { target, startupMs, processes, totalMiB } of result.memory) {
     const each = processes.map(({ rssMiB }) => rssMiB).join(' + ')
