@@ -215,14 +215,14 @@ class Primary {
 
   /** Replaces a current worker that exited unplanned, backing off if workers keep dying at once. */
   private onExit(worker: Worker, code: number, signal: string | null): void {
+    const slot = this.slots.get(worker) ?? 0
+    this.slots.delete(worker)
     if (!this.current.delete(worker) || this.stopping) return
     this.failures++
     const delay = Math.min(5000, 100 * 2 ** Math.min(this.failures, 6))
     this.io.stderr(
       `vstatic: worker ${worker.process.pid} exited (${signal ?? `code ${code}`}); starting a replacement\n`,
     )
-    const slot = this.slots.get(worker) ?? 0
-    this.slots.delete(worker)
     setTimeout(() => {
       if (!this.stopping) this.current.add(this.fork(this.manifest.file, slot, true))
     }, delay).unref()
