@@ -157,12 +157,13 @@ export async function runWorkersScenario({
     for (const target of running) target.stop()
     running.length = 0
     const rows = toRows(samples, failures, notes)
-    const memoryRoot = quick ? sitePublic(QUICK_BUILD_ROOT) : sitePublic(SITE_ROOT)
-    const memory = []
     printRequests({ rounds, seconds, connections, rows, samples })
-    // The bare servers answer four fixed files only: no site tree.
-    for (const target of targets.filter((candidate) => !candidate.serveOnly))
-      memory.push(await startupAndMemory(target, memoryRoot, quick ? 300 : 1000))
+    const memoryRoot = quick ? sitePublic(QUICK_BUILD_ROOT) : sitePublic(SITE_ROOT)
+    const memory = await measureMemory(
+      targets.filter((candidate) => !candidate.serveOnly),
+      memoryRoot,
+      { rounds, idleMs: quick ? 300 : 1000 },
+    )
     const result = { rounds, seconds, connections, rows, samples, memory, memoryRoot, failures, notes }
     printMemory(result)
     return result
@@ -246,6 +247,28 @@ function toRows(samples, failures, notes) {
   return rows
 }
 
+/**
+ * Startup and idle memory of each target in interleaved rounds (the bare servers answer four fixed
+ * files only and are left out): per target, the median startup and total with their ranges, and the
+ * resident memory of each of its processes in every round.
+ */
+async function measureMemory(targets, root, { rounds, idleMs }) {
+  const runs = new Map(targets.map((target) => [target.name, []]))
+  for (let round = 0; round < rounds; round++)
+    for (const target of targets) runs.get(target.name).push(await startupAndMemory(target, root, idleMs))
+  return targets.map(({ name }) => {
+    const list = runs.get(name)
+    return {
+      target: name,
+      startupMs: median(list.map((run) => run.startupMs)),
+      startupRangeMs: spread(list.map((run) => run.startupMs)),
+      totalMiB: median(list.map((run) => run.totalMiB)),
+      totalRangeMiB: spread(list.map((run) => run.totalMiB)),
+      runs: list,
+    }
+  })
+}
+
 /** Time from spawn to the first served request, then resident memory of each process after `idleMs`. */
 async function startupAndMemory(target, root, idleMs) {
   const file = firstFile(root)
@@ -318,9 +341,12 @@ function printRequests(result) {
 
 function printMemory(result) {
   console.log(`\nStartup (spawn to first served request) and idle memory on ${result.memoryRoot}`)
-  for (const { target, startupMs, processes, totalMiB } of result.memory) {
-    const each = processes.map(({ rssMiB }) => rssMiB).join(' + ')
-    console.log(`  ${target.padEnd(46)}${`${startupMs} ms`.padStart(9)}   ${totalMiB} MiB (${each})`)
+  for (const { target, startupMs, startupRangeMs, totalMiB, totalRangeMiB, runs } of result.memory) {
+    const range = ([low, high], unit) => (runs.length > 1 ? ` (${low}–${high}${unit})` : '')
+    const each = runs.map((run) => run.processes.map(({ rssMiB }) => rssMiB).join(' + ')).join('; ')
+    console.log(
+      `  ${target.padEnd(46)}${`${startupMs} ms${range(startupRangeMs, ' ms')}`.padStart(22)}   ${totalMiB} MiB${range(totalRangeMiB, ' MiB')}: ${each}`,
+    )
   }
 }
 
