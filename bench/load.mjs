@@ -1,7 +1,8 @@
 // The load generator: wrk when installed, else autocannon; pinned to CPU 1 when taskset exists
 // (the servers sit on CPU 0).
 import { execFileSync, spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
+import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -12,12 +13,15 @@ export const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`])
 export const PIN = has('taskset') && os.availableParallelism() >= 2
 export const LOADER = has('wrk') ? 'wrk' : 'autocannon'
 
-/** Loads `url` for `seconds` with `connections` keep-alive connections: requests/s, p99, errors. */
-export function load(url, headers, { seconds, connections }) {
+/**
+ * Loads `url` for `seconds` with `connections` keep-alive connections: requests/s, p99, errors. With
+ * `pin` (the default when taskset exists) the loader runs on CPU 1; `threads` is wrk's.
+ */
+export function load(url, headers, { seconds, connections, pin = PIN, threads = 1 }) {
   const headerArgs = Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`])
   if (LOADER === 'wrk') {
-    const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...headerArgs, url]
-    const output = execFileSync(PIN ? 'taskset' : 'wrk', PIN ? ['-c', '1', 'wrk', ...args] : args, {
+    const args = [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', ...headerArgs, url]
+    const output = execFileSync(pin ? 'taskset' : 'wrk', pin ? ['-c', '1', 'wrk', ...args] : args, {
       encoding: 'utf8',
     })
     const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output)
@@ -40,7 +44,7 @@ export function load(url, headers, { seconds, connections }) {
     url,
   ]
   const result = JSON.parse(
-    execFileSync(PIN ? 'taskset' : bin, PIN ? ['-c', '1', bin, ...args] : args, { encoding: 'utf8' }),
+    execFileSync(pin ? 'taskset' : bin, pin ? ['-c', '1', bin, ...args] : args, { encoding: 'utf8' }),
   )
   return {
     requestsPerSecond: result.requests.average,
@@ -71,6 +75,58 @@ export function cpuMicroseconds(pid) {
   } catch {
     return undefined
   }
+}
+
+/** `pid` and every process below it (a cluster's primary and workers, nginx's master and workers). */
+export function processTree(pid) {
+  const children = new Map()
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+      // Field 4 of stat(5), the parent's pid, counted after the command name in brackets.
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      children.set(parent, [...(children.get(parent) ?? []), Number(name)])
+    } catch {
+      // The process exited while the list was read.
+    }
+  }
+  const tree = [pid]
+  for (let index = 0; index < tree.length; index++) tree.push(...(children.get(tree[index]) ?? []))
+  return tree
+}
+
+/** CPU time of `pid` and every process below it, in microseconds (exited children not counted). */
+export function treeCpuMicroseconds(pid) {
+  let total = 0
+  for (const member of processTree(pid)) {
+    const used = cpuMicroseconds(member)
+    if (used === undefined && member === pid) return undefined
+    total += used ?? 0
+  }
+  return total
+}
+
+/** Resident memory of a process (VmRSS of /proc/<pid>/status) in MiB, or undefined off Linux. */
+export function residentMiB(pid) {
+  try {
+    const kib = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1])
+    return Number.isFinite(kib) ? kib / 1024 : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** A GET with node:http (fetch adds Cache-Control: no-cache to conditional requests): status and headers. */
+export function httpGet(url, headers = {}) {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers, agent: false }, (res) => {
+        res.resume()
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers }))
+      })
+      .on('error', reject)
+  })
 }
 
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100

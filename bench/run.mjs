@@ -4,8 +4,7 @@
 // Rounds are interleaved (A B C … A B C …) and the medians are reported with ratios measured in
 // the same run.
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
-import http from 'node:http'
+import { writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -13,8 +12,10 @@ import { parseArgs } from 'node:util'
 import { runBuildMetrics } from './build-metrics.mjs'
 import { ensureFixture, HUGE_ROOT, SMALL_ROOT } from './fixture.mjs'
 import { runIndexMetrics } from './index-metrics.mjs'
-import { cpuMicroseconds, LOADER, load, median, PIN } from './load.mjs'
+import { httpGet, LOADER, load, median, PIN, treeCpuMicroseconds } from './load.mjs'
+import { NGINX, startNginx } from './nginx.mjs'
 import { printReport } from './report.mjs'
+import { runWorkersScenario } from './workers.mjs'
 
 const HERE = fileURLToPath(new URL('.', import.meta.url))
 const { values: flags } = parseArgs({
@@ -30,13 +31,16 @@ const { values: flags } = parseArgs({
     baseline: { type: 'string' },
     // Request paths on the small root only: no 100,000-file root, no index or build figures.
     'requests-only': { type: 'boolean', default: false },
+    // Only `serve --workers 2` against nginx with two workers (bench/workers.mjs).
+    'workers-scenario': { type: 'boolean', default: false },
+    // Another Node binary: the workers scenario also runs `serve --workers 2` with it.
+    'workers-node': { type: 'string' },
   },
 })
 const QUICK = flags.quick
 const DURATION = Number(flags.duration ?? (QUICK ? 1 : 4))
 const ROUNDS = Number(flags.rounds ?? (QUICK ? 1 : 3))
 const CONNECTIONS = Number(flags.connections)
-const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((file) => existsSync(file))
 const BASELINE = 'vstatic (baseline)'
 
 let TARGETS = [
@@ -76,7 +80,7 @@ const SCENARIOS = [
 // --- targets ---------------------------------------------------------------------------------
 
 async function startTarget(name, root, env = {}) {
-  if (name === 'nginx') return startNginx(root)
+  if (name === 'nginx') return startNginx(root, { pin: PIN })
   if (name === BASELINE) {
     const dist = pathToFileURL(path.resolve(flags.baseline, 'dist', 'index.js')).href
     return { ...(await startTarget('vstatic', root, { ...env, VSTATIC_DIST: dist })), name }
@@ -101,76 +105,6 @@ async function startTarget(name, root, env = {}) {
   return { name, url: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => child.kill() }
 }
 
-async function startNginx(root) {
-  const prefix = mkdtempSync(path.join(os.tmpdir(), 'vstatic-bench-nginx-'))
-  mkdirSync(path.join(prefix, 'logs'))
-  const port = await freePort()
-  writeFileSync(
-    path.join(prefix, 'nginx.conf'),
-    `${process.getuid?.() === 0 ? 'user root;  # the fixture may sit in a directory only its owner can read\n' : ''}worker_processes 1;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/logs/error.log;
-events { worker_connections 1024; }
-http {
-  include /etc/nginx/mime.types;
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 1000000;
-  client_body_temp_path ${prefix}/body;
-  proxy_temp_path ${prefix}/proxy;
-  fastcgi_temp_path ${prefix}/fastcgi;
-  uwsgi_temp_path ${prefix}/uwsgi;
-  scgi_temp_path ${prefix}/scgi;
-  server {
-    listen 127.0.0.1:${port};
-    location /static/ { alias ${root}/; etag on; }
-  }
-}
-`,
-  )
-  const command = PIN ? 'taskset' : NGINX
-  const args = [
-    ...(PIN ? ['-c', '0', NGINX] : []),
-    '-p',
-    prefix,
-    '-c',
-    path.join(prefix, 'nginx.conf'),
-    '-g',
-    'daemon off;',
-  ]
-  const child = spawn(command, args, { stdio: 'ignore' })
-  for (let attempt = 0; attempt < 100; attempt++) {
-    try {
-      await fetch(`http://127.0.0.1:${port}/static/small.txt`)
-      break
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-  }
-  return { name: 'nginx', url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGQUIT') }
-}
-
-function httpGet(url, headers) {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { headers, agent: false }, (res) => {
-        res.resume()
-        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers }))
-      })
-      .on('error', reject)
-  })
-}
-
-async function freePort() {
-  const net = await import('node:net')
-  const server = net.createServer()
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
 /** What a scenario needs to know about a target: its ETag for the file, and vstatic's token. */
 async function describeTarget(target, token) {
   const response = await httpGet(`${target.url}/static/small.txt`, {})
@@ -178,6 +112,39 @@ async function describeTarget(target, token) {
 }
 
 // --- run -------------------------------------------------------------------------------------
+
+/** `serve --workers 2` against nginx with two workers; in a full or smoke run, after the rest. */
+const runWorkers = () =>
+  runWorkersScenario({
+    quick: QUICK,
+    rounds: ROUNDS,
+    seconds: DURATION,
+    connections: CONNECTIONS,
+    node: flags['workers-node'],
+    baseline: flags.baseline,
+    // With --workers-scenario, --targets picks among this scenario's targets.
+    only: flags['workers-scenario'] ? flags.targets?.split(',') : undefined,
+  })
+
+/** `--workers-scenario`: that scenario alone. */
+async function mainWorkers() {
+  const started = Date.now()
+  ensureFixture({ huge: false, quick: QUICK })
+  execFileSync('npm', ['run', '-s', 'build'], { cwd: path.join(HERE, '..'), stdio: 'inherit' })
+  const workers = await runWorkers()
+  console.log(`\nElapsed: ${Math.round((Date.now() - started) / 1000)}s`)
+  if (flags.json)
+    writeFileSync(flags.json, `${JSON.stringify({ date: new Date().toISOString(), workers }, null, 2)}\n`)
+  reportEnd(workers.notes, workers.failures)
+}
+
+function reportEnd(notes, failures) {
+  if (notes.length > 0) console.error(`\nNot counted as failures (peers under load):\n${notes.join('\n')}`)
+  if (failures.length > 0) {
+    console.error(`\n${failures.length} failure(s):\n${failures.join('\n')}`)
+    process.exitCode = 1
+  }
+}
 
 async function main() {
   const started = Date.now()
@@ -209,6 +176,12 @@ async function main() {
   const metrics = skipMetrics ? undefined : await runIndexMetrics({ quick: QUICK, baselineDist })
   const build = skipMetrics ? undefined : await runBuildMetrics({ quick: QUICK })
   if (build !== undefined) failures.push(...build.failures)
+  // Focused runs (--targets, --requests-only) leave the workers scenario out.
+  const workers = skipMetrics || flags.targets ? undefined : await runWorkers()
+  if (workers !== undefined) {
+    failures.push(...workers.failures)
+    notes.push(...workers.notes)
+  }
   const result = {
     date: new Date().toISOString(),
     machine: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
@@ -222,16 +195,13 @@ async function main() {
     samples: Object.fromEntries(samples),
     metrics,
     build,
+    workers,
     failures,
     elapsedSeconds: Math.round((Date.now() - started) / 1000),
   }
   printReport(result, SCENARIOS)
   if (flags.json) writeFileSync(flags.json, `${JSON.stringify(result, null, 2)}\n`)
-  if (notes.length > 0) console.error(`\nNot counted as failures (peers under load):\n${notes.join('\n')}`)
-  if (failures.length > 0) {
-    console.error(`\n${failures.length} failure(s):\n${failures.join('\n')}`)
-    process.exitCode = 1
-  }
+  reportEnd(notes, failures)
 }
 
 /** Every scenario answers with the status it should before anything is timed. */
@@ -268,11 +238,11 @@ function measure(targets, huge) {
   return samples
 }
 
-/** One load run, with the server's CPU time per request when it can be read. */
+/** One load run, with the server's CPU time per request (all its processes) when it can be read. */
 function loadCounted(target, url, headers) {
-  const before = target.pid === undefined ? undefined : cpuMicroseconds(target.pid)
+  const before = target.pid === undefined ? undefined : treeCpuMicroseconds(target.pid)
   const sample = load(url, headers, { seconds: DURATION, connections: CONNECTIONS })
-  const after = target.pid === undefined ? undefined : cpuMicroseconds(target.pid)
+  const after = target.pid === undefined ? undefined : treeCpuMicroseconds(target.pid)
   const cpuUsPerRequest =
     before === undefined || after === undefined || sample.requests === 0
       ? undefined
@@ -311,4 +281,4 @@ function toRows(samples, failures, notes) {
   return rows
 }
 
-await main()
+await (flags['workers-scenario'] ? mainWorkers() : main())

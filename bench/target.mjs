@@ -24,7 +24,12 @@ function stripPrefix(handler) {
 
 async function listenNode(handler) {
   const server = http.createServer(handler)
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  // BENCH_REUSE_PORT=<port>: listen with SO_REUSEPORT (Node 22.12+), beside other processes on it.
+  const shared = Number(process.env.BENCH_REUSE_PORT ?? 0)
+  const options = shared
+    ? { port: shared, host: '127.0.0.1', reusePort: true }
+    : { port: 0, host: '127.0.0.1' }
+  await new Promise((resolve) => server.listen(options, resolve))
   return server.address().port
 }
 

@@ -1,18 +1,20 @@
 /**
  * `vstatic serve --workers`: one worker process per CPU on one port, sharing one index through a
  * manifest; dead workers are replaced, SIGHUP reloads without dropping a request, SIGTERM drains.
+ * Where Node has `reusePort` (22.12+, Linux) each worker accepts on its own socket and the kernel
+ * spreads connections; elsewhere the primary accepts them and hands them out in turn.
  * @module
  */
 import cluster, { type Worker } from 'node:cluster'
 import { rmSync } from 'node:fs'
+import type net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { buildManifest } from '../builder/build.js'
-import { loadManifest } from '../manifest/check.js'
 import type { CliIo } from './command.js'
-import type { ServerSettings } from './listen.js'
-import { STOP_MESSAGE, WORKER_ENV, type WorkerOrder } from './worker.js'
+import { claimPort, type ServerSettings, supportsReusePort } from './listen.js'
+import { type PreparedManifest, prepareManifest } from './manifest-job.js'
+import { type SocketMessage, STOP_MESSAGE, WORKER_ENV, type WorkerOrder } from './worker.js'
 
 /**
  * How long after its drain timeout a retiring worker is killed: it cuts its own connections at the
@@ -39,12 +41,6 @@ interface Generation {
   readonly url: string
 }
 
-/** A manifest the workers load, with the build id its build or its check returned. */
-interface PreparedManifest {
-  readonly file: string
-  readonly buildId: string
-}
-
 /** The state of one cluster: its manifests, its current workers, and whether it is reloading or stopping. */
 class Primary {
   /** Manifests this primary wrote, removed once no worker loads them. */
@@ -58,15 +54,28 @@ class Primary {
   private stopping = false
   private reloading = false
   private reloadAgain = false
+  /** Each worker listens on its own socket (SO_REUSEPORT) instead of through the primary. */
+  private readonly reusePort = supportsReusePort()
+  /** The port the workers listen on: the one given, or the one the system chose for port 0. */
+  private port: number
+  /**
+   * With reusePort, the listening socket of each slot, kept open here (never accepted on) so that it
+   * and the connections waiting on it outlive a worker: the next worker of the slot takes them over.
+   */
+  private readonly sockets: unknown[] = []
+  private readonly slots = new Map<Worker, number>()
 
   constructor(
     private readonly settings: ServerSettings,
     private readonly count: number,
     private readonly io: CliIo,
-  ) {}
+  ) {
+    this.port = settings.port
+  }
 
   async start(): Promise<void> {
     this.manifest = await this.prepareManifest()
+    if (this.reusePort) this.port = await claimPort(this.settings.port, this.settings.host)
     const first = await this.startGeneration(this.manifest.file)
     this.current = first.workers
     this.io.stdout(`Listening on ${first.url}\n`)
@@ -75,6 +84,11 @@ class Primary {
         .flat()
         .map((root) => path.resolve(root))
         .join(', ')} at ${first.url} with ${this.workerCount()} (build ${this.manifest.buildId})\n`,
+    )
+    this.io.stdout(
+      this.reusePort
+        ? 'Each worker accepts its own connections (reusePort)\n'
+        : 'The primary hands out connections to the workers in turn (round robin)\n',
     )
   }
 
@@ -139,6 +153,7 @@ class Primary {
       (worker): worker is Worker => worker !== undefined,
     )
     await retire(all, this.settings.limits.drainTimeoutMs)
+    for (const socket of this.sockets) (socket as { close?: () => void } | undefined)?.close?.()
     this.removeTemporary()
   }
 
@@ -148,40 +163,23 @@ class Primary {
     this.temporary.clear()
   }
 
-  /** The manifest given with --manifest (checked here rather than in every worker), or a new one built from the root. */
+  /**
+   * The manifest given with --manifest (checked once here rather than in every worker), or a new one
+   * built from the root; either in a child process (manifest-job.ts), so this one stays small.
+   */
   private async prepareManifest(): Promise<PreparedManifest> {
     this.generation++
-    const given = this.settings.options.manifest
-    if (given !== undefined) {
-      const file = path.resolve(given)
-      // As createStatic() loads it in each worker: the entries' real paths are looked up on first use.
-      const { buildId } = loadManifest(
-        file,
-        { ...this.settings.options, root: this.settings.root },
-        { disk: 'on-first-use' },
-      )
-      return { file, buildId }
-    }
     const out = path.join(tmpdir(), `vstatic-${process.pid}-${this.generation}.json`)
-    this.temporary.add(out)
-    const { buildId } = await buildManifest({
-      root: this.settings.root,
-      ignore: this.settings.options.ignore,
-      out,
-      prefix: this.settings.options.prefix,
-      versioning: this.settings.options.versioning,
-      dotfiles: this.settings.options.dotfiles,
-      onWarning: (message) => this.io.stderr(`vstatic: warning: ${message}\n`),
-    })
-    return { file: out, buildId }
+    if (this.settings.options.manifest === undefined) this.temporary.add(out)
+    return prepareManifest(this.settings, out, (message) => this.io.stderr(`vstatic: warning: ${message}\n`))
   }
 
   /** Forks `count` workers on `manifest`; if one exits before it listens, kills the others and rejects. */
   private async startGeneration(manifest: string): Promise<Generation> {
     const workers = new Set<Worker>()
     const urls = await Promise.all(
-      Array.from({ length: this.count }, () => {
-        const worker = this.fork(manifest)
+      Array.from({ length: this.count }, (_, slot) => {
+        const worker = this.fork(manifest, slot)
         workers.add(worker)
         return listeningUrl(worker)
       }),
@@ -192,12 +190,24 @@ class Primary {
     return { workers, url: urls[0] ?? '' }
   }
 
-  private fork(manifest: string, replacement = false): Worker {
-    const order: WorkerOrder = { settings: this.settings, manifest }
+  private fork(manifest: string, slot: number, replacement = false): Worker {
+    const settings = { ...this.settings, port: this.port }
+    const order: WorkerOrder = { settings, manifest, reusePort: this.reusePort }
     const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(order) })
-    worker.once('listening', () => {
-      this.failures = 0
-      if (replacement) this.io.stdout(`Worker ${worker.process.pid} is serving\n`)
+    this.slots.set(worker, slot)
+    worker.on('message', (message: SocketMessage, socket: unknown) => {
+      if (message?.vstatic === 'socket?') {
+        // A raw listening handle (what node:cluster itself passes for a shared socket) travels like a
+        // net.Server, without the receiver listening on it; the worker listens on it.
+        worker.send(
+          { vstatic: 'socket' } satisfies SocketMessage,
+          this.sockets[slot] as net.Server | undefined,
+        )
+      } else if (message?.vstatic === 'listening') {
+        if (socket !== undefined) this.sockets[slot] ??= socket
+        this.failures = 0
+        if (replacement) this.io.stdout(`Worker ${worker.process.pid} is serving\n`)
+      }
     })
     worker.once('exit', (code, signal) => this.onExit(worker, code, signal))
     return worker
@@ -205,6 +215,8 @@ class Primary {
 
   /** Replaces a current worker that exited unplanned, backing off if workers keep dying at once. */
   private onExit(worker: Worker, code: number, signal: string | null): void {
+    const slot = this.slots.get(worker) ?? 0
+    this.slots.delete(worker)
     if (!this.current.delete(worker) || this.stopping) return
     this.failures++
     const delay = Math.min(5000, 100 * 2 ** Math.min(this.failures, 6))
@@ -212,7 +224,7 @@ class Primary {
       `vstatic: worker ${worker.process.pid} exited (${signal ?? `code ${code}`}); starting a replacement\n`,
     )
     setTimeout(() => {
-      if (!this.stopping) this.current.add(this.fork(this.manifest.file, true))
+      if (!this.stopping) this.current.add(this.fork(this.manifest.file, slot, true))
     }, delay).unref()
   }
 
@@ -226,11 +238,13 @@ function listeningUrl(worker: Worker): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     const onExit = () => reject(new Error(`worker ${worker.process.pid} exited before it listened`))
     worker.once('exit', onExit)
-    worker.once('listening', (address) => {
+    const onMessage = (message: SocketMessage) => {
+      if (message?.vstatic !== 'listening') return
       worker.off('exit', onExit)
-      const host = address.addressType === 6 ? `[${address.address}]` : address.address
-      resolve(`http://${host}:${address.port}`)
-    })
+      worker.off('message', onMessage)
+      resolve(message.url)
+    }
+    worker.on('message', onMessage)
   })
 }
 

@@ -40,11 +40,18 @@ interface RunningServer {
  */
 type ServerRole = 'alone' | 'worker'
 
+/**
+ * Puts a server on its socket and resolves with its URL; by default it listens on the settings'
+ * port and host (in a cluster worker, through the primary's socket).
+ */
+export type Attach = (server: http.Server) => Promise<string>
+
 /** Starts one serving process: the whole server, or one worker of a cluster. */
 export async function listen(
   settings: ServerSettings,
   io: CliIo,
   role: ServerRole = 'alone',
+  attach: Attach = (server) => bind(server, settings.port, settings.host),
 ): Promise<RunningServer> {
   const assets = await createStatic({ root: settings.root, ...settings.options })
   const logPrefix = role === 'worker' ? `[${process.pid}] ` : ''
@@ -60,7 +67,7 @@ export async function listen(
   })
   const warn = (message: string) => io.stderr(`${logPrefix}vstatic: ${message}\n`)
   applyLimits(server, settings.limits, warn)
-  const url = await bind(server, settings.port, settings.host)
+  const url = await attach(server)
   reportAcceptErrors(server, warn)
   if (role === 'alone') {
     io.stdout(`Listening on ${url}\n`)
@@ -98,20 +105,56 @@ export function waitForSignal(running: RunningServer, io: CliIo): Promise<void> 
   })
 }
 
-/** Listens and resolves with the server's URL; a port that is taken is an error naming the address. */
-async function bind(server: http.Server, port: number, host: string): Promise<string> {
+/**
+ * Listens and resolves with the server's URL; a port that is taken is an error naming the address.
+ * With `reusePort` (Node ≥ 22.12 on Linux) other sockets of this user may listen on the same port,
+ * and a cluster worker listens itself instead of through the primary.
+ */
+export async function bind(
+  server: net.Server,
+  port: number,
+  host: string,
+  reusePort = false,
+): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(port, host, () => {
+    server.listen({ port, host, ...(reusePort ? { reusePort } : {}) }, () => {
       server.off('error', reject)
       resolve()
     })
   }).catch((error: NodeJS.ErrnoException) => {
     throw new Error(listenFailure(error, host, port), { cause: error })
   })
+  return urlOf(server)
+}
+
+/** The URL of a listening server. */
+export function urlOf(server: net.Server): string {
   const address = server.address() as AddressInfo
   const hostname = address.family === 'IPv6' ? `[${address.address}]` : address.address
   return `http://${hostname}:${address.port}`
+}
+
+/**
+ * Whether cluster workers can each listen on their own socket of one port (SO_REUSEPORT, spread by
+ * the kernel): `reusePort` came in Node 22.12 and 23.1; of the systems that have it, this is used on
+ * Linux only (elsewhere an unsupported option stops the server).
+ */
+export function supportsReusePort(version = process.versions.node, platform = process.platform): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number)
+  return platform === 'linux' && (major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12))
+}
+
+/**
+ * Checks that `port` on `host` is free by listening on it alone for a moment (no other program, and
+ * no other vstatic, may already share it) and resolves with the port, the one the system chose for 0.
+ */
+export async function claimPort(port: number, host: string): Promise<number> {
+  const probe = net.createServer()
+  await bind(probe, port, host)
+  const chosen = (probe.address() as AddressInfo).port
+  await new Promise((resolve) => probe.close(resolve))
+  return chosen
 }
 
 /** How long connections keep being served (each response with Connection: close) before the server closes. */

@@ -1,12 +1,15 @@
 /**
  * The entry of each worker process of `vstatic serve --workers`, forked by the primary (cluster.ts):
- * serve from the manifest the primary built, and stop when the primary asks.
+ * serve from the manifest the primary prepared, on the socket the primary says, and stop when the
+ * primary asks.
  * @module
  */
 import cluster from 'node:cluster'
+import type http from 'node:http'
+import type net from 'node:net'
 import type { CliIo } from './command.js'
 import { DEFAULT_IO, reportFailure } from './io.js'
-import { listen, type ServerSettings } from './listen.js'
+import { type Attach, bind, listen, type ServerSettings, urlOf } from './listen.js'
 
 /** Environment variable that hands a worker its order, as JSON. */
 export const WORKER_ENV = 'VSTATIC_WORKER'
@@ -14,19 +17,86 @@ export const WORKER_ENV = 'VSTATIC_WORKER'
 /** The message by which the primary asks a worker to stop. */
 export const STOP_MESSAGE = { vstatic: 'stop' } as const
 
-/** What the primary hands each worker: the settings of `vstatic serve` and the manifest to load. */
+/**
+ * What the primary hands each worker: the settings of `vstatic serve`, the manifest to load, and
+ * whether the worker listens on its own socket (SO_REUSEPORT) rather than through the primary.
+ */
 export interface WorkerOrder {
   readonly settings: ServerSettings
   readonly manifest: string
+  readonly reusePort: boolean
 }
 
-async function runWorker({ settings, manifest }: WorkerOrder, io: CliIo): Promise<void> {
+/**
+ * The messages between a worker and the primary about its socket: the worker asks for one; the
+ * primary answers with the listening socket of the worker's slot, or without one (then the worker
+ * binds a new socket on the port and hands it over); the worker says where it listens.
+ */
+export type SocketMessage =
+  | { readonly vstatic: 'socket?' }
+  | { readonly vstatic: 'socket' }
+  | { readonly vstatic: 'listening'; readonly url: string }
+
+async function runWorker({ settings, manifest, reusePort }: WorkerOrder, io: CliIo): Promise<void> {
   // Ctrl-C reaches the whole process group: the primary decides when workers stop.
   process.on('SIGINT', () => {})
-  const running = await listen({ ...settings, options: { ...settings.options, manifest } }, io, 'worker')
+  const slot = reusePort ? slotSocket(settings) : undefined
+  const withManifest = { ...settings, options: { ...settings.options, manifest } }
+  const running = await listen(withManifest, io, 'worker', slot?.attach)
+  sendToPrimary({ vstatic: 'listening', url: running.url }, slot?.handOver())
   await stopRequested()
   await running.close().catch(() => {})
   cluster.worker?.disconnect()
+}
+
+/**
+ * Listening on the socket of this worker's slot: the one the primary holds (after a reload or for a
+ * replacement: the socket, and the connections waiting on it, outlive the worker before), else a new
+ * one bound with SO_REUSEPORT and handed to the primary for the next worker of the slot.
+ */
+function slotSocket(settings: ServerSettings): { attach: Attach; handOver: () => unknown } {
+  let bound: http.Server | undefined
+  return {
+    attach: async (server) => {
+      const socket = await askForSocket()
+      if (socket !== undefined) return listenOn(server, socket)
+      bound = server
+      return bind(server, settings.port, settings.host, true)
+    },
+    // The listening handle itself (what node:cluster passes for a shared socket): the primary keeps
+    // it open without accepting on it.
+    handOver: () => (bound as unknown as { _handle?: unknown } | undefined)?._handle,
+  }
+}
+
+/** Asks the primary for the socket of this worker's slot; resolves with it, or undefined if there is none yet. */
+function askForSocket(): Promise<unknown> {
+  return new Promise((resolve) => {
+    const onMessage = (message: unknown, socket: unknown) => {
+      if ((message as SocketMessage | null)?.vstatic !== 'socket') return
+      process.off('message', onMessage)
+      resolve(socket ?? undefined)
+    }
+    process.on('message', onMessage)
+    sendToPrimary({ vstatic: 'socket?' })
+  })
+}
+
+/** Listens on a socket that is already listening (shared with the primary and, for a while, a retiring worker). */
+async function listenOn(server: http.Server, socket: unknown): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(socket, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  return urlOf(server)
+}
+
+function sendToPrimary(message: SocketMessage, socket?: unknown): void {
+  // A raw listening handle travels like a net.Server, without the receiver listening on it.
+  process.send?.(message, socket as net.Server | undefined)
 }
 
 /** Resolves when the primary asks this worker to stop, disconnects, or sends SIGTERM. */

@@ -1,0 +1,105 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { buildManifest } from '../../src/builder/build.js'
+import { CLI } from '../helpers/cli.js'
+import { useTempRoot } from '../helpers/fixtures.js'
+import { request } from '../helpers/http.js'
+
+/** Where `reusePort` exists: Node 22.12+ and 23.1+; vstatic uses it on Linux. */
+const [MAJOR = 0, MINOR = 0] = process.versions.node.split('.').map(Number)
+const REUSE_PORT =
+  process.platform === 'linux' &&
+  (MAJOR > 23 || (MAJOR === 23 && MINOR >= 1) || (MAJOR === 22 && MINOR >= 12))
+
+function startCluster(args: string[]): {
+  child: ChildProcess
+  waitFor(pattern: RegExp): Promise<RegExpExecArray>
+} {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  onTestFinished(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    child.kill('SIGTERM')
+    await exited
+  })
+  const waitFor = async (pattern: RegExp) => {
+    const deadline = Date.now() + 15_000
+    for (;;) {
+      const match = pattern.exec(output)
+      if (match) return match
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}: ${output}`)
+      if (child.exitCode !== null) throw new Error(`cluster exited: ${output}`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+  return { child, waitFor }
+}
+
+/** The inodes of the sockets listening on `port` (of every process of this machine), from /proc/net/tcp. */
+function listeningSockets(port: number): string[] {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0')
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields[1]?.endsWith(`:${hexPort}`) && fields[3] === '0A')
+    .map((fields) => fields[9] ?? '')
+}
+
+describe('vstatic serve --workers: how connections reach the workers', () => {
+  it.runIf(process.platform === 'linux')(
+    `${REUSE_PORT ? 'each worker accepts on its own socket (reusePort), kept across a reload' : 'the primary accepts on one socket and hands connections out'}`,
+    async () => {
+      const root = useTempRoot({ 'a.txt': 'a' })
+      const cluster = startCluster([root, '--port', '0', '--host', '127.0.0.1', '--workers', '2'])
+      const url = (await cluster.waitFor(/Listening on (http:\/\/\S+)/))[1] ?? ''
+      await cluster.waitFor(
+        REUSE_PORT ? /^Each worker accepts its own connections \(reusePort\)$/m : /round robin/,
+      )
+      const sockets = listeningSockets(Number(new URL(url).port))
+      expect(sockets).toHaveLength(REUSE_PORT ? 2 : 1)
+      const served = await Promise.all(Array.from({ length: 20 }, () => request(url, '/static/a.txt')))
+      expect(new Set(served.map((response) => response.status))).toEqual(new Set([200]))
+
+      cluster.child.kill('SIGHUP')
+      await cluster.waitFor(/Reloaded: 2 workers/)
+      // The new workers took over the sockets (and the connections waiting on them) of the old ones.
+      expect(listeningSockets(Number(new URL(url).port)).sort()).toEqual(sockets.sort())
+      expect((await request(url, '/static/a.txt')).status).toBe(200)
+    },
+    30_000,
+  )
+
+  it('refuses a port another cluster listens on, instead of sharing it (reusePort would allow that)', async () => {
+    const root = useTempRoot({ 'a.txt': 'a' })
+    const first = startCluster([root, '--port', '0', '--host', '127.0.0.1', '--workers', '2'])
+    const port = new URL((await first.waitFor(/Listening on (http:\/\/\S+)/))[1] ?? '').port
+    const second = startCluster([root, '--port', port, '--host', '127.0.0.1', '--workers', '2'])
+    const code = await new Promise((resolve) => second.child.once('close', resolve))
+    expect(code).toBe(1)
+    await second.waitFor(
+      new RegExp(`^vstatic: port ${port} on 127.0.0.1 is already in use by another program`, 'm'),
+    )
+  }, 20_000)
+
+  it('reports a manifest that does not match the root as before, from the job that checks it (exit 2)', async () => {
+    const built = useTempRoot({ 'b.txt': 'b' })
+    const manifest = path.join(useTempRoot({}), 'static-manifest.json')
+    await buildManifest({ root: built, out: manifest })
+    const root = useTempRoot({ 'a.txt': 'a' })
+    const cluster = startCluster([root, '--port', '0', '--workers', '2', '--manifest', manifest])
+    const code = await new Promise((resolve) => cluster.child.once('close', resolve))
+    expect(code).toBe(2)
+    await cluster.waitFor(
+      new RegExp(
+        `^vstatic: option "manifest" "${manifest}" does not match root "${root}": 1 of 1 files`,
+        'm',
+      ),
+    )
+  }, 20_000)
+})
