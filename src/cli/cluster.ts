@@ -60,7 +60,8 @@ class Primary {
   private port: number
   /**
    * With reusePort, the listening socket of each slot, kept open here (never accepted on) so that it
-   * and the connections waiting on it outlive a worker: the next worker of the slot takes them over.
+   * and the connections waiting on it outlive a reload: the next generation's worker of the slot
+   * takes them over. A worker that dies has its slot's socket closed (see onExit).
    */
   private readonly sockets: unknown[] = []
   private readonly slots = new Map<Worker, number>()
@@ -137,7 +138,13 @@ class Primary {
   private async replaceGeneration(): Promise<void> {
     const previousManifest = this.manifest
     const next = await this.prepareManifest()
+    // A SIGTERM or SIGINT while the manifest was built or the workers started: they must not serve on.
+    if (this.stopping) return this.dropManifest(next.file)
     const started = await this.startGeneration(next.file)
+    if (this.stopping) {
+      await retire(started.workers, this.settings.limits.drainTimeoutMs)
+      return this.dropManifest(next.file)
+    }
     const old = this.current
     this.current = started.workers
     this.manifest = next
@@ -155,6 +162,11 @@ class Primary {
     await retire(all, this.settings.limits.drainTimeoutMs)
     for (const socket of this.sockets) (socket as { close?: () => void } | undefined)?.close?.()
     this.removeTemporary()
+  }
+
+  /** Removes a manifest this primary wrote that no worker will serve. */
+  private dropManifest(file: string): void {
+    if (this.temporary.delete(file)) rmSync(file, { force: true })
   }
 
   /** Removes the manifests this primary wrote. */
@@ -199,9 +211,11 @@ class Primary {
       if (message?.vstatic === 'socket?') {
         // A raw listening handle (what node:cluster itself passes for a shared socket) travels like a
         // net.Server, without the receiver listening on it; the worker listens on it.
+        // A worker that died meanwhile has no channel: it is replaced from its 'exit', not here.
         worker.send(
           { vstatic: 'socket' } satisfies SocketMessage,
           this.sockets[slot] as net.Server | undefined,
+          () => undefined,
         )
       } else if (message?.vstatic === 'listening') {
         if (socket !== undefined) this.sockets[slot] ??= socket
@@ -218,6 +232,12 @@ class Primary {
     const slot = this.slots.get(worker) ?? 0
     this.slots.delete(worker)
     if (!this.current.delete(worker) || this.stopping) return
+    // The kernel keeps giving the dead worker's socket its share of new connections, which would wait
+    // there, unanswered, until a replacement listens (never, if replacements keep failing). Closing
+    // it resets those waiting now and sends new ones to the live workers; the replacement binds anew.
+    const orphan = this.sockets[slot] as { close?: () => void } | undefined
+    this.sockets[slot] = undefined
+    orphan?.close?.()
     this.failures++
     const delay = Math.min(5000, 100 * 2 ** Math.min(this.failures, 6))
     this.io.stderr(

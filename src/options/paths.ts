@@ -37,7 +37,7 @@ interface RootPolicy {
   readonly ignore: readonly string[]
 }
 
-/** One root or more, in lookup order: the first is never missing. */
+/** One root or more, in lookup order (in dev mode with a dev server, a root may not exist yet). */
 export type ResolvedRoots = readonly [ResolvedRoot, ...ResolvedRoot[]]
 
 /**
@@ -176,7 +176,11 @@ function realPathOfMissing(directory: string): string {
     rest.unshift(path.basename(existing))
     existing = parent
   }
-  return path.join(realpathSync(existing), ...rest)
+  try {
+    return path.join(realpathSync(existing), ...rest)
+  } catch (error) {
+    throw new StaticConfigError('root', `${show(directory)} cannot be resolved: ${(error as Error).message}`)
+  }
 }
 
 function resolveViteManifest(value: unknown, roots: ResolvedRoots): string {

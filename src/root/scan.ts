@@ -166,6 +166,9 @@ interface WalkedEntry {
   readonly dirent: Pick<Dirent, 'isFile' | 'isSymbolicLink'>
 }
 
+/** Names the walk skips, as the fast-glob walk does: any with a line break (LF, CR, U+2028, U+2029). */
+const LINE_BREAK = /[\n\r\u2028\u2029]/
+
 /**
  * Every entry under `realRoot` without following symlinks, by readdir alone: what the fast-glob
  * pattern `**` lists when nothing is ignored, at a third of its cost. Dot entries are skipped unless
@@ -183,6 +186,8 @@ function walkRoot(realRoot: string, allowDotfiles: boolean): WalkedEntry[] {
     }
     for (const dirent of dirents) {
       const name = dirent.name
+      // Line breaks in a name: fast-glob's `**` never matches them, and nginx is never given them.
+      if (LINE_BREAK.test(name)) continue
       if (
         !allowDotfiles &&
         name.charCodeAt(0) === 46 /* . */ &&

@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { readFileSync, renameSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { buildManifest } from '../../src/builder/build.js'
 import { CLI } from '../helpers/cli.js'
 import { useTempRoot } from '../helpers/fixtures.js'
-import { request } from '../helpers/http.js'
+import { type RawResponse, request } from '../helpers/http.js'
 
 /** Where `reusePort` exists: Node 22.12+ and 23.1+; vstatic uses it on Linux. */
 const [MAJOR = 0, MINOR = 0] = process.versions.node.split('.').map(Number)
@@ -51,6 +51,28 @@ function listeningSockets(port: number): string[] {
     .map((fields) => fields[9] ?? '')
 }
 
+/** The processes `pid` started that still run (its workers). */
+function childrenOf(pid: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map(Number)
+  } catch {
+    return [] // pgrep exits 1 when there is none
+  }
+}
+
+/** A GET that fails, rather than waits, when no answer comes within `ms`. */
+function requestWithin(url: string, target: string, ms: number): Promise<RawResponse | 'no answer'> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<'no answer'>((resolve) => {
+    timer = setTimeout(() => resolve('no answer'), ms)
+  })
+  const answer = request(url, target).catch(() => 'no answer' as const)
+  return Promise.race([answer, late]).finally(() => clearTimeout(timer))
+}
+
 describe('vstatic serve --workers: how connections reach the workers', () => {
   it.runIf(process.platform === 'linux')(
     `${REUSE_PORT ? 'each worker accepts on its own socket (reusePort), kept across a reload' : 'the primary accepts on one socket and hands connections out'}`,
@@ -74,6 +96,52 @@ describe('vstatic serve --workers: how connections reach the workers', () => {
     },
     30_000,
   )
+
+  it('leaves no connection waiting on a dead worker whose replacement cannot start', async () => {
+    const root = useTempRoot({ 'a.txt': 'a' })
+    const manifest = path.join(useTempRoot({}), 'static-manifest.json')
+    await buildManifest({ root, out: manifest })
+    const cluster = startCluster([
+      root,
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--workers',
+      '2',
+      '--manifest',
+      manifest,
+    ])
+    const url = (await cluster.waitFor(/Listening on (http:\/\/\S+)/))[1] ?? ''
+    const workers = childrenOf(cluster.child.pid ?? 0)
+    expect(workers).toHaveLength(2)
+    // Every replacement now fails at startup, so the dead worker's slot stays empty.
+    renameSync(manifest, `${manifest}.moved`)
+    process.kill(workers[0] ?? 0, 'SIGKILL')
+    await cluster.waitFor(/exited \(SIGKILL\); starting a replacement/)
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => requestWithin(url, '/static/a.txt', 3000)),
+    )
+    expect(answers.map((answer) => (answer === 'no answer' ? answer : answer.status))).toEqual(
+      Array(20).fill(200),
+    )
+  }, 30_000)
+
+  it('stops for good on a SIGTERM that comes while a reload is starting workers', async () => {
+    const root = useTempRoot({ 'a.txt': 'a' })
+    const cluster = startCluster([root, '--port', '0', '--host', '127.0.0.1', '--workers', '2'])
+    const url = (await cluster.waitFor(/Listening on (http:\/\/\S+)/))[1] ?? ''
+    const port = Number(new URL(url).port)
+    cluster.child.kill('SIGHUP')
+    await cluster.waitFor(/Received SIGHUP, reloading/)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const exited = new Promise((resolve) => cluster.child.once('exit', resolve))
+    cluster.child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    // Neither generation listens on after the primary is gone.
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(listeningSockets(port)).toEqual([])
+  }, 30_000)
 
   it('refuses a port another cluster listens on, instead of sharing it (reusePort would allow that)', async () => {
     const root = useTempRoot({ 'a.txt': 'a' })

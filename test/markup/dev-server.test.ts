@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs'
 import type http from 'node:http'
+import https from 'node:https'
 import net, { type AddressInfo } from 'node:net'
 import path from 'node:path'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
@@ -7,6 +8,7 @@ import { createStatic, StaticConfigError, type WarningContext } from '../../src/
 import { createDevServerProbe } from '../../src/markup/dev-server.js'
 import { useTempRoot, writeTree } from '../helpers/fixtures.js'
 import { listen, request } from '../helpers/http.js'
+import { selfSignedCertificate } from '../helpers/tls.js'
 
 /** An http: URL of a port on 127.0.0.1 that nothing listens on (bound, then closed). */
 async function deadServer(): Promise<string> {
@@ -56,6 +58,16 @@ describe('the dev server probe', () => {
     for (let round = 0; round < 3; round++) await probe.check()
     expect(warnings).toEqual([])
     expect(live.paths).toEqual(['/static/@vite/client', '/static/@vite/client', '/static/@vite/client'])
+  })
+
+  it('counts a dev server over HTTPS with a self-signed certificate as answering', async () => {
+    const server = https.createServer(selfSignedCertificate(), (_req, res) => res.writeHead(404).end())
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())))
+    const { port } = server.address() as AddressInfo
+    const { warnings, onWarning } = collectWarnings()
+    await createDevServerProbe(`https://127.0.0.1:${port}/static/`, onWarning, EVERY_TIME).check()
+    expect(warnings).toEqual([])
   })
 
   it('warns again each time the dev server stops after answering', async () => {
