@@ -119,10 +119,13 @@ export function createEntryCheck(manifest: Manifest, source: string, target: Man
     disk: openPathDisk(root, { ...policy, ignore }),
   }))
   const rulesOf = (root: number | undefined): PathRules => rules[root ?? 0] as PathRules
-  const retained = new Map<string, { readonly record: FileRecord; readonly buildId: string }>()
+  // Every build's record of a file: two builds may keep one file under other tokens or variants.
+  const retained = new Map<string, { readonly records: FileRecord[]; readonly buildId: string }>()
   for (const build of manifest.history) {
     for (const [file, record] of Object.entries(build.files)) {
-      if (!retained.has(file)) retained.set(file, { record, buildId: build.buildId })
+      const known = retained.get(file)
+      if (known === undefined) retained.set(file, { records: [record], buildId: build.buildId })
+      else known.records.push(record)
     }
   }
   const where = (subject: string, fault: string | undefined) =>
@@ -137,7 +140,9 @@ export function createEntryCheck(manifest: Manifest, source: string, target: Man
     history(file) {
       const found = retained.get(file)
       if (found === undefined) return undefined
-      const fault = inspectFault('', file, rulesOf(0)) ?? inspectVariants(found.record, rulesOf(0))
+      const fault =
+        inspectFault('', file, rulesOf(0)) ??
+        found.records.map((record) => inspectVariants(record, rulesOf(0))).find((each) => each !== undefined)
       return where(`history file ${JSON.stringify(file)} (build ${JSON.stringify(found.buildId)})`, fault)
     },
   }

@@ -287,6 +287,30 @@ describe('an entry whose real path the root refuses starts, is reported on first
     }
   })
 
+  it('a history file two builds kept under other tokens: the variants of each record are checked', async () => {
+    const { root, work, out, served } = await buildSite(SITE, { outDir: true })
+    writeFileSync(path.join(root, 'a.txt'), 'alpha, version two')
+    await buildManifest({ root, out, outDir: path.join(work, 'dist'), keep: 2 })
+    writeFileSync(path.join(served, '.env'), 'SECRET=hunter2')
+    const build = readManifest(out).history[0]
+    const [oldFile = ''] = Object.keys(build?.files ?? {}).filter((file) => file.startsWith('a.'))
+    // A hand-added older build lists the same file under another token, with a br variant that
+    // leads to .env: the second record is what a request for that token would be served from.
+    const otherToken = 'e'.repeat(16)
+    edit(out, (manifest) => {
+      const record = { ...manifest.history[0]?.files[oldFile], hash: 'e'.repeat(64), token: otherToken }
+      record.encodings = { br: { file: 'a.br', size: 14, hash: 'f'.repeat(64) } }
+      manifest.history.push({ buildId: 'hand-added', files: { [oldFile]: record } })
+    })
+    symlinkSync('.env', path.join(served, 'a.br'))
+    const responses = await refusedOnFirstUse(
+      { root: served, manifest: out },
+      `/static/a.txt?v=${otherToken}`,
+      /history file "a\.[0-9a-f]{16}\.txt" \(build "[^"]+"\): br variant: "file" "a\.br" leads to "\.env", a dotfile path/,
+    )
+    for (const response of responses) expect(response.headers['content-encoding']).toBeUndefined()
+  })
+
   it.each([
     ['a directory', (file: string) => mkdirSync(file)],
     ['a FIFO', (file: string) => spawnSync('mkfifo', [file])],
