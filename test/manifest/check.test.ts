@@ -298,8 +298,12 @@ describe('an entry whose real path the root refuses starts, is reported on first
     // leads to .env: the second record is what a request for that token would be served from.
     const otherToken = 'e'.repeat(16)
     edit(out, (manifest) => {
-      const record = { ...manifest.history[0]?.files[oldFile], hash: 'e'.repeat(64), token: otherToken }
-      record.encodings = { br: { file: 'a.br', size: 14, hash: 'f'.repeat(64) } }
+      const record: Record<string, unknown> = {
+        ...manifest.history[0]?.files[oldFile],
+        hash: 'e'.repeat(64),
+        token: otherToken,
+        encodings: { br: { file: 'a.br', size: 14, hash: 'f'.repeat(64) } },
+      }
       manifest.history.push({ buildId: 'hand-added', files: { [oldFile]: record } })
     })
     symlinkSync('.env', path.join(served, 'a.br'))
