@@ -12,8 +12,9 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { CliIo } from './command.js'
-import { claimPort, type ServerSettings, supportsReusePort } from './listen.js'
+import type { ServerSettings } from './listen.js'
 import { type PreparedManifest, prepareManifest } from './manifest-job.js'
+import { claimPort, supportsReusePort } from './port.js'
 import { type SocketMessage, STOP_MESSAGE, WORKER_ENV, type WorkerOrder } from './worker.js'
 
 /**

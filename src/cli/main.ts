@@ -7,18 +7,28 @@ import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { readPackageVersion } from '../builder/package-version.js'
 import { didYouMean } from './args.js'
-import { build } from './build.js'
 import { type CliIo, type Command, UsageError } from './command.js'
 import { formatHelp, formatOverview } from './help.js'
 import { DEFAULT_IO, reportFailure } from './io.js'
-import { nginx } from './nginx.js'
-import { publish } from './publish.js'
-import { serve } from './serve.js'
-import { url } from './url.js'
-import { verify } from './verify.js'
 
-/** The commands, in the order the overview lists them. */
-const COMMANDS: Readonly<Record<string, Command>> = { serve, url, build, verify, nginx, publish }
+/**
+ * The commands, in the order the overview lists them, each loaded when it runs: `vstatic build`
+ * does not load the server, and the primary of `serve --workers` not the builder.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  serve: async () => (await import('./serve.js')).serve,
+  url: async () => (await import('./url.js')).url,
+  build: async () => (await import('./build.js')).build,
+  verify: async () => (await import('./verify.js')).verify,
+  nginx: async () => (await import('./nginx.js')).nginx,
+  publish: async () => (await import('./publish.js')).publish,
+}
+
+/** Every command, loaded: for the overview. */
+async function allCommands(): Promise<Record<string, Command>> {
+  const loaded = await Promise.all(Object.values(COMMANDS).map((load) => load()))
+  return Object.fromEntries(Object.keys(COMMANDS).map((name, place) => [name, loaded[place] as Command]))
+}
 
 /**
  * Runs the CLI with `argv` (without `node` and the script). Resolves with the exit code; for
@@ -26,17 +36,21 @@ const COMMANDS: Readonly<Record<string, Command>> = { serve, url, build, verify,
  */
 export async function main(argv: readonly string[], io: CliIo = DEFAULT_IO): Promise<number> {
   const [name, ...rest] = argv
-  const command = name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
+  const load = name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
+  let command: Command | undefined
   try {
-    if (command !== undefined) return await command.run(rest, io)
+    if (load !== undefined) {
+      command = await load()
+      return await command.run(rest, io)
+    }
     switch (name) {
       case 'help':
-        io.stdout(helpOf(rest[0]))
+        io.stdout(await helpOf(rest[0]))
         return 0
       case undefined:
       case '-h':
       case '--help':
-        io.stdout(formatOverview(COMMANDS))
+        io.stdout(formatOverview(await allCommands()))
         return name === undefined ? 2 : 0
       case '-v':
       case '--version':
@@ -48,20 +62,20 @@ export async function main(argv: readonly string[], io: CliIo = DEFAULT_IO): Pro
         )
     }
   } catch (error) {
-    return reportFailure(error, io, command === undefined ? undefined : name, command?.usage)
+    return reportFailure(error, io, load === undefined ? undefined : name, command?.usage)
   }
 }
 
 /** `vstatic help [command]`: the overview, or the command's --help. */
-function helpOf(topic: string | undefined): string {
-  if (topic === undefined) return formatOverview(COMMANDS)
-  const command = Object.hasOwn(COMMANDS, topic) ? COMMANDS[topic] : undefined
-  if (command === undefined) {
+async function helpOf(topic: string | undefined): Promise<string> {
+  if (topic === undefined) return formatOverview(await allCommands())
+  const load = Object.hasOwn(COMMANDS, topic) ? COMMANDS[topic] : undefined
+  if (load === undefined) {
     throw new UsageError(
       `no help for ${JSON.stringify(topic)}: not a command${didYouMean(topic, Object.keys(COMMANDS))}`,
     )
   }
-  return formatHelp(command)
+  return formatHelp(await load())
 }
 
 function isEntryPoint(): boolean {

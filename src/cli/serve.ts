@@ -19,7 +19,7 @@ import { runCluster } from './cluster.js'
 import type { CliIo } from './command.js'
 import { type Command, type OptionTable, UsageError } from './command.js'
 import { LIMIT_OPTIONS, parseLimits } from './limits.js'
-import { listen, type ServerSettings, waitForSignal } from './listen.js'
+import type { ServerSettings } from './listen.js'
 
 const OPTIONS = {
   port: {
@@ -130,6 +130,8 @@ async function runServe(rest: readonly string[], io: CliIo): Promise<number> {
   if (parsed === undefined) return 0
   const { workers, ...settings } = toSettings(parsed)
   if (workers !== undefined) return await runCluster(settings, workers, io)
+  // The library is loaded only by the process that serves: a cluster's primary never needs it.
+  const { listen, waitForSignal } = await import('./listen.js')
   const running = await listen(settings, io)
   await waitForSignal(running, io)
   return 0

@@ -9,7 +9,8 @@ import type http from 'node:http'
 import type net from 'node:net'
 import type { CliIo } from './command.js'
 import { DEFAULT_IO, reportFailure } from './io.js'
-import { type Attach, bind, listen, type ServerSettings, urlOf } from './listen.js'
+import type { Attach, ServerSettings } from './listen.js'
+import { bind, urlOf } from './port.js'
 
 /** Environment variable that hands a worker its order, as JSON. */
 export const WORKER_ENV = 'VSTATIC_WORKER'
@@ -42,6 +43,8 @@ async function runWorker({ settings, manifest, reusePort }: WorkerOrder, io: Cli
   process.on('SIGINT', () => {})
   const slot = reusePort ? slotSocket(settings) : undefined
   const withManifest = { ...settings, options: { ...settings.options, manifest } }
+  // Loaded here, not at the top: the primary imports this module for its constants only.
+  const { listen } = await import('./listen.js')
   const running = await listen(withManifest, io, 'worker', slot?.attach)
   sendToPrimary({ vstatic: 'listening', url: running.url }, slot?.handOver())
   await stopRequested()
