@@ -23,6 +23,7 @@ import {
 } from '../types.js'
 import {
   parseHttpUrl,
+  type ResolvedRoot,
   type ResolvedRoots,
   type ResolvedVite,
   resolveIgnore,
@@ -214,7 +215,12 @@ export function withBuiltOptions(
       )
     }
   }
-  return Object.freeze({ ...resolved, ...fromBuild })
+  // Each root's open-time rule judges a link by where it leads with the build's patterns too: a
+  // file swapped for a link to a file the build left out must not be read when it is re-read.
+  const withBuildIgnore = (root: ResolvedRoot): ResolvedRoot => ({ ...root, ignore: fromBuild.ignore })
+  const [first, ...others] = resolved.roots
+  const roots: ResolvedRoots = [withBuildIgnore(first), ...others.map(withBuildIgnore)]
+  return Object.freeze({ ...resolved, ...fromBuild, roots })
 }
 
 // --- internal ---

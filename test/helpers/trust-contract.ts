@@ -283,21 +283,30 @@ export function describeTrust(name: string, mount: Mount): void {
 
     it('never serves a file swapped after startup for a link to an ignored file or a dotfile', async () => {
       const secret = 'IGNORED SECRET'
-      const root = useTempRoot({ 'a.txt': 'a', 'b.txt': 'b', '.env': secret })
-      mkdirSync(path.join(root, 'drafts'))
-      writeFileSync(path.join(root, 'drafts/post.html'), secret)
-      const assets = await createStatic({ root, ignore: ['drafts/**'], onWarning: () => {} })
-      const request = await mountRequester(mount, assets)
-      expect((await request('/static/a.txt')).body.toString()).toBe('a')
-      rmSync(path.join(root, 'a.txt'))
-      symlinkSync(path.join(root, 'drafts/post.html'), path.join(root, 'a.txt'))
-      rmSync(path.join(root, 'b.txt'))
-      symlinkSync(path.join(root, '.env'), path.join(root, 'b.txt'))
-      await nextSecond()
-      for (const name of ['a.txt', 'b.txt']) {
-        const response = await request(`/static/${name}`)
-        expect(response.status, name).toBe(404)
-        expect(response.body.toString()).not.toContain(secret)
+      const ignore = ['drafts/**']
+      // From a manifest the patterns are the build's, whatever the server is given.
+      for (const mode of ['scanned', 'manifest'] as const) {
+        const root = useTempRoot({ 'a.txt': 'a', 'b.txt': 'b', '.env': secret })
+        mkdirSync(path.join(root, 'drafts'))
+        writeFileSync(path.join(root, 'drafts/post.html'), secret)
+        const manifest = path.join(useTempRoot(), 'manifest.json')
+        if (mode === 'manifest') await buildManifest({ root, out: manifest, ignore })
+        const options = mode === 'manifest' ? { manifest } : { ignore }
+        const assets = await createStatic({ root, ...options, onWarning: () => {} })
+        const request = await mountRequester(mount, assets)
+        for (const name of ['a.txt', 'b.txt']) {
+          expect((await request(`/static/${name}`)).status, `${name} ${mode}`).toBe(200)
+        }
+        rmSync(path.join(root, 'a.txt'))
+        symlinkSync(path.join(root, 'drafts/post.html'), path.join(root, 'a.txt'))
+        rmSync(path.join(root, 'b.txt'))
+        symlinkSync(path.join(root, '.env'), path.join(root, 'b.txt'))
+        await nextSecond()
+        for (const name of ['a.txt', 'b.txt']) {
+          const response = await request(`/static/${name}`)
+          expect(response.status, `${name} ${mode}`).toBe(404)
+          expect(response.body.toString()).not.toContain(secret)
+        }
       }
     })
     for (const [how, write] of WRITERS) {
