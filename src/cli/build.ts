@@ -3,13 +3,13 @@
  * @module
  */
 import path from 'node:path'
-import cliProgress from 'cli-progress'
-import { type BuildProgress, type BuildSummary, buildManifest } from '../builder/build.js'
+import { type BuildSummary, buildManifest } from '../builder/build.js'
 import { StrictBuildError } from '../builder/strict.js'
 import { DOTFILES, INTEGRITY_ALGORITHMS, VERSIONINGS } from '../types.js'
 import { IGNORE_OPTION, parseChoice, parseCommand, parseOptionalWhole, rootPositionals } from './args.js'
 import type { CliIo } from './command.js'
 import { type Command, type OptionTable, UsageError } from './command.js'
+import { PhaseProgressBar } from './progress-bar.js'
 import { finishReport, startReport, writeFailedReport } from './report-file.js'
 
 const OPTIONS = {
@@ -111,7 +111,10 @@ async function runBuild(args: readonly string[], io: CliIo): Promise<number> {
     throw new UsageError('--keep needs --out-dir')
   if (values.deltas && values['out-dir'] === undefined)
     throw new UsageError('--deltas needs --out-dir (deltas are made against the versions it keeps)')
-  const progress = new ProgressBar(!values.quiet && !values.json && process.stderr.isTTY === true)
+  const progress = new PhaseProgressBar(
+    !values.quiet && !values.json && process.stderr.isTTY === true,
+    ...BAR,
+  )
   const manifestPath = path.resolve(values.out ?? 'static-manifest.json')
   const input = startReport(manifestPath)
   const echo = !values.quiet && !values.json
@@ -133,7 +136,7 @@ async function runBuild(args: readonly string[], io: CliIo): Promise<number> {
       input.record(message, context)
       if (echo) io.stderr(`vstatic: warning: ${message}\n`)
     },
-    onProgress: (update) => progress.update(update),
+    onProgress: (update) => progress.update({ ...update, done: update.files, total: update.totalFiles }),
   })
     .finally(() => progress.stop())
     .catch((error: unknown) => {
@@ -155,39 +158,8 @@ async function runBuild(args: readonly string[], io: CliIo): Promise<number> {
   return 0
 }
 
-/** The progress of a large build on a terminal: shown from the first update of a tree of 200 files or more. */
-class ProgressBar {
-  private bar: cliProgress.SingleBar | undefined
-  private phase: BuildProgress['phase'] | undefined
-
-  constructor(private readonly enabled: boolean) {}
-
-  update(progress: BuildProgress): void {
-    if (!this.enabled || progress.totalFiles < 200) return
-    if (this.bar === undefined) {
-      this.bar = new cliProgress.SingleBar(
-        {
-          format: '{phase} [{bar}] {value}/{total} files, {megabytes} MB',
-          stream: process.stderr,
-          hideCursor: true,
-        },
-        cliProgress.Presets.shades_classic,
-      )
-      this.bar.start(progress.totalFiles, 0, { phase: progress.phase, megabytes: '0.0' })
-    }
-    const changed = progress.phase !== this.phase
-    this.phase = progress.phase
-    if (changed) this.bar.setTotal(progress.totalFiles)
-    this.bar.update(progress.files, { phase: progress.phase, megabytes: (progress.bytes / 1e6).toFixed(1) })
-    // The build runs without yielding, and the bar redraws on its own at most every 200 ms: draw the
-    // start and the end of every phase, so each shows however fast it ran.
-    if (changed || progress.files === progress.totalFiles) this.bar.render()
-  }
-
-  stop(): void {
-    this.bar?.stop()
-  }
-}
+/** The build's bar: files and megabytes, shown from the first update of a tree of 200 files or more. */
+const BAR = ['{value}/{total} files, {megabytes} MB', 200] as const
 
 function summaryLine(summary: BuildSummary, compress: boolean): string {
   const compressed = compress

@@ -2,10 +2,10 @@
  * `vstatic publish`: put a build's output directory on S3-compatible object storage.
  * @module
  */
-import cliProgress from 'cli-progress'
-import { type PublishProgress, type PublishSummary, publish as publishBuild } from '../publish/publish.js'
+import { type PublishSummary, publish as publishBuild } from '../publish/publish.js'
 import { parseCommand, parseOptionalWhole } from './args.js'
 import { type CliIo, type Command, type OptionTable, UsageError } from './command.js'
+import { PhaseProgressBar } from './progress-bar.js'
 
 const OPTIONS = {
   manifest: {
@@ -92,7 +92,10 @@ async function runPublish(args: readonly string[], io: CliIo): Promise<number> {
     throw new UsageError(`--to must look like s3://bucket/prefix, got ${JSON.stringify(values.to)}`)
   }
   const echo = !values.quiet && !values.json
-  const progress = new ProgressBar(echo && process.stderr.isTTY === true)
+  const progress = new PhaseProgressBar(
+    echo && process.stderr.isTTY === true,
+    '{value}/{total} objects, {megabytes} MB uploaded',
+  )
   const summary = await publishBuild({
     outDir,
     manifest: values.manifest,
@@ -113,38 +116,6 @@ async function runPublish(args: readonly string[], io: CliIo): Promise<number> {
   if (values.json) io.stdout(`${JSON.stringify(toJson(summary), null, 2)}\n`)
   else if (!values.quiet) io.stdout(formatSummary(summary))
   return 0
-}
-
-/** The progress of a publish on a terminal, one bar per phase. */
-class ProgressBar {
-  private bar: cliProgress.SingleBar | undefined
-  private phase: PublishProgress['phase'] | undefined
-
-  constructor(private readonly enabled: boolean) {}
-
-  update(progress: PublishProgress): void {
-    if (!this.enabled || progress.total === 0) return
-    if (this.bar === undefined) {
-      this.bar = new cliProgress.SingleBar(
-        {
-          format: '{phase} [{bar}] {value}/{total} objects, {megabytes} MB uploaded',
-          stream: process.stderr,
-          hideCursor: true,
-        },
-        cliProgress.Presets.shades_classic,
-      )
-      this.bar.start(progress.total, 0, { phase: progress.phase, megabytes: '0.0' })
-    }
-    if (progress.phase !== this.phase) {
-      this.phase = progress.phase
-      this.bar.setTotal(progress.total)
-    }
-    this.bar.update(progress.done, { phase: progress.phase, megabytes: (progress.bytes / 1e6).toFixed(1) })
-  }
-
-  stop(): void {
-    this.bar?.stop()
-  }
 }
 
 function formatSummary(summary: PublishSummary): string {

@@ -21,13 +21,7 @@ export function renderReportPage(report: BuildReportData): string {
   ].join('; ')
   return `<!doctype html>
 <html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>vstatic build ${escapeHtml(report.buildId)}</title>
-<style>${REPORT_STYLE}</style>
-</head>
+${pageHead(`vstatic build ${escapeHtml(report.buildId)}`, csp)}
 <body>
 ${header(report)}
 <main>
@@ -71,13 +65,7 @@ export function renderFailedReportPage(failure: FailedBuild): string {
   const problems = failure.problems.map((problem) => `<li>${escapeHtml(problem)}</li>`).join('')
   return `<!doctype html>
 <html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>vstatic build failed</title>
-<style>${REPORT_STYLE}</style>
-</head>
+${pageHead('vstatic build failed', csp)}
 <body>
 <header><h1>Build failed (--strict)</h1><p data-problems="${failure.problems.length}">${failure.problems.length} ${failure.problems.length === 1 ? 'problem' : 'problems'}; nothing was written, and the previous build stays in force.</p></header>
 <main>
@@ -249,4 +237,15 @@ function fileTable(files: readonly ReportFile[]): string {
       `<td>${escapeHtml(file.contentType)}</td>${bytesCell(file.size)}${bytesCell(file.br)}${bytesCell(file.gzip)}<td class="path"><code>${escapeHtml(file.url)}</code></td></tr>`,
   )
   return `<table class="sortable"><thead><tr><th>File</th><th>Type</th><th class="number">Served</th><th class="number">br</th><th class="number">gzip</th><th>URL</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
+}
+
+/** The `<head>` of a report page: its policy, its title (already escaped) and the inline stylesheet. */
+function pageHead(title: string, csp: string): string {
+  return `<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<style>${REPORT_STYLE}</style>
+</head>`
 }

@@ -78,14 +78,7 @@ export function toVariants(
   for (const encoding of ENCODINGS) {
     const variant = recorded?.[encoding]
     if (variant === undefined) continue
-    variants.push({
-      encoding,
-      absolutePath: path.join(root, variant.file),
-      size: variant.size,
-      hash: variant.hash,
-      etag: toEtag(variant.hash),
-      identity: undefined,
-    })
+    variants.push(recordedVariant(encoding, variant, root))
   }
   return variants
 }
@@ -100,18 +93,28 @@ export function toDeltaVariants(
     for (const encoding of DELTA_ENCODINGS) {
       const variant = byCoding[encoding]
       if (variant === undefined) continue
-      variants.push({
-        encoding,
-        dictionary,
-        absolutePath: path.join(root, variant.file),
-        size: variant.size,
-        hash: variant.hash,
-        etag: toEtag(variant.hash),
-        identity: undefined,
-      })
+      variants.push(recordedVariant(encoding, variant, root, dictionary))
     }
   }
   return variants
+}
+
+/** A variant or delta as the manifest records it: its file under `root`, not read yet. */
+function recordedVariant(
+  encoding: Encoding | DeltaEncoding,
+  variant: ManifestVariant,
+  root: string,
+  dictionary?: string,
+): EncodedVariant {
+  return {
+    encoding,
+    ...(dictionary === undefined ? {} : { dictionary }),
+    absolutePath: path.join(root, variant.file),
+    size: variant.size,
+    hash: variant.hash,
+    etag: toEtag(variant.hash),
+    identity: undefined,
+  }
 }
 
 /**

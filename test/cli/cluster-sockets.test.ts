@@ -1,44 +1,17 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { readFileSync, renameSync } from 'node:fs'
 import path from 'node:path'
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { buildManifest } from '../../src/builder/build.js'
-import { CLI } from '../helpers/cli.js'
 import { useTempRoot } from '../helpers/fixtures.js'
 import { type RawResponse, request } from '../helpers/http.js'
+import { spawnServe } from '../helpers/serve-process.js'
 
 /** Where `reusePort` exists: Node 22.12+ and 23.1+; vstatic uses it on Linux. */
 const [MAJOR = 0, MINOR = 0] = process.versions.node.split('.').map(Number)
 const REUSE_PORT =
   process.platform === 'linux' &&
   (MAJOR > 23 || (MAJOR === 23 && MINOR >= 1) || (MAJOR === 22 && MINOR >= 12))
-
-function startCluster(args: string[]): {
-  child: ChildProcess
-  waitFor(pattern: RegExp): Promise<RegExpExecArray>
-} {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  onTestFinished(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return
-    const exited = new Promise((resolve) => child.once('exit', resolve))
-    child.kill('SIGTERM')
-    await exited
-  })
-  const waitFor = async (pattern: RegExp) => {
-    const deadline = Date.now() + 15_000
-    for (;;) {
-      const match = pattern.exec(output)
-      if (match) return match
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}: ${output}`)
-      if (child.exitCode !== null) throw new Error(`cluster exited: ${output}`)
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
-  }
-  return { child, waitFor }
-}
 
 /** The inodes of the sockets listening on `port` (of every process of this machine), from /proc/net/tcp. */
 function listeningSockets(port: number): string[] {
@@ -78,7 +51,7 @@ describe('vstatic serve --workers: how connections reach the workers', () => {
     `${REUSE_PORT ? 'each worker accepts on its own socket (reusePort), kept across a reload' : 'the primary accepts on one socket and hands connections out'}`,
     async () => {
       const root = useTempRoot({ 'a.txt': 'a' })
-      const cluster = startCluster([root, '--port', '0', '--host', '127.0.0.1', '--workers', '2'])
+      const cluster = spawnServe([root, '--port', '0', '--host', '127.0.0.1', '--workers', '2'])
       const url = (await cluster.waitFor(/Listening on (http:\/\/\S+)/))[1] ?? ''
       await cluster.waitFor(
         REUSE_PORT ? /^Each worker accepts its own connections \(reusePort\)$/m : /round robin/,
@@ -101,7 +74,7 @@ describe('vstatic serve --workers: how connections reach the workers', () => {
     const root = useTempRoot({ 'a.txt': 'a' })
     const manifest = path.join(useTempRoot({}), 'static-manifest.json')
     await buildManifest({ root, out: manifest })
-    const cluster = startCluster([
+    const cluster = spawnServe([
       root,
       '--port',
       '0',
@@ -129,7 +102,7 @@ describe('vstatic serve --workers: how connections reach the workers', () => {
 
   it('stops for good on a SIGTERM that comes while a reload is starting workers', async () => {
     const root = useTempRoot({ 'a.txt': 'a' })
-    const cluster = startCluster([root, '--port', '0', '--host', '127.0.0.1', '--workers', '2'])
+    const cluster = spawnServe([root, '--port', '0', '--host', '127.0.0.1', '--workers', '2'])
     const url = (await cluster.waitFor(/Listening on (http:\/\/\S+)/))[1] ?? ''
     const port = Number(new URL(url).port)
     cluster.child.kill('SIGHUP')
@@ -145,9 +118,9 @@ describe('vstatic serve --workers: how connections reach the workers', () => {
 
   it('refuses a port another cluster listens on, instead of sharing it (reusePort would allow that)', async () => {
     const root = useTempRoot({ 'a.txt': 'a' })
-    const first = startCluster([root, '--port', '0', '--host', '127.0.0.1', '--workers', '2'])
+    const first = spawnServe([root, '--port', '0', '--host', '127.0.0.1', '--workers', '2'])
     const port = new URL((await first.waitFor(/Listening on (http:\/\/\S+)/))[1] ?? '').port
-    const second = startCluster([root, '--port', port, '--host', '127.0.0.1', '--workers', '2'])
+    const second = spawnServe([root, '--port', port, '--host', '127.0.0.1', '--workers', '2'])
     const code = await new Promise((resolve) => second.child.once('close', resolve))
     expect(code).toBe(1)
     await second.waitFor(
@@ -160,7 +133,7 @@ describe('vstatic serve --workers: how connections reach the workers', () => {
     const manifest = path.join(useTempRoot({}), 'static-manifest.json')
     await buildManifest({ root: built, out: manifest })
     const root = useTempRoot({ 'a.txt': 'a' })
-    const cluster = startCluster([root, '--port', '0', '--workers', '2', '--manifest', manifest])
+    const cluster = spawnServe([root, '--port', '0', '--workers', '2', '--manifest', manifest])
     const code = await new Promise((resolve) => cluster.child.once('close', resolve))
     expect(code).toBe(2)
     await cluster.waitFor(

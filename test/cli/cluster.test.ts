@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { Agent, get } from 'node:http'
 import path from 'node:path'
@@ -7,6 +7,7 @@ import { buildManifest } from '../../src/builder/build.js'
 import { CLI } from '../helpers/cli.js'
 import { useTempRoot } from '../helpers/fixtures.js'
 import { request } from '../helpers/http.js'
+import { type ServeProcess, startServe } from '../helpers/serve-process.js'
 
 const SITE = {
   'app.css': 'body{}',
@@ -14,41 +15,12 @@ const SITE = {
   'big.bin': Buffer.alloc(8 * 1024 * 1024, 3),
 }
 
-interface Cluster {
-  readonly child: ChildProcess
-  readonly url: string
-  output(): string
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>
+/** `vstatic serve --workers <workers>` on a free port, stopped when the test finishes. */
+function startCluster(root: string, workers: number): Promise<ServeProcess> {
+  return startServe([root, '--port', '0', '--workers', String(workers)])
 }
 
-async function startCluster(root: string, workers: number): Promise<Cluster> {
-  const child = spawn(process.execPath, [CLI, 'serve', root, '--port', '0', '--workers', String(workers)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  onTestFinished(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return
-    const exited = new Promise((resolve) => child.once('exit', resolve))
-    child.kill('SIGTERM')
-    await exited
-  })
-  const waitFor = async (pattern: RegExp, timeoutMs = 15_000) => {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const match = pattern.exec(output)
-      if (match) return match
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}: ${output}`)
-      if (child.exitCode !== null) throw new Error(`cluster exited: ${output}`)
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
-  }
-  const match = await waitFor(/Listening on (http:\/\/\S+)/)
-  return { child, url: match[1] ?? '', output: () => output, waitFor }
-}
-
-async function waitForGets(cluster: Cluster, count: number): Promise<void> {
+async function waitForGets(cluster: ServeProcess, count: number): Promise<void> {
   const deadline = Date.now() + 10_000
   while ([...cluster.output().matchAll(/^\[\d+\] \S+ \S+ GET /gm)].length < count) {
     if (Date.now() > deadline) throw new Error(`expected ${count} logged requests: ${cluster.output()}`)

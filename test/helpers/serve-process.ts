@@ -16,14 +16,15 @@ export interface ServeProcess {
   readonly exited: Promise<number | null>
 }
 
+/** `vstatic serve` started as a child process, before it listens (or fails to). */
+export type SpawnedServe = Omit<ServeProcess, 'url' | 'port'>
+
 /**
- * Starts `vstatic serve <args>` on 127.0.0.1 and waits for its URL. With `openFiles`, the process
- * runs under `ulimit -n openFiles`. At the end of the test it gets SIGTERM, then SIGKILL after 5 s.
+ * Starts `vstatic serve <args>` without waiting for it to listen: for a start that is meant to fail.
+ * With `openFiles`, the process runs under `ulimit -n openFiles`. At the end of the test it gets
+ * SIGTERM, then SIGKILL after 5 s.
  */
-export async function startServe(
-  args: readonly string[],
-  options: { openFiles?: number } = {},
-): Promise<ServeProcess> {
+export function spawnServe(args: readonly string[], options: { openFiles?: number } = {}): SpawnedServe {
   const command = [CLI, 'serve', ...args]
   const child =
     options.openFiles === undefined
@@ -56,8 +57,17 @@ export async function startServe(
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
   }
-  const url = (await waitFor(/Listening on (http:\/\/\S+)/))[1] ?? ''
-  return { child, url, port: Number(new URL(url).port), output: () => output, waitFor, exited }
+  return { child, output: () => output, waitFor, exited }
+}
+
+/** Starts `vstatic serve <args>` (see {@link spawnServe}) and waits for its URL. */
+export async function startServe(
+  args: readonly string[],
+  options: { openFiles?: number } = {},
+): Promise<ServeProcess> {
+  const spawned = spawnServe(args, options)
+  const url = (await spawned.waitFor(/Listening on (http:\/\/\S+)/))[1] ?? ''
+  return { ...spawned, url, port: Number(new URL(url).port) }
 }
 
 /** How a download ended: the bytes received, the Content-Length announced, and whether it was whole. */
