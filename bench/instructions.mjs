@@ -6,6 +6,7 @@
 //   node bench/instructions.mjs                       # vstatic against node:http bare
 //   node bench/instructions.mjs --baseline ../old     # and another checkout's dist/
 //   node bench/instructions.mjs --requests 2000 --warmup 20000 --rounds 2
+//   node bench/instructions.mjs --targets 'vstatic,bare, vstatic headers' --scenarios '1 KiB GET' --keep /tmp/cg
 //
 // Each target is started with instrumentation off (valgrind runs it about five times slower),
 // warmed up with --warmup requests of each scenario so V8 has optimised the hot path, then for each
@@ -13,7 +14,7 @@
 // connections, counters dumped. The kernel's side of each request (the socket reads and writes)
 // is not counted; `--syscalls` also counts the system calls per request with strace.
 import { spawn, spawnSync } from 'node:child_process'
-import { readdirSync, readFileSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
@@ -29,6 +30,11 @@ const { values: flags } = parseArgs({
     warmup: { type: 'string', default: '20000' },
     rounds: { type: 'string', default: '2' },
     syscalls: { type: 'boolean', default: false },
+    // Keep every counted dump in this folder, for callgrind_annotate (names of C++ and builtins).
+    keep: { type: 'string' },
+    // Comma-separated names: only these targets, only these scenarios.
+    targets: { type: 'string' },
+    scenarios: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 })
@@ -52,7 +58,7 @@ const root = SMALL_ROOT
 const { createStatic } = await import('../dist/index.js')
 const token = (await createStatic({ root })).get('small.txt').token
 
-const SCENARIOS = [
+let SCENARIOS = [
   { name: '1 KiB GET', path: () => '/static/small.txt', status: 200 },
   { name: 'versioned 1 KiB GET', path: () => `/static/small.txt?v=${token}`, status: 200 },
   {
@@ -65,7 +71,7 @@ const SCENARIOS = [
   { name: '404', path: () => '/static/missing.txt', status: 404 },
 ]
 
-const TARGETS = [
+let TARGETS = [
   { name: 'vstatic', target: 'vstatic', env: {} },
   ...(flags.baseline
     ? [
@@ -79,6 +85,12 @@ const TARGETS = [
   { name: 'node:http bare', target: 'node:http bare', env: {} },
   { name: 'bare, vstatic headers', target: 'node:http bare, vstatic headers', env: {} },
 ]
+
+const only = (list, wanted) =>
+  wanted === undefined ? list : list.filter((item) => wanted.split(/,(?! )/).includes(item.name))
+TARGETS = only(TARGETS, flags.targets)
+SCENARIOS = only(SCENARIOS, flags.scenarios)
+if (flags.keep) mkdirSync(flags.keep, { recursive: true })
 
 const scratch = path.join(os.tmpdir(), `vstatic-instructions-${process.pid}`)
 
@@ -167,12 +179,15 @@ async function control(target, args) {
   await done
 }
 
-function lastDump(pid) {
+/** The total of the newest dump of `pid`, which is kept as `keepAs` in --keep's folder. */
+function lastDump(pid, keepAs) {
   const prefix = path.basename(`${scratch}.${pid}.`)
   const dumps = readdirSync(path.dirname(scratch))
     .filter((name) => name.startsWith(prefix))
     .sort((a, b) => Number(a.slice(prefix.length)) - Number(b.slice(prefix.length)))
-  const text = readFileSync(path.join(path.dirname(scratch), dumps.at(-1)), 'utf8')
+  const file = path.join(path.dirname(scratch), dumps.at(-1))
+  if (flags.keep) copyFileSync(file, path.join(flags.keep, `${keepAs.replace(/[^\w.-]+/g, '-')}.callgrind`))
+  const text = readFileSync(file, 'utf8')
   const totals = /^(?:totals|summary): (\d+)/m.exec(text)
   if (totals === null) throw new Error(`no totals in ${dumps.at(-1)}`)
   return Number(totals[1])
@@ -213,7 +228,8 @@ for (const spec of TARGETS) {
         await control(target, ['-z'])
         await send(target, scenario, REQUESTS)
         await control(target, ['-d'])
-        const perRequest = lastDump(target.child.pid) / (REQUESTS + 1)
+        const perRequest =
+          lastDump(target.child.pid, `${spec.name}-${scenario.name}-${round}`) / (REQUESTS + 1)
         const key = `${scenario.name}|${spec.name}`
         results.set(key, [...(results.get(key) ?? []), perRequest])
       }
@@ -241,14 +257,15 @@ if (flags.syscalls)
     }
   }
 
-const bare = 'node:http bare'
+// Ratios are against bare node:http, or the last target named when it is left out.
+const bare = TARGETS.some((t) => t.name === 'node:http bare') ? 'node:http bare' : TARGETS.at(-1).name
 const format = (n) => Math.round(n).toLocaleString('en-US')
 console.log(
   `\nInstructions per request (user space, all threads), ${REQUESTS} requests × ${ROUNDS} rounds, Node ${process.version}`,
 )
 console.log(
   `| scenario | ${TARGETS.map((t) => t.name).join(' | ')} | ${TARGETS.filter((t) => t.name !== bare)
-    .map((t) => `${t.name} × bare`)
+    .map((t) => `${t.name} × ${bare}`)
     .join(' | ')} |`,
 )
 console.log(`| --- |${' ---: |'.repeat(TARGETS.length * 2 - 1)}`)
