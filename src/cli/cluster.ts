@@ -15,7 +15,13 @@ import type { CliIo } from './command.js'
 import type { ServerSettings } from './listen.js'
 import { type PreparedManifest, prepareManifest } from './manifest-job.js'
 import { claimPort, supportsReusePort } from './port.js'
-import { type SocketMessage, STOP_MESSAGE, WORKER_ENV, type WorkerOrder } from './worker.js'
+import {
+  type ServeMessage,
+  type SocketMessage,
+  STOP_MESSAGE,
+  WORKER_ENV,
+  type WorkerOrder,
+} from './worker.js'
 
 /**
  * How long after its drain timeout a retiring worker is killed: it cuts its own connections at the
@@ -40,6 +46,12 @@ export async function runCluster(settings: ServerSettings, count: number, io: Cl
 interface Generation {
   readonly workers: Set<Worker>
   readonly url: string
+}
+
+/** Workers forked before their manifest was ready: told to serve it, or abandoned. */
+interface ForkedGeneration {
+  serve(manifest: string): Promise<Generation>
+  abandon(): void
 }
 
 /** The state of one cluster: its manifests, its current workers, and whether it is reloading or stopping. */
@@ -76,9 +88,16 @@ class Primary {
   }
 
   async start(): Promise<void> {
-    this.manifest = await this.prepareManifest()
-    if (this.reusePort) this.port = await claimPort(this.settings.port, this.settings.host)
-    const first = await this.startGeneration(this.manifest.file)
+    // The workers start while the manifest is built, so their Node start and module loading overlap it.
+    const forked = this.forkGeneration()
+    try {
+      this.manifest = await this.prepareManifest()
+      if (this.reusePort) this.port = await claimPort(this.settings.port, this.settings.host)
+    } catch (error) {
+      forked.abandon()
+      throw error
+    }
+    const first = await forked.serve(this.manifest.file)
     this.current = first.workers
     this.io.stdout(`Listening on ${first.url}\n`)
     this.io.stdout(
@@ -138,10 +157,20 @@ class Primary {
 
   private async replaceGeneration(): Promise<void> {
     const previousManifest = this.manifest
-    const next = await this.prepareManifest()
+    const forked = this.forkGeneration()
+    let next: PreparedManifest
+    try {
+      next = await this.prepareManifest()
+    } catch (error) {
+      forked.abandon()
+      throw error
+    }
     // A SIGTERM or SIGINT while the manifest was built or the workers started: they must not serve on.
-    if (this.stopping) return this.dropManifest(next.file)
-    const started = await this.startGeneration(next.file)
+    if (this.stopping) {
+      forked.abandon()
+      return this.dropManifest(next.file)
+    }
+    const started = await forked.serve(next.file)
     if (this.stopping) {
       await retire(started.workers, this.settings.limits.drainTimeoutMs)
       return this.dropManifest(next.file)
@@ -187,23 +216,37 @@ class Primary {
     return prepareManifest(this.settings, out, (message) => this.io.stderr(`vstatic: warning: ${message}\n`))
   }
 
-  /** Forks `count` workers on `manifest`; if one exits before it listens, kills the others and rejects. */
-  private async startGeneration(manifest: string): Promise<Generation> {
+  /**
+   * Forks `count` workers before their manifest exists: they load their modules meanwhile. `serve`
+   * then names the manifest and the port, and resolves once all listen; if one exits before it
+   * listens, it kills the others and rejects. `abandon` kills them all, unserved.
+   */
+  private forkGeneration(): ForkedGeneration {
     const workers = new Set<Worker>()
-    const urls = await Promise.all(
-      Array.from({ length: this.count }, (_, slot) => {
-        const worker = this.fork(manifest, slot)
-        workers.add(worker)
-        return listeningUrl(worker)
-      }),
-    ).catch((error: unknown) => {
-      for (const worker of workers) worker.kill()
-      throw error
+    const listening = Array.from({ length: this.count }, (_, slot) => {
+      const worker = this.fork(undefined, slot)
+      workers.add(worker)
+      const url = listeningUrl(worker)
+      // Awaited by serve(), or never (abandoned): an exit before then is not an unhandled rejection.
+      url.catch(() => undefined)
+      return url
     })
-    return { workers, url: urls[0] ?? '' }
+    const abandon = () => {
+      for (const worker of workers) worker.kill()
+    }
+    const serve = async (manifest: string): Promise<Generation> => {
+      const message: ServeMessage = { vstatic: 'serve', manifest, port: this.port }
+      for (const worker of workers) if (worker.isConnected()) worker.send(message, undefined, () => undefined)
+      const urls = await Promise.all(listening).catch((error: unknown) => {
+        abandon()
+        throw error
+      })
+      return { workers, url: urls[0] ?? '' }
+    }
+    return { abandon, serve }
   }
 
-  private fork(manifest: string, slot: number, replacement = false): Worker {
+  private fork(manifest: string | undefined, slot: number, replacement = false): Worker {
     const settings = { ...this.settings, port: this.port }
     const order: WorkerOrder = { settings, manifest, reusePort: this.reusePort }
     const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(order) })

@@ -21,11 +21,20 @@ export const STOP_MESSAGE = { vstatic: 'stop' } as const
 /**
  * What the primary hands each worker: the settings of `vstatic serve`, the manifest to load, and
  * whether the worker listens on its own socket (SO_REUSEPORT) rather than through the primary.
+ * Without a manifest, the worker is forked while the manifest is still being built: it loads its
+ * modules meanwhile, then waits for the {@link ServeMessage} that names the manifest and the port.
  */
 export interface WorkerOrder {
   readonly settings: ServerSettings
-  readonly manifest: string
+  readonly manifest: string | undefined
   readonly reusePort: boolean
+}
+
+/** The message by which the primary tells a worker forked early which manifest to load, and on which port. */
+export interface ServeMessage {
+  readonly vstatic: 'serve'
+  readonly manifest: string
+  readonly port: number
 }
 
 /**
@@ -38,13 +47,24 @@ export type SocketMessage =
   | { readonly vstatic: 'socket' }
   | { readonly vstatic: 'listening'; readonly url: string }
 
-async function runWorker({ settings, manifest, reusePort }: WorkerOrder, io: CliIo): Promise<void> {
+async function runWorker(order: WorkerOrder, io: CliIo): Promise<void> {
   // Ctrl-C reaches the whole process group: the primary decides when workers stop.
   process.on('SIGINT', () => {})
-  const slot = reusePort ? slotSocket(settings) : undefined
-  const withManifest = { ...settings, options: { ...settings.options, manifest } }
+  // Listened for at once: the primary may send it while the modules below load.
+  const serve = order.manifest === undefined ? serveMessage() : undefined
   // Loaded here, not at the top: the primary imports this module for its constants only.
   const { listen } = await import('./listen.js')
+  const served =
+    serve === undefined ? { manifest: order.manifest ?? '', port: order.settings.port } : await serve
+  if (served === undefined) {
+    // Stopped before it was told what to serve.
+    cluster.worker?.disconnect()
+    return
+  }
+  const { manifest, port } = served
+  const settings = { ...order.settings, port }
+  const slot = order.reusePort ? slotSocket(settings) : undefined
+  const withManifest = { ...settings, options: { ...settings.options, manifest } }
   const running = await listen(withManifest, io, 'worker', slot?.attach)
   sendToPrimary({ vstatic: 'listening', url: running.url }, slot?.handOver())
   await stopRequested()
@@ -70,6 +90,22 @@ function slotSocket(settings: ServerSettings): { attach: Attach; handOver: () =>
     // it open without accepting on it.
     handOver: () => (bound as unknown as { _handle?: unknown } | undefined)?._handle,
   }
+}
+
+/**
+ * The manifest and port of a worker forked before the manifest was ready; undefined if the primary
+ * asks it to stop first. If the primary goes away, node:cluster ends this worker on the lost channel.
+ */
+function serveMessage(): Promise<ServeMessage | undefined> {
+  return new Promise((resolve) => {
+    const onMessage = (message: unknown) => {
+      const kind = (message as { vstatic?: string } | null)?.vstatic
+      if (kind !== 'serve' && kind !== STOP_MESSAGE.vstatic) return
+      process.off('message', onMessage)
+      resolve(kind === 'serve' ? (message as ServeMessage) : undefined)
+    }
+    process.on('message', onMessage)
+  })
 }
 
 /** Asks the primary for the socket of this worker's slot; resolves with it, or undefined if there is none yet. */

@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process'
 import { readFileSync, renameSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { buildManifest } from '../../src/builder/build.js'
 import { useTempRoot } from '../helpers/fixtures.js'
 import { type RawResponse, request } from '../helpers/http.js'
-import { spawnServe } from '../helpers/serve-process.js'
+import { childrenOf, spawnServe } from '../helpers/serve-process.js'
 
 /** Where `reusePort` exists: Node 22.12+ and 23.1+; vstatic uses it on Linux. */
 const [MAJOR = 0, MINOR = 0] = process.versions.node.split('.').map(Number)
@@ -22,18 +21,6 @@ function listeningSockets(port: number): string[] {
     .map((line) => line.trim().split(/\s+/))
     .filter((fields) => fields[1]?.endsWith(`:${hexPort}`) && fields[3] === '0A')
     .map((fields) => fields[9] ?? '')
-}
-
-/** The processes `pid` started that still run (its workers). */
-function childrenOf(pid: number): number[] {
-  try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .map(Number)
-  } catch {
-    return [] // pgrep exits 1 when there is none
-  }
 }
 
 /** A GET that fails, rather than waits, when no answer comes within `ms`. */
@@ -86,7 +73,7 @@ describe('vstatic serve --workers: how connections reach the workers', () => {
       manifest,
     ])
     const url = (await cluster.waitFor(/Listening on (http:\/\/\S+)/))[1] ?? ''
-    const workers = childrenOf(cluster.child.pid ?? 0)
+    const workers = childrenOf(cluster.child.pid ?? 0, 'worker.js')
     expect(workers).toHaveLength(2)
     // Every replacement now fails at startup, so the dead worker's slot stays empty.
     renameSync(manifest, `${manifest}.moved`)

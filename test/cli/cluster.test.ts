@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { renameSync, writeFileSync } from 'node:fs'
 import { Agent, get } from 'node:http'
 import path from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
@@ -7,7 +7,7 @@ import { buildManifest } from '../../src/builder/build.js'
 import { CLI } from '../helpers/cli.js'
 import { useTempRoot } from '../helpers/fixtures.js'
 import { request } from '../helpers/http.js'
-import { type ServeProcess, startServe } from '../helpers/serve-process.js'
+import { childrenOf, type ServeProcess, startServe } from '../helpers/serve-process.js'
 
 const SITE = {
   'app.css': 'body{}',
@@ -110,6 +110,27 @@ describe('vstatic serve --workers', () => {
     expect({ failures, statuses: [...statuses] }).toEqual({ failures: 0, statuses: [200] })
     expect(completed).toBeGreaterThan(50)
     expect((await request(cluster.url, '/robots.txt')).body.toString()).toContain('Disallow: /private')
+  }, 30_000)
+
+  it('keeps the current workers when a reload cannot build, and ends the ones forked for it', async () => {
+    const root = useTempRoot(SITE)
+    const cluster = await startCluster(root, 2)
+    const primary = cluster.child.pid ?? 0
+    const serving = childrenOf(primary, 'worker.js').sort()
+    expect(serving).toHaveLength(2)
+    // The reload's build finds no root, after its two new workers were forked.
+    renameSync(root, `${root}.moved`)
+    cluster.child.kill('SIGHUP')
+    await cluster.waitFor(
+      /reload failed, the current workers keep serving: option "root" must be an existing directory/,
+    )
+    renameSync(`${root}.moved`, root)
+    await expect.poll(() => childrenOf(primary, 'worker.js').sort(), { timeout: 5000 }).toEqual(serving)
+    expect((await request(cluster.url, '/static/robots.txt')).status).toBe(200)
+    // A later reload works as before.
+    cluster.child.kill('SIGHUP')
+    await cluster.waitFor(/Reloaded: 2 workers/)
+    expect((await request(cluster.url, '/static/robots.txt')).status).toBe(200)
   }, 30_000)
 
   it('drains in-flight downloads on SIGTERM and exits 0', async () => {

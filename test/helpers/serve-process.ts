@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import { onTestFinished } from 'vitest'
 import { CLI } from './cli.js'
@@ -119,4 +120,41 @@ export function slowDownload(
       req.destroy()
     })
   })
+}
+
+/**
+ * The processes `pid` started that still run, whose command line names `script` (`worker.js` for the
+ * workers of `serve --workers`, `manifest-job.js` for the job that builds their manifest).
+ */
+export function childrenOf(pid: number, script: string): number[] {
+  let listed: string
+  try {
+    listed = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+  } catch {
+    return [] // pgrep exits 1 when there is none
+  }
+  return listed
+    .trim()
+    .split('\n')
+    .map(Number)
+    .filter((child) => isRunning(child) && commandLine(child).includes(script))
+}
+
+/** True while `pid` runs: not gone, and not a zombie waiting to be reaped. */
+export function isRunning(pid: number): boolean {
+  try {
+    // The state follows the command name, which is in parentheses and may hold spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
+  } catch {
+    return false
+  }
+}
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')
+  } catch {
+    return ''
+  }
 }
