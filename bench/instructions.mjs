@@ -6,6 +6,7 @@
 //   node bench/instructions.mjs                       # vstatic against node:http bare
 //   node bench/instructions.mjs --baseline ../old     # and another checkout's dist/
 //   node bench/instructions.mjs --requests 2000 --warmup 20000 --rounds 2
+//   node bench/instructions.mjs --semi-space 2        # and vstatic under node --max-semi-space-size=2
 //   node bench/instructions.mjs --targets 'vstatic,bare, vstatic headers' --scenarios '1 KiB GET' --keep /tmp/cg
 //
 // Each target is started with instrumentation off (valgrind runs it about five times slower),
@@ -30,6 +31,9 @@ const { values: flags } = parseArgs({
     warmup: { type: 'string', default: '20000' },
     rounds: { type: 'string', default: '2' },
     syscalls: { type: 'boolean', default: false },
+    // Also run vstatic with V8's young generation capped at this many MiB a semi-space
+    // (`node --max-semi-space-size`), to count what a smaller young generation costs per request.
+    'semi-space': { type: 'string' },
     // Keep every counted dump in this folder, for callgrind_annotate (names of C++ and builtins).
     keep: { type: 'string' },
     // Comma-separated names: only these targets, only these scenarios.
@@ -79,6 +83,15 @@ let TARGETS = [
           name: `vstatic (${path.basename(path.resolve(flags.baseline))})`,
           target: 'vstatic',
           env: { VSTATIC_DIST: pathToFileURL(path.resolve(flags.baseline, 'dist', 'index.js')).href },
+        },
+      ]
+    : []),
+  ...(flags['semi-space']
+    ? [
+        {
+          name: `vstatic, semi-space ${flags['semi-space']} MiB`,
+          target: 'vstatic',
+          env: { NODE_OPTIONS: `--max-semi-space-size=${Number(flags['semi-space'])}` },
         },
       ]
     : []),
