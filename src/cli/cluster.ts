@@ -16,6 +16,7 @@ import type { ServerSettings } from './listen.js'
 import { type PreparedManifest, prepareManifest } from './manifest-job.js'
 import { claimPort, supportsReusePort } from './port.js'
 import {
+  SERVE_REQUEST,
   type ServeMessage,
   type SocketMessage,
   STOP_MESSAGE,
@@ -78,6 +79,14 @@ class Primary {
    */
   private readonly sockets: unknown[] = []
   private readonly slots = new Map<Worker, number>()
+  /**
+   * Workers forked for a generation that is not serving yet. A stop ends them with kill(), which
+   * node:cluster delivers whatever they are doing, rather than with a message they may not be
+   * listening for yet.
+   */
+  private readonly unserved = new Set<Worker>()
+  /** Aborted by a stop: ends a manifest job still running for a reload. */
+  private readonly jobs = new AbortController()
 
   constructor(
     private readonly settings: ServerSettings,
@@ -143,9 +152,11 @@ class Primary {
     try {
       await this.replaceGeneration()
     } catch (error) {
-      this.io.stderr(
-        `vstatic: reload failed, the current workers keep serving: ${(error as Error).message}\n`,
-      )
+      // A stop ends the workers a reload was starting: that is no failure to report.
+      if (!this.stopping)
+        this.io.stderr(
+          `vstatic: reload failed, the current workers keep serving: ${(error as Error).message}\n`,
+        )
     } finally {
       this.reloading = false
     }
@@ -189,7 +200,17 @@ class Primary {
     const all = Object.values(cluster.workers ?? {}).filter(
       (worker): worker is Worker => worker !== undefined,
     )
-    await retire(all, this.settings.limits.drainTimeoutMs)
+    // A reload's build, and the workers waiting for it, have nothing to finish.
+    this.jobs.abort()
+    const unserved = [...this.unserved]
+    for (const worker of unserved) worker.kill()
+    await Promise.all([
+      retire(
+        all.filter((worker) => !unserved.includes(worker)),
+        this.settings.limits.drainTimeoutMs,
+      ),
+      retire(unserved, this.settings.limits.drainTimeoutMs),
+    ])
     for (const socket of this.sockets) (socket as { close?: () => void } | undefined)?.close?.()
     this.removeTemporary()
   }
@@ -213,7 +234,12 @@ class Primary {
     this.generation++
     const out = path.join(tmpdir(), `vstatic-${process.pid}-${this.generation}.json`)
     if (this.settings.options.manifest === undefined) this.temporary.add(out)
-    return prepareManifest(this.settings, out, (message) => this.io.stderr(`vstatic: warning: ${message}\n`))
+    return prepareManifest(
+      this.settings,
+      out,
+      (message) => this.io.stderr(`vstatic: warning: ${message}\n`),
+      this.jobs.signal,
+    )
   }
 
   /**
@@ -223,24 +249,41 @@ class Primary {
    */
   private forkGeneration(): ForkedGeneration {
     const workers = new Set<Worker>()
+    /** The answer, once the manifest is ready; until then, the workers that asked for it. */
+    let answer: ServeMessage | undefined
+    const asked = new Set<Worker>()
+    const send = (worker: Worker, message: ServeMessage) => {
+      if (worker.isConnected()) worker.send(message, undefined, () => undefined)
+    }
     const listening = Array.from({ length: this.count }, (_, slot) => {
       const worker = this.fork(undefined, slot)
       workers.add(worker)
+      this.unserved.add(worker)
+      worker.on('message', (message: { vstatic?: string } | null) => {
+        if (message?.vstatic !== SERVE_REQUEST.vstatic) return
+        if (answer === undefined) asked.add(worker)
+        else send(worker, answer)
+      })
       const url = listeningUrl(worker)
       // Awaited by serve(), or never (abandoned): an exit before then is not an unhandled rejection.
       url.catch(() => undefined)
       return url
     })
     const abandon = () => {
-      for (const worker of workers) worker.kill()
+      for (const worker of workers) {
+        this.unserved.delete(worker)
+        worker.kill()
+      }
     }
     const serve = async (manifest: string): Promise<Generation> => {
-      const message: ServeMessage = { vstatic: 'serve', manifest, port: this.port }
-      for (const worker of workers) if (worker.isConnected()) worker.send(message, undefined, () => undefined)
+      answer = { vstatic: 'serve', manifest, port: this.port }
+      for (const worker of asked) send(worker, answer)
+      asked.clear()
       const urls = await Promise.all(listening).catch((error: unknown) => {
         abandon()
         throw error
       })
+      for (const worker of workers) this.unserved.delete(worker)
       return { workers, url: urls[0] ?? '' }
     }
     return { abandon, serve }

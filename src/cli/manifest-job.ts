@@ -31,15 +31,20 @@ export interface PreparedManifest {
 /**
  * Checks the manifest given with --manifest, or builds one into `out`, in a child process; resolves
  * with its file and build id and rejects with the job's error (a StaticConfigError stays one).
+ * Aborting `signal` ends the job and rejects with an AbortError.
  */
 export function prepareManifest(
   settings: ServerSettings,
   out: string,
   warn: (message: string) => void,
+  signal?: AbortSignal,
 ): Promise<PreparedManifest> {
   const given = settings.options.manifest
   const file = given === undefined ? out : path.resolve(given)
-  const child = fork(fileURLToPath(import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const child = fork(fileURLToPath(import.meta.url), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    ...(signal === undefined ? {} : { signal }),
+  })
   child.send({ settings, out } satisfies ManifestJob)
   return new Promise((resolve, reject) => {
     let answer: PreparedManifest | Error = new Error('the manifest job exited without an answer')

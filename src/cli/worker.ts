@@ -30,7 +30,13 @@ export interface WorkerOrder {
   readonly reusePort: boolean
 }
 
-/** The message by which the primary tells a worker forked early which manifest to load, and on which port. */
+/**
+ * How a worker forked early asks what to serve, once it listens for the answer: a message that
+ * arrives before a process listens for messages is lost, so the primary answers only this.
+ */
+export const SERVE_REQUEST = { vstatic: 'serve?' } as const
+
+/** The primary's answer to {@link SERVE_REQUEST}: the manifest to load, and the port to listen on. */
 export interface ServeMessage {
   readonly vstatic: 'serve'
   readonly manifest: string
@@ -50,12 +56,16 @@ export type SocketMessage =
 async function runWorker(order: WorkerOrder, io: CliIo): Promise<void> {
   // Ctrl-C reaches the whole process group: the primary decides when workers stop.
   process.on('SIGINT', () => {})
-  // Listened for at once: the primary may send it while the modules below load.
+  // Listened for from the start: a message that comes before a process listens for it is lost, and
+  // the primary may ask this worker to stop while it is still starting.
+  const stop = stopRequested()
   const serve = order.manifest === undefined ? serveMessage() : undefined
   // Loaded here, not at the top: the primary imports this module for its constants only.
   const { listen } = await import('./listen.js')
   const served =
-    serve === undefined ? { manifest: order.manifest ?? '', port: order.settings.port } : await serve
+    serve === undefined
+      ? { manifest: order.manifest ?? '', port: order.settings.port }
+      : await Promise.race([serve, stop.then(() => undefined)])
   if (served === undefined) {
     // Stopped before it was told what to serve.
     cluster.worker?.disconnect()
@@ -67,7 +77,7 @@ async function runWorker(order: WorkerOrder, io: CliIo): Promise<void> {
   const withManifest = { ...settings, options: { ...settings.options, manifest } }
   const running = await listen(withManifest, io, 'worker', slot?.attach)
   sendToPrimary({ vstatic: 'listening', url: running.url }, slot?.handOver())
-  await stopRequested()
+  await stop
   await running.close().catch(() => {})
   cluster.worker?.disconnect()
 }
@@ -93,18 +103,19 @@ function slotSocket(settings: ServerSettings): { attach: Attach; handOver: () =>
 }
 
 /**
- * The manifest and port of a worker forked before the manifest was ready; undefined if the primary
- * asks it to stop first. If the primary goes away, node:cluster ends this worker on the lost channel.
+ * The manifest and port of a worker forked before the manifest was ready, asked for once this
+ * process listens for the answer (the primary holds it until the manifest is written). If the
+ * primary goes away, node:cluster ends this worker on the lost channel.
  */
-function serveMessage(): Promise<ServeMessage | undefined> {
+function serveMessage(): Promise<ServeMessage> {
   return new Promise((resolve) => {
     const onMessage = (message: unknown) => {
-      const kind = (message as { vstatic?: string } | null)?.vstatic
-      if (kind !== 'serve' && kind !== STOP_MESSAGE.vstatic) return
+      if ((message as ServeMessage | null)?.vstatic !== 'serve') return
       process.off('message', onMessage)
-      resolve(kind === 'serve' ? (message as ServeMessage) : undefined)
+      resolve(message as ServeMessage)
     }
     process.on('message', onMessage)
+    process.send?.(SERVE_REQUEST)
   })
 }
 

@@ -1,14 +1,15 @@
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { buildManifest } from '../../src/builder/build.js'
 import { CLI } from '../helpers/cli.js'
 import { useTempRoot } from '../helpers/fixtures.js'
 import { childrenOf, isRunning, spawnServe } from '../helpers/serve-process.js'
 
-describe('vstatic serve --workers, when the workers cannot start', () => {
+describe('vstatic serve --workers, while workers start', () => {
   it('reports the workers’ error, exits 1 and removes the manifest it built', async () => {
     const root = useTempRoot({ 'a.txt': 'a' })
     // The primary builds the manifest; each worker's createStatic then rejects the index option.
@@ -59,4 +60,65 @@ describe('vstatic serve --workers, when the workers cannot start', () => {
     expect(seen.size).toBe(2)
     await expect.poll(() => [...seen].filter(isRunning), { timeout: 5000 }).toEqual([])
   }, 20_000)
+
+  it('starts workers that load slower than the manifest is prepared', async () => {
+    const root = useTempRoot({ 'a.txt': 'a' })
+    const manifest = path.join(useTempRoot({}), 'static-manifest.json')
+    await buildManifest({ root, out: manifest })
+    // The job checks the manifest long before the workers' own code runs.
+    const cluster = spawnServe(
+      [root, '--port', '0', '--host', '127.0.0.1', '--workers', '2', '--manifest', manifest],
+      { env: slowStart(1500).env },
+    )
+    const url = (await cluster.waitFor(/Listening on (http:\/\/\S+)/, 15_000))[1] ?? ''
+    const response = await fetch(`${url}/static/a.txt`)
+    expect(response.status).toBe(200)
+    expect(await response.text()).toBe('a')
+  }, 30_000)
+
+  it('stops at once on a SIGTERM during a reload, ending its build and the workers waiting for it', async () => {
+    const root = useTempRoot({ 'a.txt': 'a' })
+    const slow = slowStart(1500)
+    const cluster = spawnServe([root, '--port', '0', '--host', '127.0.0.1', '--workers', '2'], {
+      env: slow.env,
+    })
+    await cluster.waitFor(/Listening on/, 15_000)
+    const primary = cluster.child.pid ?? 0
+    // From now on a build takes a minute, and the reload's workers are still before their own code.
+    writeFileSync(slow.slowJobs, '')
+    cluster.child.kill('SIGHUP')
+    await cluster.waitFor(/Received SIGHUP, reloading/)
+    await expect.poll(() => childrenOf(primary, 'worker.js').length, { timeout: 5000 }).toBe(4)
+    const seen = [...childrenOf(primary, 'worker.js'), ...childrenOf(primary, 'manifest-job.js')]
+    expect(seen).toHaveLength(5)
+    const started = Date.now()
+    cluster.child.kill('SIGTERM')
+    expect(await cluster.exited).toBe(0)
+    // Not after the build's minute, nor after a drain timeout spent on a stop message never heard.
+    expect(Date.now() - started).toBeLessThan(10_000)
+    expect(cluster.output()).not.toContain('reload failed')
+    await expect.poll(() => seen.filter(isRunning), { timeout: 5000 }).toEqual([])
+  }, 40_000)
 })
+
+/**
+ * NODE_OPTIONS that hold each worker of `serve --workers` (only workers have VSTATIC_WORKER) for
+ * `workerMs` before its own code runs, as a slow disk or a busy machine can; and, once the file
+ * `slowJobs` exists, hold each manifest job for a minute.
+ */
+function slowStart(workerMs: number): { env: NodeJS.ProcessEnv; slowJobs: string } {
+  const dir = useTempRoot({})
+  const slowJobs = path.join(dir, 'slow-jobs')
+  const file = path.join(dir, 'slow-start.mjs')
+  writeFileSync(
+    file,
+    [
+      "import { existsSync } from 'node:fs'",
+      'const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms))',
+      `if (process.env.VSTATIC_WORKER) await wait(${workerMs})`,
+      `if (process.argv[1]?.endsWith('manifest-job.js') && existsSync(${JSON.stringify(slowJobs)})) await wait(60_000)`,
+      '',
+    ].join('\n'),
+  )
+  return { env: { NODE_OPTIONS: `--import=${pathToFileURL(file).href}` }, slowJobs }
+}

@@ -22,20 +22,22 @@ export type SpawnedServe = Omit<ServeProcess, 'url' | 'port'>
 
 /**
  * Starts `vstatic serve <args>` without waiting for it to listen: for a start that is meant to fail.
- * With `openFiles`, the process runs under `ulimit -n openFiles`. At the end of the test it gets
+ * With `openFiles`, the process runs under `ulimit -n openFiles`; `env` adds to its environment. At the end of the test it gets
  * SIGTERM, then SIGKILL after 5 s.
  */
-export function spawnServe(args: readonly string[], options: { openFiles?: number } = {}): SpawnedServe {
+export function spawnServe(
+  args: readonly string[],
+  options: { openFiles?: number; env?: NodeJS.ProcessEnv } = {},
+): SpawnedServe {
   const command = [CLI, 'serve', ...args]
+  const env = { ...process.env, ...options.env }
   const child =
     options.openFiles === undefined
-      ? spawn(process.execPath, command, { stdio: ['ignore', 'pipe', 'pipe'] })
+      ? spawn(process.execPath, command, { stdio: ['ignore', 'pipe', 'pipe'], env })
       : spawn(
           'sh',
           ['-c', `ulimit -n ${options.openFiles} && exec "$0" "$@"`, process.execPath, ...command],
-          {
-            stdio: ['ignore', 'pipe', 'pipe'],
-          },
+          { stdio: ['ignore', 'pipe', 'pipe'], env },
         )
   let output = ''
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
