@@ -35,8 +35,10 @@ const MAX_THINK_MS = 5_000
 
 describe.skipIf(!HAS_BROWSER)('a real browser and early hints (HTTP/2, TLS)', () => {
   // On a loaded machine (two browsers on two cores) Chromium now and then does not act on a 103 at
-  // all (about one run in seven here): the test runs again, in a fresh browser, before it fails. A
-  // server whose hints never work fails every run (checked by sending none).
+  // all (about one page load in seven here, and in some CI runs every load for a while): the page is
+  // loaded up to three times, each in a fresh browser context, and the test runs again in a fresh
+  // browser before it fails. A server whose hints never work fails every load (checked by sending
+  // none).
   it('fetches the stylesheet from the 103 while the page is still rendering, and renders it with no console error', {
     timeout: 60_000,
     retry: 2,
@@ -45,10 +47,14 @@ describe.skipIf(!HAS_BROWSER)('a real browser and early hints (HTTP/2, TLS)', ()
     const entry = { entry: 'src/main.ts' }
     const sent: boolean[] = []
     const stylesheetUrl = assets.url('assets/main-DiwrgTda.css')
+    // Resolved when the browser asks for the stylesheet; a new one for each page load.
     let stylesheetRequested = () => {}
-    const stylesheetAsked = new Promise<void>((resolve) => {
-      stylesheetRequested = resolve
-    })
+    let stylesheetAsked = Promise.resolve()
+    const expectStylesheet = () => {
+      stylesheetAsked = new Promise<void>((resolve) => {
+        stylesheetRequested = resolve
+      })
+    }
     const credentials = selfSignedCertificate()
     const server = http2.createSecureServer(credentials, (req, res) => {
       if (req.url === '/warm') {
@@ -77,7 +83,33 @@ describe.skipIf(!HAS_BROWSER)('a real browser and early hints (HTTP/2, TLS)', ()
     // --ignore-certificate-errors alone loads the page in a certificate-error state, where Chromium
     // does not act on early hints; the key's SPKI pin makes the self-signed certificate trusted.
     const browser = await launchBrowser(trustCertificateFlags(credentials.cert))
-    const tab = await (await browser.newContext()).newPage()
+    for (let load = 1; ; load++) {
+      const measured = await loadPage(browser, origin, stylesheetUrl, expectStylesheet)
+      if (measured.early || load === 3) {
+        expect(sent.every((hinted) => hinted)).toBe(true)
+        expect(measured.timing.protocol).toBe('h2')
+        expect(measured.early, JSON.stringify(measured.timing)).toBe(true)
+        expect({ color: measured.timing.color, result: measured.timing.result }).toEqual({
+          color: 'rgb(1, 2, 3)',
+          result: 'ran',
+        })
+        expect(measured.problems).toEqual([])
+        break
+      }
+    }
+  })
+})
+
+/** One load of the page in a fresh browser context: its timing, and whether the hint was used. */
+async function loadPage(
+  browser: Awaited<ReturnType<typeof launchBrowser>>,
+  origin: string,
+  stylesheetUrl: string,
+  expectStylesheet: () => void,
+) {
+  const context = await browser.newContext()
+  try {
+    const tab = await context.newPage()
     const problems: string[] = []
     tab.on('console', (message) => {
       if (message.type() === 'error' || message.type() === 'warning') problems.push(message.text())
@@ -85,6 +117,7 @@ describe.skipIf(!HAS_BROWSER)('a real browser and early hints (HTTP/2, TLS)', ()
     tab.on('pageerror', (error) => problems.push(error.message))
     // A first page without assets: the browser is started and connected before the measured load.
     await tab.goto(`${origin}/warm`, { waitUntil: 'load' })
+    expectStylesheet()
     await tab.goto(`${origin}/`, { waitUntil: 'load' })
     await tab.waitForFunction(() => document.body.dataset.result !== undefined)
 
@@ -103,11 +136,9 @@ describe.skipIf(!HAS_BROWSER)('a real browser and early hints (HTTP/2, TLS)', ()
         result: document.body.dataset.result,
       }
     }, stylesheet)
-    expect(sent).toEqual([true])
-    expect(timing.protocol).toBe('h2')
     const early = timing.initiatorType === 'early-hints' || timing.requestStart < timing.documentResponseStart
-    expect(early, JSON.stringify(timing)).toBe(true)
-    expect({ color: timing.color, result: timing.result }).toEqual({ color: 'rgb(1, 2, 3)', result: 'ran' })
-    expect(problems).toEqual([])
-  })
-})
+    return { timing, early, problems }
+  } finally {
+    await context.close()
+  }
+}
