@@ -40,7 +40,11 @@ export async function runCluster(settings: ServerSettings, count: number, io: Cl
     primary.removeTemporary()
     throw error
   }
-  return primary.untilStopped()
+  // The signals are handled before the URL is printed: a supervisor that sends SIGHUP or SIGTERM on
+  // seeing it must never find the primary without its handlers.
+  const stopped = primary.untilStopped()
+  primary.announce()
+  return stopped
 }
 
 /** A set of workers started together on one manifest, and the URL they listen on. */
@@ -63,6 +67,8 @@ class Primary {
   /** The manifest the current workers load, and that a replacement worker loads. */
   private manifest: PreparedManifest = { file: '', buildId: '' }
   private current = new Set<Worker>()
+  /** Where the first generation listens. */
+  private url = ''
   /** Unplanned exits since a worker last started listening; sets the back-off before a replacement. */
   private failures = 0
   private stopping = false
@@ -108,12 +114,17 @@ class Primary {
     }
     const first = await forked.serve(this.manifest.file)
     this.current = first.workers
-    this.io.stdout(`Listening on ${first.url}\n`)
+    this.url = first.url
+  }
+
+  /** Says where the workers listen, on which build, and how connections reach them. */
+  announce(): void {
+    this.io.stdout(`Listening on ${this.url}\n`)
     this.io.stdout(
       `Serving ${[this.settings.root]
         .flat()
         .map((root) => path.resolve(root))
-        .join(', ')} at ${first.url} with ${this.workerCount()} (build ${this.manifest.buildId})\n`,
+        .join(', ')} at ${this.url} with ${this.workerCount()} (build ${this.manifest.buildId})\n`,
     )
     this.io.stdout(
       this.reusePort

@@ -31,6 +31,11 @@ export interface ServerSettings {
 /** A listening server. */
 interface RunningServer {
   readonly url: string
+  /**
+   * Alone, says where it serves (`Listening on …`). Called once the signals are handled, so that a
+   * signal sent on seeing the line (a supervisor's SIGTERM or SIGHUP) is never one the process dies of.
+   */
+  announce(): void
   /** Stops gracefully; see closeGracefully. */
   close(): Promise<void>
 }
@@ -70,13 +75,14 @@ export async function listen(
   applyLimits(server, settings.limits, warn)
   const url = await attach(server)
   reportAcceptErrors(server, warn)
-  if (role === 'alone') {
+  const announce = () => {
+    if (role !== 'alone') return
     io.stdout(`Listening on ${url}\n`)
     io.stdout(
       `Serving ${assets.roots.join(', ')} at ${url}${assets.prefix}${assets.dev ? ' (dev mode)' : ''}\n`,
     )
   }
-  return { url, close: () => closeGracefully(server, state, settings.limits.drainTimeoutMs, warn) }
+  return { url, announce, close: () => closeGracefully(server, state, settings.limits.drainTimeoutMs, warn) }
 }
 
 /**

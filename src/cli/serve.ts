@@ -133,7 +133,9 @@ async function runServe(rest: readonly string[], io: CliIo): Promise<number> {
   // The library is loaded only by the process that serves: a cluster's primary never needs it.
   const { listen, waitForSignal } = await import('./listen.js')
   const running = await listen(settings, io)
-  await waitForSignal(running, io)
+  const stopped = waitForSignal(running, io)
+  running.announce()
+  await stopped
   return 0
 }
 

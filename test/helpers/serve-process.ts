@@ -56,7 +56,8 @@ export function spawnServe(
       const match = pattern.exec(output)
       if (match) return match
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}: ${output}`)
-      if (child.exitCode !== null) throw new Error(`vstatic serve exited: ${output}`)
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`vstatic serve exited (${child.exitCode ?? child.signalCode}): ${output}`)
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
   }
