@@ -22,6 +22,7 @@ import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { ensureFixture, SMALL_ROOT } from './fixture.mjs'
+import { targetPort } from './load.mjs'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 const { values: flags } = parseArgs({
@@ -129,15 +130,7 @@ async function start(spec, plain = false) {
   child.stderr.on('data', (chunk) => {
     errors += chunk
   })
-  const port = await new Promise((resolve, reject) => {
-    let output = ''
-    child.stdout.on('data', (chunk) => {
-      output += chunk
-      const match = /PORT (\d+)/.exec(output)
-      if (match) resolve(Number(match[1]))
-    })
-    child.once('exit', (code) => reject(new Error(`${spec.name} exited (${code}):\n${errors}`)))
-  })
+  const port = await targetPort(child, spec.name, () => `:\n${errors}`)
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS })
   const target = { ...spec, child, port, agent }
   const first = await request(target, '/static/small.txt', {})

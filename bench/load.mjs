@@ -138,3 +138,19 @@ export const median = (values) => {
 
 /** The smallest and largest of `values`, for reporting the spread of a median. */
 export const spread = (values) => (values.length === 0 ? [0, 0] : [Math.min(...values), Math.max(...values)])
+
+/**
+ * The port a `bench/target.mjs` child prints (`PORT <n>`) once it listens; rejects if it exits
+ * first, with `details()` (its stderr, say) in the message.
+ */
+export function targetPort(child, name, details = () => '') {
+  return new Promise((resolve, reject) => {
+    let output = ''
+    child.stdout.on('data', (chunk) => {
+      output += chunk
+      const match = /PORT (\d+)/.exec(output)
+      if (match) resolve(Number(match[1]))
+    })
+    child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before listening${details()}`)))
+  })
+}

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util'
 import { runBuildMetrics } from './build-metrics.mjs'
 import { ensureFixture, HUGE_ROOT, SMALL_ROOT } from './fixture.mjs'
 import { runIndexMetrics } from './index-metrics.mjs'
-import { httpGet, LOADER, load, median, PIN, treeCpuMicroseconds } from './load.mjs'
+import { httpGet, LOADER, load, median, PIN, targetPort, treeCpuMicroseconds } from './load.mjs'
 import { NGINX, startNginx } from './nginx.mjs'
 import { printReport } from './report.mjs'
 import { runWorkersScenario } from './workers.mjs'
@@ -93,15 +93,7 @@ async function startTarget(name, root, env = {}) {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...env },
   })
-  const port = await new Promise((resolve, reject) => {
-    let output = ''
-    child.stdout.on('data', (chunk) => {
-      output += chunk
-      const match = /PORT (\d+)/.exec(output)
-      if (match) resolve(Number(match[1]))
-    })
-    child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before listening`)))
-  })
+  const port = await targetPort(child, name)
   return { name, url: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => child.kill() }
 }
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { buildManifest } from '../../src/builder/build.js'
 import { useTempRoot } from '../helpers/fixtures.js'
 import { type RawResponse, request } from '../helpers/http.js'
-import { childrenOf, spawnServe } from '../helpers/serve-process.js'
+import { childrenOf, clusterArgs, spawnServe } from '../helpers/serve-process.js'
 
 /** Where `reusePort` exists: Node 22.12+ and 23.1+; vstatic uses it on Linux. */
 const [MAJOR = 0, MINOR = 0] = process.versions.node.split('.').map(Number)
@@ -38,7 +38,7 @@ describe('vstatic serve --workers: how connections reach the workers', () => {
     `${REUSE_PORT ? 'each worker accepts on its own socket (reusePort), kept across a reload' : 'the primary accepts on one socket and hands connections out'}`,
     async () => {
       const root = useTempRoot({ 'a.txt': 'a' })
-      const cluster = spawnServe([root, '--port', '0', '--host', '127.0.0.1', '--workers', '2'])
+      const cluster = spawnServe(clusterArgs(root, 2))
       const url = (await cluster.waitFor(/Listening on (http:\/\/\S+)/))[1] ?? ''
       await cluster.waitFor(
         REUSE_PORT ? /^Each worker accepts its own connections \(reusePort\)$/m : /round robin/,
@@ -61,17 +61,7 @@ describe('vstatic serve --workers: how connections reach the workers', () => {
     const root = useTempRoot({ 'a.txt': 'a' })
     const manifest = path.join(useTempRoot({}), 'static-manifest.json')
     await buildManifest({ root, out: manifest })
-    const cluster = spawnServe([
-      root,
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--workers',
-      '2',
-      '--manifest',
-      manifest,
-    ])
+    const cluster = spawnServe(clusterArgs(root, 2, '--manifest', manifest))
     const url = (await cluster.waitFor(/Listening on (http:\/\/\S+)/))[1] ?? ''
     const workers = childrenOf(cluster.child.pid ?? 0, 'worker.js')
     expect(workers).toHaveLength(2)
@@ -89,7 +79,7 @@ describe('vstatic serve --workers: how connections reach the workers', () => {
 
   it('stops for good on a SIGTERM that comes while a reload is starting workers', async () => {
     const root = useTempRoot({ 'a.txt': 'a' })
-    const cluster = spawnServe([root, '--port', '0', '--host', '127.0.0.1', '--workers', '2'])
+    const cluster = spawnServe(clusterArgs(root, 2))
     const url = (await cluster.waitFor(/Listening on (http:\/\/\S+)/))[1] ?? ''
     const port = Number(new URL(url).port)
     cluster.child.kill('SIGHUP')
@@ -105,7 +95,7 @@ describe('vstatic serve --workers: how connections reach the workers', () => {
 
   it('refuses a port another cluster listens on, instead of sharing it (reusePort would allow that)', async () => {
     const root = useTempRoot({ 'a.txt': 'a' })
-    const first = spawnServe([root, '--port', '0', '--host', '127.0.0.1', '--workers', '2'])
+    const first = spawnServe(clusterArgs(root, 2))
     const port = new URL((await first.waitFor(/Listening on (http:\/\/\S+)/))[1] ?? '').port
     const second = spawnServe([root, '--port', port, '--host', '127.0.0.1', '--workers', '2'])
     const code = await new Promise((resolve) => second.child.once('close', resolve))

@@ -7,7 +7,7 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import { buildManifest } from '../../src/builder/build.js'
 import { CLI } from '../helpers/cli.js'
 import { useTempRoot } from '../helpers/fixtures.js'
-import { childrenOf, isRunning, spawnServe } from '../helpers/serve-process.js'
+import { childrenOf, clusterArgs, isRunning, spawnServe } from '../helpers/serve-process.js'
 
 describe('vstatic serve --workers, while workers start', () => {
   it('reports the workers’ error, exits 1 and removes the manifest it built', async () => {
@@ -36,17 +36,7 @@ describe('vstatic serve --workers, while workers start', () => {
     await buildManifest({ root: built, out: manifest })
     // The job that checks the manifest fails it: it was built from another root.
     const root = useTempRoot({ 'a.txt': 'a' })
-    const cluster = spawnServe([
-      root,
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--workers',
-      '2',
-      '--manifest',
-      manifest,
-    ])
+    const cluster = spawnServe(clusterArgs(root, 2, '--manifest', manifest))
     let exited = false
     void cluster.exited.then(() => (exited = true))
     const seen = new Set<number>()
@@ -66,10 +56,7 @@ describe('vstatic serve --workers, while workers start', () => {
     const manifest = path.join(useTempRoot({}), 'static-manifest.json')
     await buildManifest({ root, out: manifest })
     // The job checks the manifest long before the workers' own code runs.
-    const cluster = spawnServe(
-      [root, '--port', '0', '--host', '127.0.0.1', '--workers', '2', '--manifest', manifest],
-      { env: slowStart(1500).env },
-    )
+    const cluster = spawnServe(clusterArgs(root, 2, '--manifest', manifest), { env: slowStart(1500).env })
     const url = (await cluster.waitFor(/Listening on (http:\/\/\S+)/, 15_000))[1] ?? ''
     const response = await fetch(`${url}/static/a.txt`)
     expect(response.status).toBe(200)
@@ -79,7 +66,7 @@ describe('vstatic serve --workers, while workers start', () => {
   it('stops at once on a SIGTERM during a reload, ending its build and the workers waiting for it', async () => {
     const root = useTempRoot({ 'a.txt': 'a' })
     const slow = slowStart(1500)
-    const cluster = spawnServe([root, '--port', '0', '--host', '127.0.0.1', '--workers', '2'], {
+    const cluster = spawnServe(clusterArgs(root, 2), {
       env: slow.env,
     })
     await cluster.waitFor(/Listening on/, 15_000)

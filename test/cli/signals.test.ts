@@ -3,7 +3,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { useTempRoot } from '../helpers/fixtures.js'
-import { spawnServe } from '../helpers/serve-process.js'
+import { clusterArgs, spawnServe } from '../helpers/serve-process.js'
 
 /**
  * NODE_OPTIONS that make `vstatic serve` (the process running main.js, not a worker or the manifest
@@ -44,7 +44,7 @@ describe('vstatic serve, signalled the moment it says where it listens', () => {
 
   it('reloads on a SIGHUP sent to a cluster on seeing "Listening on", rather than dying of it', async () => {
     const root = useTempRoot({ 'a.txt': 'a' })
-    const cluster = spawnServe([root, '--port', '0', '--host', '127.0.0.1', '--workers', '2'], {
+    const cluster = spawnServe(clusterArgs(root, 2), {
       env: stallAfterListening(),
     })
     await cluster.waitFor(/Listening on/)

@@ -64,6 +64,11 @@ export function spawnServe(
   return { child, output: () => output, waitFor, exited }
 }
 
+/** The arguments of `vstatic serve <root> --workers <count>` on a free port of 127.0.0.1, then `extra`. */
+export function clusterArgs(root: string, count: number, ...extra: string[]): string[] {
+  return [root, '--port', '0', '--host', '127.0.0.1', '--workers', String(count), ...extra]
+}
+
 /** Starts `vstatic serve <args>` (see {@link spawnServe}) and waits for its URL. */
 export async function startServe(
   args: readonly string[],

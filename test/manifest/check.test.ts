@@ -39,6 +39,20 @@ async function buildSite(
   return { root, work, out, served: outDir ?? root }
 }
 
+/**
+ * SITE built into an output directory twice, keeping the first build: a.txt's first version is in
+ * the manifest's history as `oldFile`, and a `.env` sits in the served directory for entries to lead to.
+ */
+async function siteWithKeptBuild() {
+  const site = await buildSite(SITE, { outDir: true })
+  writeFileSync(path.join(site.root, 'a.txt'), 'alpha, version two')
+  await buildManifest({ root: site.root, out: site.out, outDir: path.join(site.work, 'dist'), keep: 2 })
+  writeFileSync(path.join(site.served, '.env'), 'SECRET=hunter2')
+  const build = readManifest(site.out).history[0]
+  const [oldFile = ''] = Object.keys(build?.files ?? {}).filter((file) => file.startsWith('a.'))
+  return { ...site, build, oldFile }
+}
+
 function edit(out: string, change: (manifest: EditableManifest) => void): void {
   const manifest = JSON.parse(readFileSync(out, 'utf8')) as EditableManifest
   change(manifest)
@@ -149,12 +163,7 @@ describe('a hand-edited manifest fails at startup, naming the file, the entry an
   })
 
   it('a history file named .env', async () => {
-    const { root, work, out, served } = await buildSite(SITE, { outDir: true })
-    writeFileSync(path.join(root, 'a.txt'), 'alpha, version two')
-    await buildManifest({ root, out, outDir: path.join(work, 'dist'), keep: 2 })
-    writeFileSync(path.join(served, '.env'), 'SECRET=hunter2')
-    const build = readManifest(out).history[0]
-    const [oldFile = ''] = Object.keys(build?.files ?? {}).filter((file) => file.startsWith('a.'))
+    const { out, served, build, oldFile } = await siteWithKeptBuild()
     edit(out, (manifest) => {
       const files = manifest.history[0]?.files ?? {}
       files['.env'] = files[oldFile] as Record<string, unknown>
@@ -265,12 +274,7 @@ describe('an entry whose real path the root refuses starts, is reported on first
   })
 
   it('a history file replaced by a link to .env: its old token gets the current file', async () => {
-    const { root, work, out, served } = await buildSite(SITE, { outDir: true })
-    writeFileSync(path.join(root, 'a.txt'), 'alpha, version two')
-    await buildManifest({ root, out, outDir: path.join(work, 'dist'), keep: 2 })
-    writeFileSync(path.join(served, '.env'), 'SECRET=hunter2')
-    const build = readManifest(out).history[0]
-    const [oldFile = ''] = Object.keys(build?.files ?? {}).filter((file) => file.startsWith('a.'))
+    const { out, served, build, oldFile } = await siteWithKeptBuild()
     const oldToken = build?.files[oldFile]?.token
     rmSync(path.join(served, oldFile))
     symlinkSync('.env', path.join(served, oldFile))
@@ -288,12 +292,7 @@ describe('an entry whose real path the root refuses starts, is reported on first
   })
 
   it('a history file two builds kept under other tokens: the variants of each record are checked', async () => {
-    const { root, work, out, served } = await buildSite(SITE, { outDir: true })
-    writeFileSync(path.join(root, 'a.txt'), 'alpha, version two')
-    await buildManifest({ root, out, outDir: path.join(work, 'dist'), keep: 2 })
-    writeFileSync(path.join(served, '.env'), 'SECRET=hunter2')
-    const build = readManifest(out).history[0]
-    const [oldFile = ''] = Object.keys(build?.files ?? {}).filter((file) => file.startsWith('a.'))
+    const { out, served, oldFile } = await siteWithKeptBuild()
     // A hand-added older build lists the same file under another token, with a br variant that
     // leads to .env: the second record is what a request for that token would be served from.
     const otherToken = 'e'.repeat(16)
